@@ -1,0 +1,110 @@
+"""Build fastact's extension modules.
+
+- `fastact._isa_<tier>`: the kernels of `_kernels.pxi`, compiled once per ISA
+  tier. On x86-64: baseline (SSE2), avx2 (AVX2 + FMA), avx512 (F/BW/DQ/VL);
+  elsewhere the baseline only. The best one the CPU supports is chosen at
+  import (fastact/kernels.pyx).
+- `fastact.kernels`: that dispatch point and the C API.
+- `fastact._ufuncs`: the numpy ufuncs, threaded with OpenMP when the compiler
+  has it (FASTACT_OPENMP=0 builds without).
+
+Kernels are compiled with -O3 -fno-trapping-math: without the latter gcc will
+not if-convert the clamps and selects, and the loops stay scalar. Never
+-ffast-math (it would change results and the process's FP mode) nor
+-march=native (the wheel must run on any CPU of its architecture).
+"""
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64", "x64")
+
+# Extra compiler flags per tier, for gcc/clang and for MSVC.
+TIER_FLAGS_UNIX = {
+    "baseline": [],
+    "avx2": ["-mavx2", "-mfma"],
+    "avx512": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq",
+               "-mavx512vl", "-mprefer-vector-width=512"],
+}
+TIER_FLAGS_MSVC = {"baseline": [], "avx2": ["/arch:AVX2"], "avx512": ["/arch:AVX512"]}
+TIERS = ["baseline", "avx2", "avx512"] if IS_X86_64 else ["baseline"]
+
+KERNEL_FLAGS_UNIX = ["-O3", "-fno-trapping-math"]
+KERNEL_FLAGS_MSVC = ["/O2"]
+
+
+def _compiler_has_openmp(compiler, flag):
+    """Compile and link a tiny OpenMP program with the build's compiler."""
+    src = "#include <omp.h>\nint main(void){int n=0;\n#pragma omp parallel\n{n=omp_get_num_threads();}\nreturn n<0;}\n"
+    tmp = tempfile.mkdtemp()
+    try:
+        path = os.path.join(tmp, "omp_probe.c")
+        with open(path, "w") as f:
+            f.write(src)
+        objs = compiler.compile([path], output_dir=tmp, extra_postargs=[flag])
+        compiler.link_executable(objs, "omp_probe", output_dir=tmp, extra_postargs=[flag])
+        return True
+    except Exception:
+        return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class BuildExt(build_ext):
+    """Adds each extension's flags for the compiler actually in use."""
+
+    def build_extensions(self):
+        msvc = self.compiler.compiler_type == "msvc"
+        openmp_flag = "/openmp" if msvc else "-fopenmp"
+        want_openmp = os.environ.get("FASTACT_OPENMP", "1") != "0"
+        openmp = want_openmp and _compiler_has_openmp(self.compiler, openmp_flag)
+        print(f"fastact: OpenMP {'on' if openmp else 'off'}", file=sys.stderr)
+        for ext in self.extensions:
+            leaf = ext.name.rsplit(".", 1)[-1]
+            if leaf.startswith("_isa_"):
+                tier = leaf[len("_isa_"):]
+                if msvc:
+                    ext.extra_compile_args += KERNEL_FLAGS_MSVC + TIER_FLAGS_MSVC[tier]
+                else:
+                    ext.extra_compile_args += KERNEL_FLAGS_UNIX + TIER_FLAGS_UNIX[tier]
+            elif leaf == "_ufuncs" and openmp:
+                ext.extra_compile_args.append(openmp_flag)
+                if not msvc:
+                    ext.extra_link_args.append(openmp_flag)
+        super().build_extensions()
+
+
+def extension(name, **kw):
+    return Extension(
+        f"fastact.{name}",
+        [f"src/fastact/{name}.pyx"],
+        include_dirs=[numpy.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
+        **kw,
+    )
+
+
+extensions = [extension(f"_isa_{tier}") for tier in TIERS]
+extensions += [extension("kernels"), extension("_ufuncs")]
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        include_path=["src"],
+        compiler_directives={
+            "language_level": 3,
+            "cdivision": True,       # C division: no zero checks in kernels
+            "embedsignature": True,
+        },
+    ),
+    cmdclass={"build_ext": BuildExt},
+)

@@ -1,0 +1,122 @@
+"""fastact: neural-network activation functions and their derivatives, fast.
+
+Every elementwise function is a numpy ufunc (or a thin function over one that
+supplies a default parameter), with float32 and float64 loops that run SIMD
+kernels chosen for this CPU, split across threads for large arrays. numpy's
+ufunc machinery gives `out=` (in place with `out=x`), `where=`, `dtype=`,
+broadcasting, casting and `__array_ufunc__` dispatch.
+
+    >>> import numpy as np, fastact
+    >>> x = np.linspace(-5, 5, 11, dtype=np.float32)
+    >>> y = fastact.sigmoid(x, out=x)      # in place: y is x
+
+`fastact.reference` holds numpy implementations of the same functions.
+"""
+import os as _os
+
+from fastact import kernels as _kernels
+from fastact import _ufuncs
+from fastact._ufuncs import (
+    relu,
+    relu_backward,
+    relu_grad,
+    sigmoid,
+    sigmoid_backward,
+    sigmoid_grad,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "sigmoid", "sigmoid_grad", "sigmoid_backward",
+    "relu", "relu_grad", "relu_backward",
+    "leaky_relu", "leaky_relu_grad", "leaky_relu_backward",
+    "set_num_threads", "get_num_threads", "config", "reference",
+]
+
+
+def leaky_relu(x, alpha=0.01, **kwargs):
+    """x where x > 0, else alpha * x (alpha broadcasts against x).
+
+    Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
+    """
+    return _ufuncs.leaky_relu(x, alpha, **kwargs)
+
+
+def leaky_relu_grad(x, alpha=0.01, **kwargs):
+    """Derivative of leaky_relu: 1 where x > 0, else alpha (alpha at x = 0)."""
+    return _ufuncs.leaky_relu_grad(x, alpha, **kwargs)
+
+
+def leaky_relu_backward(grad_out, x, alpha=0.01, **kwargs):
+    """Backward pass of leaky_relu: grad_out where x > 0, else alpha * grad_out."""
+    return _ufuncs.leaky_relu_backward(grad_out, x, alpha, **kwargs)
+
+
+def set_num_threads(n):
+    """Split large arrays across at most `n` threads (1 = never).
+
+    Arrays too small to gain from threads always run on the calling thread.
+    The OpenMP limit (threadpoolctl, OMP_NUM_THREADS) caps it as well.
+    """
+    if _in_forked_child and n > 1:
+        import warnings
+        warnings.warn("fastact stays single-threaded in a process forked after "
+                      "its threads ran (GNU OpenMP's pool does not survive fork)",
+                      RuntimeWarning, stacklevel=2)
+        n = 1
+    _ufuncs.set_num_threads(int(n))
+
+
+def get_num_threads():
+    """The number of threads large arrays are split across."""
+    return _ufuncs.get_num_threads()
+
+
+def config():
+    """Build and run-time settings: version, ISA tier in use, tiers available,
+    OpenMP, threads."""
+    return {
+        "version": __version__,
+        "isa": _kernels.current_isa(),
+        "isas": list(_kernels.available_isas()),
+        "openmp": _ufuncs.openmp,
+        "num_threads": get_num_threads(),
+    }
+
+
+def _default_num_threads():
+    env = _os.environ.get("FASTACT_NUM_THREADS", "").strip()
+    if env:
+        try:
+            n = int(env)
+        except ValueError:
+            raise ValueError(f"FASTACT_NUM_THREADS must be a positive integer, got {env!r}") from None
+        if n < 1:
+            raise ValueError(f"FASTACT_NUM_THREADS must be a positive integer, got {env!r}")
+        return n
+    try:
+        return len(_os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return _os.cpu_count() or 1
+
+
+# A child forked after fastact's OpenMP threads ran would hang entering the
+# (GNU) pool again: it exists only in the parent. Such a child runs on one
+# thread. A child forked before any threads ran is unaffected.
+_in_forked_child = False
+
+
+def _after_fork_in_child():
+    global _in_forked_child
+    if _ufuncs._pool_started():
+        _in_forked_child = True
+        _ufuncs.set_num_threads(1)
+
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork_in_child)
+
+set_num_threads(_default_num_threads())
+
+from fastact import reference  # noqa: E402  (after the ufuncs it mirrors)

@@ -1,0 +1,2 @@
+# fastact kernels compiled for the avx2 tier.
+include "_isa_tier.pxi"

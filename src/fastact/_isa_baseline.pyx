@@ -1,0 +1,2 @@
+# fastact kernels compiled for the baseline tier.
+include "_isa_tier.pxi"

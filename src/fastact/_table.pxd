@@ -1,0 +1,40 @@
+# The table of contiguous kernels that one ISA tier provides.
+#
+# Every `_isa_<tier>` module fills one of these from the same source
+# (`_kernels.pxi`) and hands it out as a PyCapsule named FA_TABLE_CAPSULE;
+# `fastact.kernels` picks one table at import and everything else calls
+# through it. Adding a kernel means adding a field here and a line in
+# `fill_table` in `_kernels.pxi`.
+
+# Kernel shapes; T is float or double, n the element count. Input and output
+# pointers may be equal (in place); partial overlap is not supported.
+ctypedef void (*unary_f32)(const float *x, float *y, Py_ssize_t n) noexcept nogil
+ctypedef void (*unary_f64)(const double *x, double *y, Py_ssize_t n) noexcept nogil
+ctypedef void (*unary_p_f32)(const float *x, float *y, Py_ssize_t n, float p) noexcept nogil
+ctypedef void (*unary_p_f64)(const double *x, double *y, Py_ssize_t n, double p) noexcept nogil
+ctypedef void (*binary_f32)(const float *a, const float *b, float *out, Py_ssize_t n) noexcept nogil
+ctypedef void (*binary_f64)(const double *a, const double *b, double *out, Py_ssize_t n) noexcept nogil
+ctypedef void (*binary_p_f32)(const float *a, const float *b, float *out, Py_ssize_t n, float p) noexcept nogil
+ctypedef void (*binary_p_f64)(const double *a, const double *b, double *out, Py_ssize_t n, double p) noexcept nogil
+
+cdef struct fa_table:
+    unary_f32 sigmoid_f32
+    unary_f64 sigmoid_f64
+    unary_f32 sigmoid_grad_f32
+    unary_f64 sigmoid_grad_f64
+    binary_f32 sigmoid_backward_f32
+    binary_f64 sigmoid_backward_f64
+
+    unary_f32 relu_f32
+    unary_f64 relu_f64
+    unary_f32 relu_grad_f32
+    unary_f64 relu_grad_f64
+    binary_f32 relu_backward_f32
+    binary_f64 relu_backward_f64
+
+    unary_p_f32 leaky_relu_f32
+    unary_p_f64 leaky_relu_f64
+    unary_p_f32 leaky_relu_grad_f32
+    unary_p_f64 leaky_relu_grad_f64
+    binary_p_f32 leaky_relu_backward_f32
+    binary_p_f64 leaky_relu_backward_f64

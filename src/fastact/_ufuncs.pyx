@@ -1,0 +1,482 @@
+# The numpy ufuncs over fastact's kernels, and the threads that run them.
+#
+# Each ufunc has a float32 and a float64 loop. A loop receives numpy's
+# (args, dimensions, steps) and, when every step equals the item size, hands
+# the whole run to the contiguous kernel from fastact.kernels, split across
+# OpenMP threads when it is long enough. Any other layout is copied through
+# small stack buffers so that it still runs the SIMD kernel. numpy supplies
+# the rest: casting, broadcasting, out=, where=, overlap and error messages,
+# and it releases the GIL around these loops (none of them touches Python).
+#
+# Floating-point flags: the kernels raise none in the lanes they throw away;
+# the loops also restore the flags they found, so that genuine special cases
+# (inf * 0 in a backward pass, overflow from a y outside [0, 1]) give the same
+# silent NaN/inf on one thread as on many, where flags raised in worker
+# threads never reach numpy anyway.
+cimport cython
+from cython.parallel cimport prange
+from libc.string cimport memcpy
+
+cimport numpy as cnp
+from numpy cimport npy_intp
+
+from fastact._table cimport (unary_f32, unary_f64, unary_p_f32, unary_p_f64,
+                             binary_f32, binary_f64, binary_p_f32, binary_p_f64)
+from fastact.kernels cimport *
+
+cnp.import_array()
+cnp.import_ufunc()
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    #define FA_OPENMP 1
+    #else
+    #define FA_OPENMP 0
+    static int omp_get_max_threads(void) { return 1; }
+    static void omp_set_num_threads(int n) { (void)n; }
+    #endif
+
+    /* Save and restore the floating-point exception flags. On x86 the SSE
+       status word holds them all for our code; elsewhere use <fenv.h>. */
+    #if defined(__SSE2__) || defined(_M_X64)
+    #include <xmmintrin.h>
+    typedef unsigned int fa_fpflags;
+    static inline fa_fpflags fa_fpflags_save(void) { return _mm_getcsr(); }
+    static inline void fa_fpflags_restore(fa_fpflags s) { _mm_setcsr(s); }
+    #else
+    #include <fenv.h>
+    typedef fexcept_t fa_fpflags;
+    static inline fa_fpflags fa_fpflags_save(void) {
+        fexcept_t s; fegetexceptflag(&s, FE_ALL_EXCEPT); return s; }
+    static inline void fa_fpflags_restore(fa_fpflags s) { fesetexceptflag(&s, FE_ALL_EXCEPT); }
+    #endif
+    """
+    const bint FA_OPENMP
+    int omp_get_max_threads() noexcept nogil
+    void omp_set_num_threads(int n) noexcept nogil
+    ctypedef unsigned int fa_fpflags
+    fa_fpflags fpflags_save "fa_fpflags_save"() noexcept nogil
+    void fpflags_restore "fa_fpflags_restore"(fa_fpflags s) noexcept nogil
+
+ctypedef fused real:
+    float
+    double
+
+# Strided runs are copied through buffers of this many elements (on the stack).
+cdef enum:
+    BUFFER = 512
+
+
+# ---------------------------------------------------------------------------
+# Threads
+
+cdef int g_num_threads = 1      # set_num_threads(); 1 means never enter OpenMP
+cdef bint g_pool_started = False
+
+
+cdef inline int threads_for(Py_ssize_t n, Py_ssize_t grain) noexcept nogil:
+    """How many threads a contiguous run of n elements gets: one per `grain`
+    elements at least, at most the user's setting and OpenMP's current limit
+    (which threadpoolctl controls)."""
+    global g_pool_started
+    if g_num_threads <= 1 or n < 2 * grain:
+        return 1
+    cdef int limit = g_num_threads
+    cdef int omp_limit = omp_get_max_threads()
+    if omp_limit < limit:
+        limit = omp_limit
+    cdef Py_ssize_t by_size = n // grain
+    if by_size < limit:
+        limit = <int>by_size
+    if limit > 1:
+        g_pool_started = True
+    return limit
+
+
+cdef inline Py_ssize_t chunk_length(Py_ssize_t n, int nthreads) noexcept nogil:
+    """Equal chunks rounded up to 64 elements, so each thread starts on its
+    own cache line and results do not depend on where chunks split (every
+    element is computed by the same code whatever the thread count)."""
+    cdef Py_ssize_t chunk = (n + nthreads - 1) // nthreads
+    return (chunk + 63) & ~(<Py_ssize_t>63)
+
+
+def set_num_threads(int n):
+    """Use at most n threads for large arrays (n >= 1)."""
+    global g_num_threads
+    if n < 1:
+        raise ValueError(f"number of threads must be >= 1, got {n}")
+    if not FA_OPENMP:
+        n = 1
+    g_num_threads = n
+    if FA_OPENMP:
+        omp_set_num_threads(n)
+
+
+def get_num_threads():
+    """The number of threads large arrays are split across."""
+    if g_num_threads <= 1:
+        return 1
+    return min(g_num_threads, omp_get_max_threads())
+
+
+def _pool_started():
+    """True once an OpenMP parallel region has run in this process."""
+    return g_pool_started
+
+
+openmp = bool(FA_OPENMP)
+
+
+# ---------------------------------------------------------------------------
+# What a loop's `data` points at: the kernel and its parallel grain.
+
+ctypedef struct loop_data:
+    void *kernel
+    Py_ssize_t grain   # elements per thread below which threads do not pay
+
+
+cdef inline void call_unary(void *kernel, const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    if real is float:
+        (<unary_f32>kernel)(x, y, n)
+    else:
+        (<unary_f64>kernel)(x, y, n)
+
+
+cdef inline void call_unary_p(void *kernel, const real *x, real *y, Py_ssize_t n,
+                              real p) noexcept nogil:
+    if real is float:
+        (<unary_p_f32>kernel)(x, y, n, p)
+    else:
+        (<unary_p_f64>kernel)(x, y, n, p)
+
+
+cdef inline void call_binary(void *kernel, const real *a, const real *b, real *out,
+                             Py_ssize_t n) noexcept nogil:
+    if real is float:
+        (<binary_f32>kernel)(a, b, out, n)
+    else:
+        (<binary_f64>kernel)(a, b, out, n)
+
+
+cdef inline void call_binary_p(void *kernel, const real *a, const real *b, real *out,
+                               Py_ssize_t n, real p) noexcept nogil:
+    if real is float:
+        (<binary_p_f32>kernel)(a, b, out, n, p)
+    else:
+        (<binary_p_f64>kernel)(a, b, out, n, p)
+
+
+# ---------------------------------------------------------------------------
+# Contiguous runs, threaded. `p` is ignored by the kinds without a parameter;
+# `b` is NULL for the unary kinds.
+
+cdef enum Kind:
+    UNARY, UNARY_P, BINARY, BINARY_P
+
+
+cdef inline void run_span(Kind kind, void *kernel, const real *a, const real *b, real *out,
+                          Py_ssize_t n, real p) noexcept nogil:
+    if kind == UNARY:
+        call_unary(kernel, a, out, n)
+    elif kind == UNARY_P:
+        call_unary_p(kernel, a, out, n, p)
+    elif kind == BINARY:
+        call_binary(kernel, a, b, out, n)
+    else:
+        call_binary_p(kernel, a, b, out, n, p)
+
+
+cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const real *b,
+                         real *out, Py_ssize_t n, real p) noexcept nogil:
+    cdef int nthreads = threads_for(n, ld.grain)
+    cdef Py_ssize_t chunk, start, stop
+    cdef int c
+    if nthreads <= 1:
+        run_span(kind, ld.kernel, a, b, out, n, p)
+        return
+    chunk = chunk_length(n, nthreads)
+    for c in prange(nthreads, num_threads=nthreads, schedule="static"):
+        start = c * chunk
+        stop = start + chunk
+        if stop > n:
+            stop = n
+        if start < stop:
+            run_span(kind, ld.kernel, a + start, NULL if b == NULL else b + start,
+                     out + start, stop - start, p)
+
+
+# ---------------------------------------------------------------------------
+# The inner loops numpy calls.
+
+cdef inline real load(const char *base, npy_intp step, Py_ssize_t i,
+                      const real *kind_tag) noexcept nogil:
+    return (<const real *>(base + i * step))[0]
+
+
+cdef void unary_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                     const loop_data *ld, const real *kind_tag) noexcept nogil:
+    cdef Py_ssize_t n = dims[0], i, j, m
+    cdef npy_intp sx = steps[0], sy = steps[1]
+    cdef real xb[BUFFER]
+    cdef real yb[BUFFER]
+    if sx == sizeof(real) and sy == sizeof(real):
+        run_contiguous(UNARY, ld, <real *>args[0], <real *>NULL, <real *>args[1], n, 0)
+        return
+    i = 0
+    while i < n:
+        m = min(<Py_ssize_t>BUFFER, n - i)
+        for j in range(m):
+            xb[j] = load(args[0], sx, i + j, kind_tag)
+        call_unary(ld.kernel, xb, yb, m)
+        for j in range(m):
+            (<real *>(args[1] + (i + j) * sy))[0] = yb[j]
+        i += m
+
+
+cdef void unary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                       const loop_data *ld, const real *kind_tag) noexcept nogil:
+    # args: x, p, y. A parameter that is the same for the whole run (the
+    # usual scalar alpha, stride 0) goes to the kernel once; a varying one
+    # is passed element by element.
+    cdef Py_ssize_t n = dims[0], i, j, m
+    cdef npy_intp sx = steps[0], sp = steps[1], sy = steps[2]
+    cdef real xb[BUFFER]
+    cdef real yb[BUFFER]
+    cdef real p = 0
+    if sp == 0 and n > 0:
+        p = load(args[1], 0, 0, kind_tag)
+        if sx == sizeof(real) and sy == sizeof(real):
+            run_contiguous(UNARY_P, ld, <real *>args[0], <real *>NULL, <real *>args[2], n, p)
+            return
+    i = 0
+    while i < n:
+        m = min(<Py_ssize_t>BUFFER, n - i)
+        for j in range(m):
+            xb[j] = load(args[0], sx, i + j, kind_tag)
+        if sp == 0:
+            call_unary_p(ld.kernel, xb, yb, m, p)
+        else:
+            for j in range(m):
+                call_unary_p(ld.kernel, xb + j, yb + j, 1, load(args[1], sp, i + j, kind_tag))
+        for j in range(m):
+            (<real *>(args[2] + (i + j) * sy))[0] = yb[j]
+        i += m
+
+
+cdef void binary_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                      const loop_data *ld, const real *kind_tag) noexcept nogil:
+    cdef Py_ssize_t n = dims[0], i, j, m
+    cdef npy_intp sa = steps[0], sb = steps[1], so = steps[2]
+    cdef real ab[BUFFER]
+    cdef real bb[BUFFER]
+    cdef real ob[BUFFER]
+    if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
+        run_contiguous(BINARY, ld, <real *>args[0], <real *>args[1], <real *>args[2], n, 0)
+        return
+    i = 0
+    while i < n:
+        m = min(<Py_ssize_t>BUFFER, n - i)
+        for j in range(m):
+            ab[j] = load(args[0], sa, i + j, kind_tag)
+            bb[j] = load(args[1], sb, i + j, kind_tag)
+        call_binary(ld.kernel, ab, bb, ob, m)
+        for j in range(m):
+            (<real *>(args[2] + (i + j) * so))[0] = ob[j]
+        i += m
+
+
+cdef void binary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                        const loop_data *ld, const real *kind_tag) noexcept nogil:
+    # args: a, b, p, out
+    cdef Py_ssize_t n = dims[0], i, j, m
+    cdef npy_intp sa = steps[0], sb = steps[1], sp = steps[2], so = steps[3]
+    cdef real ab[BUFFER]
+    cdef real bb[BUFFER]
+    cdef real ob[BUFFER]
+    cdef real p = 0
+    if sp == 0 and n > 0:
+        p = load(args[2], 0, 0, kind_tag)
+        if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
+            run_contiguous(BINARY_P, ld, <real *>args[0], <real *>args[1], <real *>args[3], n, p)
+            return
+    i = 0
+    while i < n:
+        m = min(<Py_ssize_t>BUFFER, n - i)
+        for j in range(m):
+            ab[j] = load(args[0], sa, i + j, kind_tag)
+            bb[j] = load(args[1], sb, i + j, kind_tag)
+        if sp == 0:
+            call_binary_p(ld.kernel, ab, bb, ob, m, p)
+        else:
+            for j in range(m):
+                call_binary_p(ld.kernel, ab + j, bb + j, ob + j, 1,
+                              load(args[2], sp, i + j, kind_tag))
+        for j in range(m):
+            (<real *>(args[3] + (i + j) * so))[0] = ob[j]
+        i += m
+
+
+# numpy's loop signature, one per kind and dtype; each keeps the flags it found.
+
+cdef void unary_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                         void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                         void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_p_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                           void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_p_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_p_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                           void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_p_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                          void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                          void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_p_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_p_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_p_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_p_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
+    fpflags_restore(flags)
+
+
+# ---------------------------------------------------------------------------
+# Building the ufuncs. numpy keeps pointers to the loop arrays, the data and
+# the type lists, so all of them live in static storage for the process.
+
+cdef enum:
+    MAX_UFUNCS = 64
+
+# Grains: elements per thread below which a split does not pay. Cheap kernels
+# are memory-bound and need long runs; exp-based ones pay off much sooner.
+cdef enum:
+    GRAIN_CHEAP = 1 << 16
+    GRAIN_EXP = 1 << 13
+
+cdef cnp.PyUFuncGenericFunction g_funcs[MAX_UFUNCS][2]
+cdef void *g_data[MAX_UFUNCS][2]
+cdef loop_data g_loop_data[MAX_UFUNCS][2]
+cdef char g_types[MAX_UFUNCS][8]   # float32 loop's types, then float64's
+cdef int g_count = 0
+cdef list g_docs = []   # keeps each ufunc's docstring bytes alive
+
+
+cdef object make_ufunc(str name, Kind kind, void *kernel_f32, void *kernel_f64,
+                       Py_ssize_t grain, str doc):
+    global g_count
+    if g_count >= MAX_UFUNCS:
+        raise RuntimeError("raise MAX_UFUNCS in _ufuncs.pyx")
+    cdef int u = g_count
+    cdef int nin = {UNARY: 1, UNARY_P: 2, BINARY: 2, BINARY_P: 3}[kind]
+    cdef int t
+    if kind == UNARY:
+        g_funcs[u][0] = unary_f32_loop
+        g_funcs[u][1] = unary_f64_loop
+    elif kind == UNARY_P:
+        g_funcs[u][0] = unary_p_f32_loop
+        g_funcs[u][1] = unary_p_f64_loop
+    elif kind == BINARY:
+        g_funcs[u][0] = binary_f32_loop
+        g_funcs[u][1] = binary_f64_loop
+    else:
+        g_funcs[u][0] = binary_p_f32_loop
+        g_funcs[u][1] = binary_p_f64_loop
+    g_loop_data[u][0].kernel = kernel_f32
+    g_loop_data[u][1].kernel = kernel_f64
+    for t in range(2):
+        g_loop_data[u][t].grain = grain
+        g_data[u][t] = &g_loop_data[u][t]
+    for t in range(nin + 1):
+        g_types[u][t] = cnp.NPY_FLOAT
+        g_types[u][nin + 1 + t] = cnp.NPY_DOUBLE
+    doc_bytes = doc.encode()
+    name_bytes = name.encode()
+    g_docs.append((doc_bytes, name_bytes))
+    g_count += 1
+    return cnp.PyUFunc_FromFuncAndData(
+        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], 2, nin, 1,
+        cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
+
+
+sigmoid = make_ufunc(
+    "sigmoid", UNARY, <void *>fa_sigmoid_f32, <void *>fa_sigmoid_f64, GRAIN_EXP,
+    "sigmoid(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
+    "Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.\n"
+    "float32 and float64 loops, within 2 ulp. Use out=x to compute in place.")
+
+sigmoid_grad = make_ufunc(
+    "sigmoid_grad", UNARY, <void *>fa_sigmoid_grad_f32, <void *>fa_sigmoid_grad_f64, GRAIN_EXP,
+    "sigmoid_grad(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
+    "Derivative of the sigmoid, s(x) (1 - s(x)), accurate in the tails\n"
+    "(sigmoid_grad(40.0) is 4.25e-18, not 0).")
+
+sigmoid_backward = make_ufunc(
+    "sigmoid_backward", BINARY, <void *>fa_sigmoid_backward_f32,
+    <void *>fa_sigmoid_backward_f64, GRAIN_CHEAP,
+    "sigmoid_backward(grad_out, y, /, out=None, *, where=True, ...)\n\n"
+    "Backward pass of the sigmoid: grad_out * y * (1 - y), where y is the\n"
+    "forward output sigmoid(x).")
+
+relu = make_ufunc(
+    "relu", UNARY, <void *>fa_relu_f32, <void *>fa_relu_f64, GRAIN_CHEAP,
+    "relu(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
+    "max(x, 0) elementwise (relu(-0.0) is +0.0, NaN stays NaN); exact.")
+
+relu_grad = make_ufunc(
+    "relu_grad", UNARY, <void *>fa_relu_grad_f32, <void *>fa_relu_grad_f64, GRAIN_CHEAP,
+    "relu_grad(x, /, out=None, *, where=True, ...)\n\n"
+    "Derivative of relu: 1 where x > 0, else 0 (0 at x = 0); NaN stays NaN.")
+
+relu_backward = make_ufunc(
+    "relu_backward", BINARY, <void *>fa_relu_backward_f32, <void *>fa_relu_backward_f64,
+    GRAIN_CHEAP,
+    "relu_backward(grad_out, y, /, out=None, *, where=True, ...)\n\n"
+    "Backward pass of relu: grad_out where y > 0, else 0. y may be relu's\n"
+    "input or its output.")
+
+leaky_relu = make_ufunc(
+    "leaky_relu", UNARY_P, <void *>fa_leaky_relu_f32, <void *>fa_leaky_relu_f64, GRAIN_CHEAP,
+    "leaky_relu(x, alpha, /, out=None, *, where=True, ...)\n\n"
+    "x where x > 0, else alpha * x. fastact.leaky_relu gives alpha a default.")
+
+leaky_relu_grad = make_ufunc(
+    "leaky_relu_grad", UNARY_P, <void *>fa_leaky_relu_grad_f32,
+    <void *>fa_leaky_relu_grad_f64, GRAIN_CHEAP,
+    "leaky_relu_grad(x, alpha, /, out=None, *, where=True, ...)\n\n"
+    "Derivative of leaky_relu: 1 where x > 0, else alpha (alpha at x = 0).")
+
+leaky_relu_backward = make_ufunc(
+    "leaky_relu_backward", BINARY_P, <void *>fa_leaky_relu_backward_f32,
+    <void *>fa_leaky_relu_backward_f64, GRAIN_CHEAP,
+    "leaky_relu_backward(grad_out, x, alpha, /, out=None, *, where=True, ...)\n\n"
+    "Backward pass of leaky_relu: grad_out where x > 0, else alpha * grad_out.")

@@ -1,0 +1,29 @@
+# fastact's C-level API: the kernels as monomorphic functions, for Cython
+# (`from fastact.kernels cimport fa_sigmoid_f32`), for C through fastact.h,
+# and for numba/ctypes/cffi through `fastact.kernel_address`.
+#
+# Every function works on contiguous buffers of n elements, releases nothing
+# and needs no GIL, runs on the calling thread only, and is reentrant. Output
+# and input pointers may be equal (in place); other overlap is not supported.
+# Each call goes to the ISA tier chosen when fastact was imported.
+#
+# This list is an ABI: names and signatures never change (tests/test_abi.py).
+
+cdef void fa_sigmoid_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_sigmoid_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_sigmoid_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_sigmoid_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_sigmoid_backward_f32(const float *grad_out, const float *y, float *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_sigmoid_backward_f64(const double *grad_out, const double *y, double *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_relu_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_relu_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_relu_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_relu_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_relu_backward_f32(const float *grad_out, const float *y, float *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_relu_backward_f64(const double *grad_out, const double *y, double *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_leaky_relu_f32(const float *x, float *y, Py_ssize_t n, float alpha) noexcept nogil
+cdef void fa_leaky_relu_f64(const double *x, double *y, Py_ssize_t n, double alpha) noexcept nogil
+cdef void fa_leaky_relu_grad_f32(const float *x, float *y, Py_ssize_t n, float alpha) noexcept nogil
+cdef void fa_leaky_relu_grad_f64(const double *x, double *y, Py_ssize_t n, double alpha) noexcept nogil
+cdef void fa_leaky_relu_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n, float alpha) noexcept nogil
+cdef void fa_leaky_relu_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n, double alpha) noexcept nogil
