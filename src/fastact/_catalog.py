@@ -1,0 +1,45 @@
+"""The catalogue of fastact's elementwise functions.
+
+One entry per public function: what it computes from (its inputs and their
+default parameters), which activation and variant it is, and its accuracy
+bound. The bench, `python -m fastact check` and the tests iterate over it, so
+a new function added here is benchmarked, checked and tested without further
+lists to keep in step.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str                 # public name: fastact.<name>, reference.<name>
+    activation: str           # the activation it belongs to, e.g. "leaky_relu"
+    variant: str              # "forward", "grad" or "backward"
+    inputs: tuple             # array arguments, e.g. ("grad_out", "y")
+    params: dict = field(default_factory=dict)   # keyword -> default
+    ulp: float = 0.0          # max error vs the oracle in ulp; 0 means exact
+    # Backward of sigmoid and tanh takes the forward *output* y; the others
+    # take the input x. Forward/grad take x.
+
+
+def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input="x"):
+    params = dict(params or {})
+    return [
+        Spec(activation, activation, "forward", ("x",), params, ulp_forward),
+        Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative),
+        Spec(activation + "_backward", activation, "backward",
+             ("grad_out", backward_input), params, ulp_derivative),
+    ]
+
+
+SPECS = [
+    *_family("sigmoid", 2, 2, backward_input="y"),
+    *_family("relu", 0, 0, backward_input="y"),
+    *_family("leaky_relu", 0, 0, {"alpha": 0.01}),
+]
+
+BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+def activations():
+    """Activation names in catalogue order, each once."""
+    return list(dict.fromkeys(spec.activation for spec in SPECS))
