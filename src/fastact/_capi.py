@@ -276,20 +276,35 @@ def kernel_address(name):
     numba can also use
     ``numba.extending.get_cython_function_address("fastact.kernels", name)``.
     """
-    import ctypes
-
-    from fastact import kernels
-
-    capi = kernels.__pyx_capi__
+    capi = _capsules()
     try:
         capsule = capi[name]
     except (KeyError, TypeError):
         raise ValueError(f"fastact has no C kernel {name!r}; "
                          f"known: {', '.join(sorted(capi))}") from None
+    get_name, get_pointer = _capsule_api()
+    return get_pointer(capsule, get_name(capsule))
+
+
+def exported_kernels():
+    """{name: Cython signature} of every kernel in fastact.kernels' __pyx_capi__."""
+    get_name, _ = _capsule_api()
+    return {name: get_name(capsule).decode("ascii") for name, capsule in _capsules().items()}
+
+
+def _capsules():
+    from fastact import kernels
+
+    return kernels.__pyx_capi__
+
+
+def _capsule_api():
+    import ctypes
+
     # Own prototypes: setting argtypes on ctypes.pythonapi's shared function
     # objects would change them for everyone else in the process.
     get_name = ctypes.PYFUNCTYPE(ctypes.c_char_p, ctypes.py_object)(
         ("PyCapsule_GetName", ctypes.pythonapi))
     get_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c_char_p)(
         ("PyCapsule_GetPointer", ctypes.pythonapi))
-    return get_pointer(capsule, get_name(capsule))
+    return get_name, get_pointer
