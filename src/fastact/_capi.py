@@ -126,6 +126,7 @@ _HEADER_TOP = """\
 #define FASTACT_H
 
 #include <Python.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -144,7 +145,7 @@ _HEADER_IMPORT = """
 typedef struct {
     const char *name;
     const char *signature;   /* Cython's: the name of the function's capsule */
-    void (**slot)(void);
+    void *slot;              /* address of the function pointer to fill */
 } fastact_api_entry;
 
 static const fastact_api_entry fastact_api[] FASTACT_UNUSED = {
@@ -189,7 +190,9 @@ static FASTACT_UNUSED int import_fastact(void)
         pointer = PyCapsule_GetPointer(capsule, e->signature);
         if (pointer == NULL)
             goto fail;
-        *e->slot = (void (*)(void))pointer;
+        /* ISO C has no cast from void * to a function pointer; POSIX
+           (dlsym) guarantees this copy works. */
+        memcpy(e->slot, &pointer, sizeof(pointer));
     }
     Py_DECREF(capi);
     return 0;
@@ -212,7 +215,7 @@ def render_header(decls):
     for d in decls:
         lines.append("static %s (*%s)(%s) = NULL;\n" % (d["restype"], d["name"], d["params"]))
     entries = ",\n".join(
-        '    {"%s", "%s", (void (**)(void))&%s}' % (d["name"], d["signature"], d["name"])
+        '    {"%s", "%s", (void *)&%s}' % (d["name"], d["signature"], d["name"])
         for d in decls)
     lines.append(_HEADER_IMPORT % {"entries": entries})
     return "".join(lines)
