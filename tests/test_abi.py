@@ -76,7 +76,9 @@ def test_every_catalogued_function_has_a_float32_and_a_float64_kernel():
 
 def test_exported_names_are_plain_c_names_without_cython_mangling():
     for name in _capi.exported_kernels():
-        assert re.fullmatch(r"fa_[a-z][a-z0-9_]*_f(32|64)", name), name
+        assert re.fullmatch(r"fa_[a-z][a-z0-9_]*_f(32|64)", name), (
+            f"{name}: kernels.pxd is the public C API; only fa_<name>_<f32|f64> "
+            "functions belong there")
 
 
 def test_each_kernel_takes_only_its_own_float_type():
