@@ -11,10 +11,14 @@ broadcasting, casting and `__array_ufunc__` dispatch.
     >>> y = fastact.sigmoid(x, out=x)      # in place: y is x
 
 `fastact.reference` holds numpy implementations of the same functions.
+The raw kernels `fa_<name>_<f32|f64>` are for Cython (`from fastact.kernels
+cimport fa_sigmoid_f32`), C (`fastact.get_include()`, fastact.h) and
+ctypes/cffi/numba (`fastact.kernel_address(name)`).
 """
 import os as _os
 
 from fastact import kernels as _kernels
+from fastact._capi import get_include, kernel_address
 from fastact import _ufuncs
 from fastact._ufuncs import (
     relu,
@@ -32,6 +36,7 @@ __all__ = [
     "relu", "relu_grad", "relu_backward",
     "leaky_relu", "leaky_relu_grad", "leaky_relu_backward",
     "set_num_threads", "get_num_threads", "config", "reference",
+    "get_include", "kernel_address",
 ]
 
 
