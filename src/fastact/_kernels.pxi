@@ -408,7 +408,7 @@ cdef inline real hard_swish_backward_1(real grad_out, real x) noexcept nogil:
 # so it is within 0.5 ulp plus a hair.
 #
 # float64 needs every part to hold ~1e-16 relative: G has degree 24 (k = 4.5,
-# error 5e-18); a^2/2 is carried as s + e exactly (a split in halves by
+# error 5e-18), in powers of t - 1/4 (condition number <= 1.5 on the range); a^2/2 is carried as s + e exactly (a split in halves by
 # masking mantissa bits, so FMA contraction cannot disturb it) and e^(-s-e)
 # = e^-s (1 - e), because a 1-ulp error in s would cost up to 750 ulp in e^-s;
 # t's two roundings (k + a, then the division) are undone to first order:
@@ -453,32 +453,32 @@ cdef inline double gauss_tail_f64(double a, double *q_lo, double *phi) noexcept 
     """2^60 Q(a) = 2^60 Phi(-a) as hi + *q_lo for 0 <= a <= 38.5, and
     2^60 phi(a): scaled, so that Q stays normal where gelu(-a) = -a Q(a) is
     still normal; callers scale back once, in their last operation."""
-    cdef double k = 4.5, half = 0.5, one = 1
+    cdef double k = 4.5, half = 0.5, one = 1, quarter = 0.25
     cdef double inv_sqrt_2pi = 0.398942280401432677940
-    cdef double g0 = 0.08865384008920726
-    cdef double g1 = 0.08865384008920699
-    cdef double g2 = 0.08427587267745153
-    cdef double g3 = 0.07551993784924926
-    cdef double g4 = 0.063034623569233
-    cdef double g5 = 0.048117100210494604
-    cdef double g6 = 0.03255307319246633
-    cdef double g7 = 0.01829530000862886
-    cdef double g8 = 0.007048814059780763
-    cdef double g9 = -0.00021014032940618767
-    cdef double g10 = -0.0032757790344677563
-    cdef double g11 = -0.0028614588994919817
-    cdef double g12 = -0.004953615159312404
-    cdef double g13 = 0.01809247842830914
-    cdef double g14 = -0.059520424293007704
-    cdef double g15 = 0.15874420981364523
-    cdef double g16 = -0.3133240744445589
-    cdef double g17 = 0.4802178304150128
-    cdef double g18 = -0.5673476608321347
-    cdef double g19 = 0.5022234457259581
-    cdef double g20 = -0.3244381191883174
-    cdef double g21 = 0.14832040165685914
-    cdef double g22 = -0.045560931278555636
-    cdef double g23 = 0.008461646589875265
+    cdef double g0 = 0.1175669265181191
+    cdef double g1 = 0.15005647392836155
+    cdef double g2 = 0.1743994388406509
+    cdef double g3 = 0.18165005302557227
+    cdef double g4 = 0.1653655602967321
+    cdef double g5 = 0.1258066774973124
+    cdef double g6 = 0.07229152891140773
+    cdef double g7 = 0.021076593670701974
+    cdef double g8 = -0.011802624319530417
+    cdef double g9 = -0.01945696993594172
+    cdef double g10 = -0.008618048840205584
+    cdef double g11 = 0.005046606749893579
+    cdef double g12 = 0.00871018415632812
+    cdef double g13 = 0.001931666866967904
+    cdef double g14 = -0.005183149544699821
+    cdef double g15 = -0.004184113801784922
+    cdef double g16 = 0.002095054930227927
+    cdef double g17 = 0.004825392364317051
+    cdef double g18 = 0.0003126689672301301
+    cdef double g19 = -0.006779133615084079
+    cdef double g20 = 0.0007132912382585182
+    cdef double g21 = 0.008758396104735533
+    cdef double g22 = -0.009330101689938445
+    cdef double g23 = 0.004140381093122019
     cdef double g24 = -0.0007202109161255409
     cdef double d0 = 0.08845131413270009
     cdef double d1 = 0.1872764326818091
@@ -508,34 +508,39 @@ cdef inline double gauss_tail_f64(double a, double *q_lo, double *phi) noexcept 
     cdef double pe = ((th * dh - p) + th * dlo + tl * dh) + tl * dlo
     cdef double rem = (k - p) - pe
     cdef double dt = (rem - t * dl) * (t / k)
+    # G is a polynomial in v = t - 1/4 (well conditioned on all of [0.1, 1]);
+    # v is exact for t >= 1/8; below, its rounding error v_err is corrected
+    cdef double v = t - quarter
+    cdef double v_err = t - (v + quarter)
     cdef double g = g24
-    g = g * t + g23
-    g = g * t + g22
-    g = g * t + g21
-    g = g * t + g20
-    g = g * t + g19
-    g = g * t + g18
-    g = g * t + g17
-    g = g * t + g16
-    g = g * t + g15
-    g = g * t + g14
-    g = g * t + g13
-    g = g * t + g12
-    g = g * t + g11
-    g = g * t + g10
-    g = g * t + g9
-    g = g * t + g8
-    g = g * t + g7
-    g = g * t + g6
-    g = g * t + g5
-    g = g * t + g4
-    g = g * t + g3
-    g = g * t + g2
-    g = g * t + g1
-    g = g * t + g0
+    g = g * v + g23
+    g = g * v + g22
+    g = g * v + g21
+    g = g * v + g20
+    g = g * v + g19
+    g = g * v + g18
+    g = g * v + g17
+    g = g * v + g16
+    g = g * v + g15
+    g = g * v + g14
+    g = g * v + g13
+    g = g * v + g12
+    g = g * v + g11
+    g = g * v + g10
+    g = g * v + g9
+    g = g * v + g8
+    g = g * v + g7
+    g = g * v + g6
+    g = g * v + g5
+    g = g * v + g4
+    g = g * v + g3
+    g = g * v + g2
+    g = g * v + g1
+    g = g * v + g0
     cdef double slope = ((((d5 * t + d4) * t + d3) * t + d2) * t + d1) * t + d0
     cdef double h = t * g
-    cdef double h_lo = dt * slope
+    # t G(t) moves by slope dt; G's argument alone by v_err: t G' v_err
+    cdef double h_lo = dt * slope + v_err * (slope - g)
     cdef double x_lo
     cdef double x_hi = exp_nonpos_f64_2p60(-s, &x_lo)
     x_lo = x_lo - x_hi * e
@@ -552,7 +557,7 @@ cdef inline real gelu_1(real x) noexcept nogil:
     cdef float clamp_f32 = 20
     cdef double clamp_f64 = 38.5, one_d = 1, zero_d = 0
     cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
-    cdef double a, phi, q, q_lo, xd, r
+    cdef double a, phi, q, q_lo, xd, r, r_neg
     cdef bint far
     if real is float:
         xd = xs
@@ -568,8 +573,8 @@ cdef inline real gelu_1(real x) noexcept nogil:
         a = clamp_f64 if far else a
         xd = zero_d if far else xs
         q = gauss_tail_f64(a, &q_lo, &phi)
-        q = q + q_lo
-        r = (xd * q) * two_m60 if neg else xd * (one_d - q * two_m60)
+        r_neg = (xd * q + xd * q_lo) * two_m60
+        r = r_neg if neg else xd * (one_d - (q + q_lo) * two_m60)
     cdef real y = <real>r
     cdef real negzero = -zero
     y = (negzero if neg else x) if far else y
