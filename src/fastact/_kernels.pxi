@@ -361,9 +361,7 @@ cdef inline real hard_swish_1(real x) noexcept nogil:
     # x clamped to [-3, 3]: x * 0 below -3 is -0.0 without ever being -inf * 0
     cdef real xc = xs if xs > -three else -three
     xc = xc if xc < three else three
-    cdef real a = xc + three
-    a = a if a > zero else zero
-    cdef real mid = (xc * a) / six
+    cdef real mid = (xc * (xc + three)) / six     # xc + 3 is in [0, 6] already
     # x >= 3: x itself (torch's x * 6 / 6 could round or overflow)
     cdef real r = x if xs >= three else mid
     return x if is_nan(x) else r
@@ -752,7 +750,8 @@ cdef void k_gelu_backward(const real *g, const real *x, real *out, Py_ssize_t n)
 # log(1 + T) would lose when the max dominates. Both terms are <= 0, so there
 # is no cancellation. The exps go through a stack buffer (y may be x).
 # softmax_backward: grad_in_i = y_i (g_i - sum_j g_j y_j), the dot product
-# in double (float32: exact products) or compensated lanes (float64).
+# in double (float32: exact products) or compensated lanes (float64), the
+# last pass in the row's own type.
 # The reductions may leave the "invalid" flag set for a row holding NaN; the
 # ufunc-level driver (fastact._ufuncs) restores the flags it found.
 
@@ -989,7 +988,7 @@ cdef void log_softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     cdef real buf[EXP_CHUNK]
     cdef Py_ssize_t i, start, m_len, count = 0
     cdef real m, zero = 0, hi, lo
-    cdef double t = 0, t_c = 0, part, b, tt, log_s, m_d
+    cdef double t = 0, t_c = 0, part, b, tt, log_s
     if n == 0:
         return
     cdef bint nan = row_max(x, n, &m)
@@ -1014,28 +1013,22 @@ cdef void log_softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
         t = tt
         start += m_len
     log_s = log1p((t + <double>(count - 1)) + t_c)
-    if real is float:
-        m_d = m
-        for i in range(n):
-            y[i] = <float>((<double>x[i] - m_d) - log_s)
-    else:
-        for i in range(n):
-            y[i] = (x[i] - m) - log_s
+    # Both terms are <= 0: each rounding is at most half an ulp of the result
+    cdef real log_s_r = <real>log_s
+    for i in range(n):
+        y[i] = (x[i] - m) - log_s_r
 
 
 cdef void softmax_backward_row(const real *g, const real *y, real *out,
                                Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
-    cdef double dot
     cdef real dot_r
     if real is float:
-        dot = row_dot_f32(g, y, n)
-        for i in range(n):
-            out[i] = <float>(<double>y[i] * (<double>g[i] - dot))
+        dot_r = <float>row_dot_f32(g, y, n)
     else:
         dot_r = row_dot_f64(g, y, n)
-        for i in range(n):
-            out[i] = y[i] * (g[i] - dot_r)
+    for i in range(n):
+        out[i] = y[i] * (g[i] - dot_r)
 
 
 cdef void k_softmax(const real *x, real *y, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
