@@ -29,7 +29,10 @@
 #
 # Accuracy (measured by `python -m fastact check`, figures in README.md):
 # sigmoid, sigmoid_grad and sigmoid_backward are within 2 ulp; the ReLU
-# family is exact.
+# family is exact. gelu: float32 0.52 ulp, float64 3.2 ulp at most (measured
+# on dense sweeps, every tier); relu6, hard_sigmoid, hard_swish: the correctly
+# rounded result of torch's arithmetic; softmax 2.9 ulp, log_softmax 2.1 ulp;
+# derivatives within 2 ulp or 2 eps absolute where below 1 (see the sections).
 
 from libc.stdint cimport int32_t, int64_t
 from libc.math cimport fabs, fabsf, log1p
