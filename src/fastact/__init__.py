@@ -20,7 +20,20 @@ import os as _os
 from fastact import kernels as _kernels
 from fastact._capi import get_include, kernel_address
 from fastact import _ufuncs
+from fastact._softmax import log_softmax, softmax, softmax_backward
 from fastact._ufuncs import (
+    gelu,
+    gelu_backward,
+    gelu_grad,
+    hard_sigmoid,
+    hard_sigmoid_backward,
+    hard_sigmoid_grad,
+    hard_swish,
+    hard_swish_backward,
+    hard_swish_grad,
+    relu6,
+    relu6_backward,
+    relu6_grad,
     relu,
     relu_backward,
     relu_grad,
@@ -35,6 +48,11 @@ __all__ = [
     "sigmoid", "sigmoid_grad", "sigmoid_backward",
     "relu", "relu_grad", "relu_backward",
     "leaky_relu", "leaky_relu_grad", "leaky_relu_backward",
+    "gelu", "gelu_grad", "gelu_backward",
+    "relu6", "relu6_grad", "relu6_backward",
+    "hard_sigmoid", "hard_sigmoid_grad", "hard_sigmoid_backward",
+    "hard_swish", "hard_swish_grad", "hard_swish_backward",
+    "softmax", "log_softmax", "softmax_backward",
     "set_num_threads", "get_num_threads", "config", "reference",
     "get_include", "kernel_address",
 ]
