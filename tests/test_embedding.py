@@ -95,11 +95,13 @@ def inputs(dtype, n=1001):
 
 
 def assert_matches_reference(got, want, dtype):
-    """Within a few ulp of the numpy reference (which has its own rounding);
-    exactness is checked against fastact's ufuncs. Results below the smallest
-    normal number are only held to an absolute bound: the contract lets them
-    be flushed, and the reference rounds them its own way."""
-    np.testing.assert_allclose(got, want, rtol=16 * np.finfo(dtype).eps,
+    """Close to the numpy reference: a check that the call computed the right
+    function, not an accuracy test. Exactness is checked against fastact's
+    ufuncs, accuracy against the oracles in test_accuracy.py and the family
+    tests; the reference itself is off by more than a few ulp in some tails
+    (gelu's through scipy's float32 ndtr), and results below the smallest
+    normal number may be flushed."""
+    np.testing.assert_allclose(got, want, rtol=np.sqrt(np.finfo(dtype).eps),
                                atol=np.finfo(dtype).smallest_normal)
 
 
