@@ -12,7 +12,13 @@ broadcasting, casting and `__array_ufunc__` dispatch.
 
 `fastact.reference` holds numpy implementations of the same functions.
 """
+from __future__ import annotations
+
 import os as _os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 from fastact import kernels as _kernels
 from fastact import _ufuncs
@@ -35,7 +41,7 @@ __all__ = [
 ]
 
 
-def leaky_relu(x, alpha=0.01, **kwargs):
+def leaky_relu(x: ArrayLike, alpha: ArrayLike = 0.01, **kwargs: Any) -> Any:
     """x where x > 0, else alpha * x (alpha broadcasts against x).
 
     Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
@@ -43,17 +49,18 @@ def leaky_relu(x, alpha=0.01, **kwargs):
     return _ufuncs.leaky_relu(x, alpha, **kwargs)
 
 
-def leaky_relu_grad(x, alpha=0.01, **kwargs):
+def leaky_relu_grad(x: ArrayLike, alpha: ArrayLike = 0.01, **kwargs: Any) -> Any:
     """Derivative of leaky_relu: 1 where x > 0, else alpha (alpha at x = 0)."""
     return _ufuncs.leaky_relu_grad(x, alpha, **kwargs)
 
 
-def leaky_relu_backward(grad_out, x, alpha=0.01, **kwargs):
+def leaky_relu_backward(grad_out: ArrayLike, x: ArrayLike, alpha: ArrayLike = 0.01,
+                        **kwargs: Any) -> Any:
     """Backward pass of leaky_relu: grad_out where x > 0, else alpha * grad_out."""
     return _ufuncs.leaky_relu_backward(grad_out, x, alpha, **kwargs)
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Split large arrays across at most `n` threads (1 = never).
 
     Arrays too small to gain from threads always run on the calling thread.
@@ -68,12 +75,12 @@ def set_num_threads(n):
     _ufuncs.set_num_threads(int(n))
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """The number of threads large arrays are split across."""
     return _ufuncs.get_num_threads()
 
 
-def config():
+def config() -> dict[str, Any]:
     """Build and run-time settings: version, ISA tier in use, tiers available,
     OpenMP, threads."""
     return {
