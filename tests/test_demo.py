@@ -96,3 +96,26 @@ def test_demo_leaves_the_thread_setting_as_it_found_it():
     before = fastact.get_num_threads()
     _demo.main(["--quick", "--activations", "relu", "--json", "--threads", "1"])
     assert fastact.get_num_threads() == before
+
+
+def test_demo_shows_progress_on_a_terminal():
+    pty = pytest.importorskip("pty")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "fastact", "demo", "--quick",
+                             "--activations", "relu"],
+                            stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:     # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    proc.stdout.read()
+    proc.stdout.close()
+    assert proc.wait(timeout=600) == 0
+    assert b"relu" in seen and b"epoch 1/" in seen
