@@ -44,7 +44,8 @@ def test_demo_report_structure(report):
         assert len(r["dead_fraction_per_layer"]) == deep["depth"]
         assert 0 <= r["accuracy"] <= 1 and 0 <= r["dead_fraction"] <= 1
         assert r["seconds_per_epoch"] > 0 and r["seconds_per_epoch_reference"] > 0
-        assert r["speedup"] > 0
+        assert r["speedup"] > 0 and r["activation_speedup"] > 0
+        assert 0 < r["activation_seconds_per_epoch"] < r["seconds_per_epoch"]
 
 
 def test_fastact_and_numpy_loops_train_the_same_network(report):

@@ -13,7 +13,8 @@ Two settings, so that each effect the founding document claims shows up:
   final loss and accuracy, the gradient norm of every layer's weights in the
   first epoch (a sigmoid net's first layer gets orders of magnitude less than
   its last: vanishing gradients), and wall time per epoch with fastact against
-  the same loop running `fastact.reference` (numpy).
+  the same loop running `fastact.reference` (numpy), whole epochs and the
+  part spent in the activation calls.
 - "dying": 3 hidden layers trained with a learning rate ten times larger.
   Big steps push ReLU units to where they are negative on every sample; their
   gradient is then 0 for good. Reports the fraction of such dead units (units
@@ -21,15 +22,17 @@ Two settings, so that each effect the founding document claims shows up:
   derivative is never 0, so its units keep learning.
 
 Threads: the demo runs fastact on one thread unless `--threads N` says
-otherwise. Its arrays are small (a batch of 256 x 64 values), where a split
-gains little, and fastact's OpenMP workers spinning between calls compete
-with numpy's BLAS threads for the same cores in the matmuls in between.
+otherwise, and numpy's BLAS on one thread too (with threadpoolctl installed).
+Its arrays are small (a batch of 256 x 64 values), where a split gains
+little, and threads of either kind that spin or wait for each other between
+the calls make the epoch times erratic on a busy machine.
 
 `--quick` shrinks the data and the epochs so that the whole run takes
 seconds; `--plot PATH` draws loss curves, gradient norms and dead fractions;
 `--json` prints the results as JSON instead of tables.
 """
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -98,12 +101,19 @@ class Activation:
         self.backward_takes_output = specs["backward"].inputs[-1] == "y"
         grad = specs.get("grad")
         self.grad_fn = getattr(module, grad.name) if grad else None
+        self.seconds = 0.0    # time spent in forward and backward calls
 
     def forward(self, z):
-        return self.forward_fn(z, **self.params)
+        start = time.perf_counter()
+        h = self.forward_fn(z, **self.params)
+        self.seconds += time.perf_counter() - start
+        return h
 
     def backward(self, grad_out, z, h):
-        return self.backward_fn(grad_out, h if self.backward_takes_output else z, **self.params)
+        start = time.perf_counter()
+        g = self.backward_fn(grad_out, h if self.backward_takes_output else z, **self.params)
+        self.seconds += time.perf_counter() - start
+        return g
 
     def derivative(self, z):
         if self.grad_fn is not None:
@@ -133,6 +143,10 @@ def forward_pass(params, act, x):
     w, b = params[-1]
     logits = hs[-1] @ w + b
     logits -= logits.max(axis=1, keepdims=True)
+    # e^-60 ~ 1e-26: probabilities of confidently wrong classes stay normal
+    # floats. Subnormal ones would make every matmul downstream crawl (a
+    # microcode assist per operation) and the timing meaningless.
+    np.maximum(logits, -60, out=logits)
     p = np.exp(logits)
     p /= p.sum(axis=1, keepdims=True)
     return zs, hs, p
@@ -201,15 +215,17 @@ def run_one(name, setting, x, y, epochs, seed, progress, time_reference=True):
     ref_losses, ref_seconds = [], []
     with np.errstate(over="ignore", under="ignore"):
         for epoch in range(epochs):
+            act.seconds = 0.0
             start = time.perf_counter()
             losses.append(train_epoch(params, velocity, act, x, y, cfg["lr"], orders[epoch],
                                       first_epoch_norms if epoch == 0 else None))
-            seconds.append(time.perf_counter() - start)
+            seconds.append((time.perf_counter() - start, act.seconds))
             if epoch < timed:
+                ref.seconds = 0.0
                 start = time.perf_counter()
                 ref_losses.append(train_epoch(ref_params, ref_velocity, ref, x, y, cfg["lr"],
                                               orders[epoch]))
-                ref_seconds.append(time.perf_counter() - start)
+                ref_seconds.append((time.perf_counter() - start, ref.seconds))
             progress(f"{setting:5s} {name:12s} epoch {epoch + 1}/{epochs}")
         loss, accuracy, dead = evaluate(params, act, x, y)
     result = {
@@ -224,12 +240,16 @@ def run_one(name, setting, x, y, epochs, seed, progress, time_reference=True):
         "dead_fraction": float(np.mean(dead)),
         "dead_fraction_per_layer": dead,
         # Best of the epochs: the least disturbed by other work on the machine.
-        "seconds_per_epoch": min(seconds[:timed] or seconds),
+        "seconds_per_epoch": min(t for t, _ in seconds[:timed] or seconds),
+        "activation_seconds_per_epoch": min(a for _, a in seconds[:timed] or seconds),
     }
     if timed:
-        result["seconds_per_epoch_reference"] = min(ref_seconds)
+        result["seconds_per_epoch_reference"] = min(t for t, _ in ref_seconds)
+        result["activation_seconds_per_epoch_reference"] = min(a for _, a in ref_seconds)
         result["loss_curve_reference"] = ref_losses
         result["speedup"] = result["seconds_per_epoch_reference"] / result["seconds_per_epoch"]
+        result["activation_speedup"] = (result["activation_seconds_per_epoch_reference"]
+                                        / result["activation_seconds_per_epoch"])
     return result
 
 
@@ -255,12 +275,14 @@ def format_report(report):
     lines = []
     deep = report["settings"]["deep"]
     lines.append(f"fastact demo: {report['samples']} spiral points, 3 classes, batch {report['batch']}, "
-                 f"ISA {report['config']['isa']}, fastact threads: {report['config']['num_threads']}")
+                 f"ISA {report['config']['isa']}, fastact threads: {report['config']['num_threads']}, "
+                 f"BLAS threads: {report.get('blas_threads', 'default')}")
     lines.append("")
     lines.append(f"deep net: {deep['depth']} hidden layers of {deep['width']}, lr {deep['lr']}, "
                  f"momentum {MOMENTUM}, {deep['epochs']} epochs")
     lines.append(f"{'activation':12s} {'loss':>7s} {'acc':>6s} {'|dW| first':>10s} {'|dW| last':>10s} "
-                 f"{'last/first':>10s} {'dead':>6s} {'ms/epoch':>9s} {'numpy':>9s} {'speedup':>7s}")
+                 f"{'last/first':>10s} {'dead':>6s} {'ms/epoch':>9s} {'numpy':>7s} {'speedup':>7s} "
+                 f"{'in act.':>7s} {'numpy':>7s} {'speedup':>7s}")
     for r in report["runs"]:
         if r["setting"] != "deep":
             continue
@@ -268,8 +290,11 @@ def format_report(report):
         ratio = g[-1] / g[0] if g[0] > 0 else float("inf")
         lines.append(f"{r['activation']:12s} {r['final_loss']:7.3f} {r['accuracy']:6.1%} {g[0]:10.2e} "
                      f"{g[-1]:10.2e} {ratio:10.1e} {r['dead_fraction']:6.1%} "
-                     f"{1e3 * r['seconds_per_epoch']:9.1f} {1e3 * r['seconds_per_epoch_reference']:9.1f} "
-                     f"{r['speedup']:6.1f}x")
+                     f"{1e3 * r['seconds_per_epoch']:9.1f} {1e3 * r['seconds_per_epoch_reference']:7.1f} "
+                     f"{r['speedup']:6.1f}x "
+                     f"{1e3 * r['activation_seconds_per_epoch']:7.2f} "
+                     f"{1e3 * r['activation_seconds_per_epoch_reference']:7.2f} "
+                     f"{r['activation_speedup']:6.1f}x")
     dying = report["settings"]["dying"]
     lines.append("")
     lines.append(f"dying units: {dying['depth']} hidden layers of {dying['width']}, lr {dying['lr']} "
@@ -311,6 +336,21 @@ def plot(report, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """Limit numpy's BLAS to one thread while the demo runs, if threadpoolctl
+    is there. Its matmuls are small (256 x 64 x 64); a multi-threaded BLAS
+    gains nothing on them and, on a machine with other work running, its
+    threads waiting for each other made epochs vary 50-fold."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield False
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield True
 
 
 def _progress_printer(stream):
@@ -356,7 +396,9 @@ def main(argv=None):
     threads_before = fastact.get_num_threads()
     fastact.set_num_threads(args.threads)
     try:
-        report = run(quick=args.quick, activations=names, seed=args.seed, progress=show)
+        with _one_blas_thread() as blas_limited:
+            report = run(quick=args.quick, activations=names, seed=args.seed, progress=show)
+        report["blas_threads"] = 1 if blas_limited else "default"
     finally:
         fastact.set_num_threads(threads_before)
     if sys.stderr.isatty():
