@@ -11,6 +11,9 @@ broadcasting, casting and `__array_ufunc__` dispatch.
     >>> y = fastact.sigmoid(x, out=x)      # in place: y is x
 
 `fastact.reference` holds numpy implementations of the same functions.
+The raw kernels `fa_<name>_<f32|f64>` are for Cython (`from fastact.kernels
+cimport fa_sigmoid_f32`), C (`fastact.get_include()`, fastact.h) and
+ctypes/cffi/numba (`fastact.kernel_address(name)`).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 from fastact import kernels as _kernels
+from fastact._capi import get_include, kernel_address
 from fastact import _ufuncs
 from fastact._ufuncs import (
     relu,
@@ -38,6 +42,7 @@ __all__ = [
     "relu", "relu_grad", "relu_backward",
     "leaky_relu", "leaky_relu_grad", "leaky_relu_backward",
     "set_num_threads", "get_num_threads", "config", "reference",
+    "get_include", "kernel_address",
 ]
 
 

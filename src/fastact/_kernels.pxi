@@ -87,6 +87,13 @@ cdef inline bint is_inf(real x) noexcept nogil:
         return (f64_bits(x) & 0x7fffffffffffffffLL) == 0x7ff0000000000000LL
 
 
+cdef inline bint is_finite(real x) noexcept nogil:
+    if real is float:
+        return (f32_bits(x) & 0x7f800000) != 0x7f800000
+    else:
+        return (f64_bits(x) & 0x7ff0000000000000LL) != 0x7ff0000000000000LL
+
+
 cdef inline real nan_of(real x) noexcept nogil:
     """A quiet NaN of x's type."""
     if real is float:
@@ -237,10 +244,15 @@ cdef inline real sigmoid_grad_1(real x) noexcept nogil:
 
 
 cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
-    # 1 - y is exact for y >= 1/2 (Sterbenz), so y * (1 - y) loses nothing
-    # near y = 1 where the backward pass needs it.
-    cdef real one = 1
-    return mul_quiet(grad_out, y * (one - y))
+    # y (1 - y) with one rounding: 1 - y = c + c_lo exactly (Fast2Sum; c_lo
+    # is 0 for y >= 1/2 by Sterbenz), and y * c_lo is far below y * c. Then
+    # one more rounding for grad_out: about 1 ulp in all (three plain
+    # roundings reach 2.5 ulp).
+    cdef real zero = 0, one = 1
+    cdef real y_finite = y if is_finite(y) else zero   # no inf - inf below
+    cdef real c = one - y
+    cdef real c_lo = -y_finite - ((one - y_finite) - one)
+    return mul_quiet(grad_out, y * c + y_finite * c_lo)
 
 
 cdef inline real relu_1(real x) noexcept nogil:

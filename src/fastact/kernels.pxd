@@ -7,7 +7,12 @@
 # and input pointers may be equal (in place); other overlap is not supported.
 # Each call goes to the ISA tier chosen when fastact was imported.
 #
-# This list is an ABI: names and signatures never change (tests/test_abi.py).
+# This list is an ABI: names and signatures never change (tests/test_abi.py,
+# which also lists the lines a new kernel adds to tests/c_api_abi.txt).
+# setup.py generates fastact.h from it (fastact/_capi.py), so keep one form:
+# `cdef void fa_<name>_<f32|f64>(<params>) noexcept nogil`, plain C types,
+# parameters named, nothing else declared here (every cdef function declared
+# in this file is exported).
 
 cdef void fa_sigmoid_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
 cdef void fa_sigmoid_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil

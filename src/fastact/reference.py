@@ -3,9 +3,9 @@
 This module is the oracle the tests compare the compiled kernels against and
 the "numpy" column of the benchmarks: each function has the same name,
 signature and semantics as its fastact counterpart, written the way a careful
-numpy user would write it.  Every function computes in its result dtype
-(float32 stays float32, integers become float64, as numpy's ufuncs promote
-them), is numerically stable (sigmoid goes through exp(-|x|), which cannot
+numpy user would write it.  Every function computes in the dtype fastact's
+ufuncs would (float32 stays float32, float64 and int64 give float64, by
+numpy's casting rules), is numerically stable (sigmoid goes through exp(-|x|), which cannot
 overflow, and sigmoid_grad is t / (1 + t)^2 with t = exp(-|x|), so its tails
 stay accurate instead of cancelling to 0), and never emits a floating-point
 warning.  NaN propagates from x (or y), the ReLU family returns +0.0 rather
@@ -29,25 +29,29 @@ __all__ = [
 
 
 def _as_float_arrays(*args):
-    """Convert the operands to arrays of the dtype a f->f / d->d ufunc would pick.
+    """Convert the operands to the dtype fastact's ufuncs compute in.
 
-    Python scalars take part in the promotion as numpy's "weak" scalars
-    (leaky_relu(float32 array, alpha=0.01) stays float32); arrays and numpy
-    scalars are strong.  Non-numeric operands raise TypeError, like the ufuncs.
+    As for any ufunc with float32 and float64 loops: the operands are promoted
+    by numpy's rules, Python scalars being "weak" (leaky_relu(float32 array,
+    alpha=0.01) stays float32, leaky_relu(2.0) is float64 like np.exp(2.0)),
+    and the first loop the promoted dtype casts to safely is used (float16,
+    int8 and int16 compute in float32; int32, int64 and mixed operands such as
+    int8 with a Python float in float64).  Anything else raises TypeError.
     """
     operands = []
     for a in args:
-        if isinstance(a, numbers.Real) and not isinstance(a, np.generic):
-            operands.append(a)
+        if isinstance(a, numbers.Real) and not isinstance(a, (bool, np.generic)):
+            operands.append(a)  # weak Python scalar
         else:
             a = np.asarray(a)
             if a.dtype.kind not in "biuf":
                 raise TypeError(f"unsupported operand dtype {a.dtype}")
             operands.append(a.dtype)
-    dtype = np.result_type(*operands, np.float32)
-    if dtype.kind != "f":
-        raise TypeError(f"unsupported operand types: result dtype {dtype}")
-    return dtype, [np.asarray(a, dtype=dtype) for a in args]
+    promoted = np.result_type(*operands)
+    for dtype in (np.dtype(np.float32), np.dtype(np.float64)):
+        if np.can_cast(promoted, dtype):
+            return dtype, [np.asarray(a, dtype=dtype) for a in args]
+    raise TypeError(f"unsupported operand types: no float32 or float64 loop for {promoted}")
 
 
 def _result(r):

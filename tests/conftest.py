@@ -1,0 +1,42 @@
+"""Shared pytest set-up: hypothesis settings, and a table of the largest ULP
+errors the accuracy tests measured, printed at the end of the run (and stored
+as test properties for --junitxml) so the figures can go into the README."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# The helper modules (_oracle, _inputs, _compare, _functions) sit beside the
+# tests; make them importable whatever pytest's --import-mode.
+sys.path.insert(0, str(Path(__file__).parent))
+
+try:
+    from hypothesis import settings
+except ImportError:  # hypothesis is optional; its tests skip without it
+    pass
+else:
+    # No deadline: tests never assert on time (CI machines vary).
+    settings.register_profile("fastact", deadline=None, max_examples=60)
+    settings.load_profile("fastact")
+
+
+_MAX_ULP = {}
+
+
+@pytest.fixture
+def ulp_report(record_property):
+    """ulp_report(function_name, dtype, measured_max_ulp)."""
+    def report(name, dtype, value):
+        key = (name, np.dtype(dtype).name)
+        _MAX_ULP[key] = max(_MAX_ULP.get(key, 0.0), float(value))
+        record_property(f"max_ulp:{name}:{key[1]}", float(value))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _MAX_ULP:
+        return
+    terminalreporter.section("largest error vs the oracle, in ULP")
+    for (name, dtype), value in sorted(_MAX_ULP.items()):
+        terminalreporter.write_line(f"{name:<28} {dtype:<8} {value:.3f}")

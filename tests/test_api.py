@@ -1,0 +1,110 @@
+"""The public API has DESIGN.md's names and shapes: ufuncs with float32 and
+float64 loops, thin leaky_relu functions over ufuncs, numpy's dtype rules,
+config(), and an import that leaves the floating-point mode alone."""
+import inspect
+
+import numpy as np
+import pytest
+
+from _functions import FUNCTIONS, UFUNC_NAMES
+
+import fastact
+from fastact import reference
+
+
+@pytest.mark.parametrize("name", UFUNC_NAMES)
+def test_parameterless_functions_are_ufuncs_with_float32_and_float64_loops(name):
+    uf = getattr(fastact, name)
+    assert isinstance(uf, np.ufunc)
+    assert uf.__name__ == name
+    assert uf.nout == 1
+    if uf.nin == 1:
+        assert set(uf.types) == {"f->f", "d->d"}
+    else:
+        assert uf.nin == 2 and set(uf.types) == {"ff->f", "dd->d"}
+
+
+@pytest.mark.parametrize("name", ["leaky_relu", "leaky_relu_grad", "leaky_relu_backward"])
+def test_leaky_relu_functions_wrap_ufuncs_of_the_same_name(name):
+    assert isinstance(getattr(fastact._ufuncs, name), np.ufunc)
+    params = inspect.signature(getattr(fastact, name)).parameters
+    assert params["alpha"].default == 0.01
+    assert any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=str)
+def test_reference_has_the_same_signature(fn):
+    fast = inspect.signature(getattr(fastact, fn.name))
+    ref = inspect.signature(getattr(reference, fn.name))
+    if isinstance(getattr(fastact, fn.name), np.ufunc):
+        assert len(ref.parameters) == fn.n_arrays
+    else:
+        expected = [p for p in fast.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        assert list(ref.parameters.values()) == expected
+
+
+INPUT_DTYPES = [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64,
+                np.float16, np.float32, np.float64]
+
+
+def expected_result_dtype(fn, dtype):
+    dtype = np.dtype(dtype)
+    if dtype in (np.float16, np.float32):
+        return np.float32
+    if dtype.itemsize <= 2 and not fn.has_alpha:
+        return np.float32  # bool, int8, uint8, int16 cast safely to float32
+    # wider integers; and numpy promotes any integer with a Python float
+    # (the default alpha) to float64 before choosing a loop
+    return np.float64
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=str)
+@pytest.mark.parametrize("dtype", INPUT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_result_dtype_follows_numpys_casting_and_the_reference_agrees(fn, dtype):
+    arrays = [np.ones(3, dtype=dtype)] * fn.n_arrays
+    result = fn.fast(*arrays)
+    assert result.dtype == expected_result_dtype(fn, dtype)
+    assert fn.ref(*arrays).dtype == result.dtype
+
+
+def test_integers_are_computed_in_float64():
+    assert fastact.sigmoid(np.arange(3)).dtype == np.float64
+    assert fastact.relu(np.arange(-3, 3, dtype=np.int32)).dtype == np.float64
+
+
+def test_float16_is_computed_in_float32():
+    assert fastact.sigmoid(np.ones(3, dtype=np.float16)).dtype == np.float32
+
+
+def test_float32_alpha_array_keeps_float32_and_float64_alpha_array_promotes():
+    x = np.ones(3, dtype=np.float32)
+    assert fastact.leaky_relu(x, np.float32(0.1)).dtype == np.float32
+    assert fastact.leaky_relu(x, 0.1).dtype == np.float32
+    assert fastact.leaky_relu(x, np.full(3, 0.1)).dtype == np.float64
+
+
+def test_config_reports_version_isa_threads():
+    cfg = fastact.config()
+    assert {"version", "isa", "isas", "openmp", "num_threads"} <= set(cfg)
+    assert cfg["version"] == fastact.__version__
+    assert cfg["isa"] in cfg["isas"]
+    assert isinstance(cfg["openmp"], bool)
+    assert isinstance(cfg["num_threads"], int) and cfg["num_threads"] >= 1
+
+
+def test_import_leaves_subnormal_arithmetic_on():
+    # No flush-to-zero / denormals-are-zero: the process's float mode is the
+    # user's (fastact is never built with -ffast-math).
+    for dtype in (np.float32, np.float64):
+        ss = np.finfo(dtype).smallest_subnormal
+        assert np.array([ss], dtype=dtype)[0] * dtype(1) == ss
+        assert np.array([np.finfo(dtype).tiny], dtype=dtype) / dtype(2) > 0
+
+
+def test_ufuncs_dispatch_to_array_ufunc_overrides():
+    class Wrapped:
+        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+            return ("handled", ufunc.__name__)
+
+    assert fastact.sigmoid(Wrapped()) == ("handled", "sigmoid")
+    assert fastact.leaky_relu(Wrapped()) == ("handled", "leaky_relu")

@@ -1,0 +1,123 @@
+"""The values DESIGN.md's tables and conventions promise at specific points,
+checked for fastact and for its numpy reference alike."""
+import inspect
+
+import numpy as np
+import pytest
+
+from _compare import assert_same_bits
+from _functions import BY_NAME
+
+import fastact
+from fastact import reference
+
+IMPLEMENTATIONS = pytest.mark.parametrize("impl", [fastact, reference], ids=["fastact", "reference"])
+DTYPES = pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+
+
+def arr(values, dtype):
+    return np.array(values, dtype=dtype)
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_nan_input_gives_nan_for_every_function(impl, dtype):
+    nan = arr([np.nan, -np.nan], dtype)
+    ones = arr([1.0, 1.0], dtype)
+    for name in ["sigmoid", "relu", "leaky_relu", "sigmoid_grad", "relu_grad", "leaky_relu_grad"]:
+        assert np.isnan(getattr(impl, name)(nan)).all(), name
+    for name in ["sigmoid_backward", "relu_backward", "leaky_relu_backward"]:
+        assert np.isnan(getattr(impl, name)(ones, nan)).all(), name
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_sigmoid_is_one_at_inf_and_zero_at_minus_inf(impl, dtype):
+    assert_same_bits(impl.sigmoid(arr([np.inf, -np.inf], dtype)), arr([1.0, 0.0], dtype))
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_sigmoid_of_zero_is_one_half_and_its_slope_one_quarter(impl, dtype):
+    assert_same_bits(impl.sigmoid(arr([0.0, -0.0], dtype)), arr([0.5, 0.5], dtype))
+    assert_same_bits(impl.sigmoid_grad(arr([0.0, -0.0], dtype)), arr([0.25, 0.25], dtype))
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_relu_keeps_positives_and_zeroes_the_rest(impl, dtype):
+    x = arr([3.5, np.inf, -2.0, -np.inf, 0.0, -0.0], dtype)
+    assert_same_bits(impl.relu(x), arr([3.5, np.inf, 0.0, 0.0, 0.0, 0.0], dtype))
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_relu_grad_is_one_for_positives_and_zero_at_zero(impl, dtype):
+    x = arr([3.5, np.inf, -2.0, -np.inf, 0.0, -0.0], dtype)
+    assert_same_bits(impl.relu_grad(x), arr([1, 1, 0, 0, 0, 0], dtype))
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_leaky_relu_scales_non_positives_by_alpha(impl, dtype):
+    x = arr([3.0, -2.0, -np.inf, 0.0], dtype)
+    assert_same_bits(impl.leaky_relu(x, 0.5), arr([3.0, -1.0, -np.inf, 0.0], dtype))
+    assert_same_bits(impl.leaky_relu(x, -1.0), arr([3.0, 2.0, np.inf, -0.0], dtype))
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_leaky_relu_grad_is_alpha_at_zero(impl, dtype):
+    x = arr([3.0, -2.0, 0.0, -0.0], dtype)
+    assert_same_bits(impl.leaky_relu_grad(x, 0.25), arr([1.0, 0.25, 0.25, 0.25], dtype))
+
+
+@IMPLEMENTATIONS
+@pytest.mark.parametrize("name", ["leaky_relu", "leaky_relu_grad", "leaky_relu_backward"])
+def test_leaky_relu_family_defaults_to_alpha_one_hundredth(impl, name):
+    assert inspect.signature(getattr(impl, name)).parameters["alpha"].default == 0.01
+    fn = BY_NAME[name]
+    x = np.array([-3.0, 2.0])
+    default = getattr(impl, name)(*[x] * fn.n_arrays)
+    assert_same_bits(default, fn.call(impl, *[x] * fn.n_arrays, alpha=0.01))
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_sigmoid_backward_is_grad_out_times_y_times_one_minus_y(impl, dtype):
+    g = arr([2.0, -4.0, 1.0, 8.0], dtype)
+    y = arr([0.5, 0.25, 1.0, 0.0], dtype)
+    assert_same_bits(impl.sigmoid_backward(g, y), arr([0.5, -0.75, 0.0, 0.0], dtype))
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_relu_backward_passes_grad_out_where_y_is_positive(impl, dtype):
+    g = arr([2.0, -4.0, 1.0, 8.0, -0.0], dtype)
+    y = arr([0.5, 3.0, 0.0, -1.0, 2.0], dtype)
+    assert_same_bits(impl.relu_backward(g, y), arr([2.0, -4.0, 0.0, 0.0, -0.0], dtype))
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_relu_backward_masks_nan_and_inf_gradients_where_y_is_not_positive(impl, dtype):
+    # like torch's threshold_backward: the gradient is selected, not multiplied
+    g = arr([np.nan, np.inf, -np.inf, np.nan], dtype)
+    y = arr([0.0, -1.0, -0.0, 1.0], dtype)
+    assert_same_bits(impl.relu_backward(g, y), arr([0.0, 0.0, 0.0, np.nan], dtype))
+
+
+@IMPLEMENTATIONS
+@DTYPES
+def test_leaky_relu_backward_scales_grad_out_by_alpha_where_x_is_not_positive(impl, dtype):
+    g = arr([2.0, -4.0, 1.0, 8.0], dtype)
+    x = arr([0.5, 3.0, 0.0, -1.0], dtype)
+    assert_same_bits(impl.leaky_relu_backward(g, x, 0.5), arr([2.0, -4.0, 0.5, 4.0], dtype))
+
+
+@IMPLEMENTATIONS
+def test_relu_backward_accepts_the_input_or_the_output(impl):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(1000)
+    g = rng.standard_normal(1000)
+    assert_same_bits(impl.relu_backward(g, impl.relu(x)), impl.relu_backward(g, x))
