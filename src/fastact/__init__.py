@@ -18,10 +18,7 @@ ctypes/cffi/numba (`fastact.kernel_address(name)`).
 from __future__ import annotations
 
 import os as _os
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from numpy.typing import ArrayLike
+from typing import Any
 
 from fastact import kernels as _kernels
 from fastact._capi import get_include, kernel_address
@@ -46,7 +43,7 @@ __all__ = [
 ]
 
 
-def leaky_relu(x: ArrayLike, alpha: ArrayLike = 0.01, **kwargs: Any) -> Any:
+def leaky_relu(x, alpha=0.01, **kwargs):
     """x where x > 0, else alpha * x (alpha broadcasts against x).
 
     Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
@@ -54,13 +51,12 @@ def leaky_relu(x: ArrayLike, alpha: ArrayLike = 0.01, **kwargs: Any) -> Any:
     return _ufuncs.leaky_relu(x, alpha, **kwargs)
 
 
-def leaky_relu_grad(x: ArrayLike, alpha: ArrayLike = 0.01, **kwargs: Any) -> Any:
+def leaky_relu_grad(x, alpha=0.01, **kwargs):
     """Derivative of leaky_relu: 1 where x > 0, else alpha (alpha at x = 0)."""
     return _ufuncs.leaky_relu_grad(x, alpha, **kwargs)
 
 
-def leaky_relu_backward(grad_out: ArrayLike, x: ArrayLike, alpha: ArrayLike = 0.01,
-                        **kwargs: Any) -> Any:
+def leaky_relu_backward(grad_out, x, alpha=0.01, **kwargs):
     """Backward pass of leaky_relu: grad_out where x > 0, else alpha * grad_out."""
     return _ufuncs.leaky_relu_backward(grad_out, x, alpha, **kwargs)
 
