@@ -15,7 +15,10 @@ The raw kernels `fa_<name>_<f32|f64>` are for Cython (`from fastact.kernels
 cimport fa_sigmoid_f32`), C (`fastact.get_include()`, fastact.h) and
 ctypes/cffi/numba (`fastact.kernel_address(name)`).
 """
+from __future__ import annotations
+
 import os as _os
+from typing import Any
 
 from fastact import kernels as _kernels
 from fastact._capi import get_include, kernel_address
@@ -76,7 +79,7 @@ def leaky_relu_backward(grad_out, x, alpha=0.01, **kwargs):
     return _ufuncs.leaky_relu_backward(grad_out, x, alpha, **kwargs)
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Split large arrays across at most `n` threads (1 = never).
 
     Arrays too small to gain from threads always run on the calling thread.
@@ -91,12 +94,12 @@ def set_num_threads(n):
     _ufuncs.set_num_threads(int(n))
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """The number of threads large arrays are split across."""
     return _ufuncs.get_num_threads()
 
 
-def config():
+def config() -> dict[str, Any]:
     """Build and run-time settings: version, ISA tier in use, tiers available,
     OpenMP, threads."""
     return {

@@ -1,0 +1,22 @@
+# Stub for the compiled module fastact._ufuncs (src/fastact/_ufuncs.pyx).
+# Every elementwise function is a numpy ufunc; add one line per new ufunc
+# (tests/test_typing.py runs mypy's stubtest and names any that is missing).
+import numpy as np
+
+openmp: bool
+
+def set_num_threads(n: int) -> None: ...
+def get_num_threads() -> int: ...
+def _pool_started() -> bool: ...
+
+sigmoid: np.ufunc
+sigmoid_grad: np.ufunc
+sigmoid_backward: np.ufunc
+relu: np.ufunc
+relu_grad: np.ufunc
+relu_backward: np.ufunc
+leaky_relu: np.ufunc
+leaky_relu_grad: np.ufunc
+leaky_relu_backward: np.ufunc
+
+__test__: dict[str, str]   # Cython's doctest table, empty
