@@ -221,18 +221,17 @@ def peers():
 def make_inputs(spec, dtype, n, seed=0):
     """Arrays for spec's inputs: x and grad_out standard normal (x scaled by 3,
     so about half the values are negative and sigmoid's tails are used); y the
-    forward's output on such an x."""
+    forward's output on such an x (computed by fastact: only its values
+    matter here, and they are checked elsewhere)."""
     rng = np.random.default_rng(seed)
     arrays = []
     for name in spec.inputs:
+        v = rng.standard_normal(n, dtype=np.dtype(dtype).type)
+        if name in ("x", "y"):
+            v *= 3
         if name == "y":
-            x = rng.standard_normal(n) * 3
-            v = getattr(reference, spec.activation)(x, **spec.params)
-        elif name == "x":
-            v = rng.standard_normal(n) * 3
-        else:
-            v = rng.standard_normal(n)
-        arrays.append(np.ascontiguousarray(v, dtype=dtype))
+            getattr(fastact, spec.activation)(v, out=v, **spec.params)
+        arrays.append(v)
     return arrays
 
 
@@ -263,9 +262,9 @@ def time_call(call, n, restore=None, budget=0.1, min_repeats=3, max_repeats=50,
 
 
 class Timer:
-    def __init__(self, quick):
+    def __init__(self, quick, min_repeats=None):
         self.budget = 0.01 if quick else 0.1
-        self.min_repeats = 2 if quick else 3
+        self.min_repeats = min_repeats or (2 if quick else 3)
 
     def measure(self, make, spec, pristine, mode):
         """ns/element of the callable `make` builds, or None if the peer has no
@@ -385,7 +384,7 @@ def bandwidth(dtype, n=BANDWIDTH_N, quick=False):
     write per element, the floor for any in-place unary kernel."""
     x = np.ones(n, dtype=dtype)
     return time_call(lambda: np.multiply(x, 1, out=x), n,
-                     budget=0.05 if quick else 0.3, min_repeats=3 if quick else 5)
+                     budget=0.1 if quick else 0.3, min_repeats=5 if quick else 10)
 
 
 def call_overhead(specs, quick=False):
@@ -437,7 +436,8 @@ def run(args):
             results = _run_table(specs, sizes, modes, tiers, peer_list, timer)
             kernels._set_isa(tiers[0])
             bw = {d: bandwidth(d, quick=args.quick) for d in DTYPES}
-            mem = _memory_bound(specs, results, bw, timer)
+            # Bandwidth figures are noisy: always several repeats, even --quick.
+            mem = _memory_bound(specs, results, bw, Timer(quick=False, min_repeats=5))
             overhead = call_overhead(specs, args.quick)
     finally:
         kernels._set_isa(start_tier)
@@ -519,11 +519,10 @@ def _memory_bound(specs, results, bw, timer):
         for dtype in DTYPES:
             found = [r for r in results if r["function"] == spec.name and r["dtype"] == dtype
                      and r["n"] == BANDWIDTH_N and r["mode"] == "inplace"]
-            if found:
-                ns = found[0]["ns_per_element"]["fastact"]
-            else:
-                ns = timer.measure(_make_fastact, spec, make_inputs(spec, dtype, BANDWIDTH_N),
-                                   "inplace")
+            ns = timer.measure(_make_fastact, spec, make_inputs(spec, dtype, BANDWIDTH_N),
+                               "inplace")
+            if found:                       # the table's figure, if better
+                ns = min(ns, found[0]["ns_per_element"]["fastact"])
             bound = bw[dtype] * (len(spec.inputs) + 1) / 2
             rows.append({"function": spec.name, "dtype": dtype, "n": BANDWIDTH_N,
                          "ns_per_element": ns, "bound_ns_per_element": bound,
