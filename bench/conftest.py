@@ -5,7 +5,6 @@ Every implementation gets the same number of threads, `--bench-threads N`
 """
 import pytest
 
-import fastact
 from fastact import _bench
 
 
@@ -20,18 +19,3 @@ def bench_threads(request):
     undo = _bench._set_threads(n, _bench.peers())
     yield n
     undo()
-
-
-def rounds_for(n):
-    """Timed rounds per benchmark: many for small arrays, few for 1e7."""
-    return max(5, min(200, int(2e7 // max(n, 1))))
-
-
-def restore_inputs(arrays, pristine):
-    def setup():
-        for a, p in zip(arrays, pristine):
-            a[...] = p
-    return setup
-
-
-__all__ = ["rounds_for", "restore_inputs", "fastact"]

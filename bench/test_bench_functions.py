@@ -13,7 +13,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from conftest import restore_inputs, rounds_for
+from _benchutil import restore_inputs, rounds_for
 from fastact import _bench
 from fastact._catalog import SPECS
 

@@ -39,7 +39,7 @@ def test_bench_quick_writes_table_and_json(tmp_path):
     path = tmp_path / "bench.json"
     proc = run_python(["-m", "fastact", "bench", "--quick", "--json", str(path)], timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""                 # progress only on a terminal
+    assert "[1/" not in proc.stderr          # progress only on a terminal
     assert "fastact" in proc.stdout and "memory-bandwidth bound" in proc.stdout
     rep = json.loads(path.read_text())
     assert rep["config"]["isa"] in fastact.config()["isas"]

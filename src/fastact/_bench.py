@@ -546,8 +546,11 @@ def print_report(rep, peer_list):
     tiers = rep["tiers_timed"]
     print(f"fastact {rep['fastact']} bench · {rep['machine']['cpu']} · "
           f"{rep['machine']['cores']} cores")
-    print(f"tier {tiers[0]} (available: {', '.join(cfg['isas'])}; other tiers with --isa all) · "
-          f"threads {rep['threads']} for fastact, torch and numexpr · numpy {np.__version__}")
+    missing = [t for t in kernels.TIERS if t not in cfg["isas"]]
+    print(f"tier {tiers[0]} (available: {', '.join(cfg['isas'])}"
+          + (f"; not available here: {', '.join(missing)}" if missing else "")
+          + f"; others timed with --isa all) · threads {rep['threads']} for fastact, torch "
+          f"and numexpr · numpy {np.__version__}")
     print("peers: " + " · ".join(
         f"{p.name} {p.version}" if p.installed else f"{p.name} not installed"
         for p in peer_list if p.name not in ("numpy", "np-ufunc")))

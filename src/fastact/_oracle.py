@@ -33,17 +33,18 @@ def _nan_where_nan(x, r):
 
 
 def sigmoid(x):
-    one = _one(x)
-    t = np.exp(-np.abs(x))                  # in [0, 1]: never overflows
-    return np.where(x >= 0, one / (one + t), t / (one + t))
+    # s = 1 / (1 + t) with t = e^-|x| in [0, 1] (never overflows) is sigma(|x|);
+    # sigma(-|x|) = t s. Each step rounds in the working precision only.
+    t = np.exp(-np.abs(x))
+    s = _one(x) / (_one(x) + t)
+    return np.where(x >= 0, s, t * s)
 
 
 def sigmoid_grad(x):
-    # sigma(x) (1 - sigma(x)) = t / (1 + t)^2 with t = e^-|x|: no cancellation.
-    one = _one(x)
+    # sigma(x) (1 - sigma(x)) = t / (1 + t)^2 = t s^2: no cancellation.
     t = np.exp(-np.abs(x))
-    d = one + t
-    return t / (d * d)
+    s = _one(x) / (_one(x) + t)
+    return t * s * s
 
 
 def sigmoid_backward(grad_out, y):
