@@ -416,7 +416,7 @@ def _report_row(spec, dtype, tier, o):
 def run_exhaustive(specs, tiers):
     """All 2**32 float32 inputs of the unary functions of EXHAUSTIVE_ACTIVATIONS.
 
-    Chunks of 2**16 inputs, so every temporary stays in the L2 cache; per
+    Chunks of 2**14 inputs, so every temporary stays in the L2 cache; per
     chunk and function the oracle, its rounding, the ulp scale and the masks
     of special results are computed once and shared by all tiers."""
     chosen = [s for s in specs if s.activation in EXHAUSTIVE_ACTIVATIONS
@@ -427,7 +427,7 @@ def run_exhaustive(specs, tiers):
     print(f"exhaustive float32: all 2**32 inputs of {', '.join(s.name for s in chosen)} "
           f"at {', '.join(tiers)}")
     f32 = np.float32
-    chunk = 1 << 16
+    chunk = 1 << 14
     outcomes = {(s.name, t): Outcome() for s in chosen for t in tiers}
     funcs = [(s, getattr(fastact, s.name), typed_params(s, f32)) for s in chosen]
     t0 = time.perf_counter()

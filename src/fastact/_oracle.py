@@ -91,6 +91,12 @@ ORACLE = {
 }
 
 
+def result_dtype(x):
+    """The dtype fastact's result has when the oracle works in x's dtype: for
+    oracles that must repeat a rounding of the kernel's own arithmetic."""
+    return np.dtype(np.float32) if x.dtype == np.float64 else np.dtype(np.float64)
+
+
 def working_dtype(dtype):
     """The precision the oracle computes in for results of `dtype`."""
     return np.dtype(np.float64) if np.dtype(dtype) == np.float32 else np.dtype(np.longdouble)
