@@ -560,14 +560,14 @@ def print_report(rep, peer_list):
           "ufunc chain with out=")
     labels = [_fastact_label(t, tiers) for t in tiers[1:]] + [p.name for p in peer_list]
     installed = {p.name: p.installed for p in peer_list}
-    w = 15
+    widths = {lab: max(15, len(lab) + 2) for lab in labels}
     for dtype in DTYPES:
         rows = [r for r in rep["results"] if r["dtype"] == dtype]
         if not rows:
             continue
         print()
         head = f"{dtype:20s} {'n':>5s} {'mode':7s} {'fastact':>8s}" + "".join(
-            f"{lab:>{w}s}" for lab in labels)
+            f"{lab:>{widths[lab]}s}" for lab in labels)
         print(head)
         print("-" * len(head))
         last = None
@@ -578,9 +578,10 @@ def print_report(rep, peer_list):
                    f"{r['ns_per_element']['fastact']:8.3g}"
             for lab in labels:
                 if lab in installed and not installed[lab]:
-                    line += "not installed".rjust(w)
+                    line += "not installed".rjust(widths[lab])
                 else:
-                    line += _cell(r["ns_per_element"].get(lab), r["speedup"].get(lab), w)
+                    line += _cell(r["ns_per_element"].get(lab), r["speedup"].get(lab),
+                                  widths[lab])
             print(line)
 
     print()
