@@ -120,6 +120,16 @@ cdef inline real mul_quiet(real a, real b) noexcept nogil:
 cdef inline float exp_nonpos_f32(float a, float *lo) noexcept nogil:
     """e^a for -104 <= a <= 0 (callers clamp and remove NaN first), as an
     unevaluated sum hi + *lo that carries the last rounding's error too."""
+    cdef float two_m24 = 5.9604644775390625e-8   # 2^-24
+    cdef float hi = exp_nonpos_scaled_f32(a, lo)
+    lo[0] = lo[0] * two_m24
+    return hi * two_m24
+
+
+cdef inline float exp_nonpos_scaled_f32(float a, float *lo) noexcept nogil:
+    """e^a * 2^24 (= hi + *lo) for -104 <= a <= 0: always a normal number, so
+    that a product with e^a that is itself normal can be formed before the
+    one rounding into the subnormal range (x e^x near x = -90)."""
     cdef float magic = 12582912.0       # 1.5 * 2^23: adding it rounds to an integer
     cdef float log2e = 1.44269504088896341
     cdef float ln2_hi = 0.693145751953125       # 16 bits: k * ln2_hi is exact
@@ -128,7 +138,6 @@ cdef inline float exp_nonpos_f32(float a, float *lo) noexcept nogil:
     cdef float q2 = 0.041666554662050533982
     cdef float q3 = 0.0083631730745137109028
     cdef float q4 = 0.0013926176119935578884
-    cdef float two_m24 = 5.9604644775390625e-8   # 2^-24
     cdef float half = 0.5, one = 1
     cdef float kf = a * log2e + magic
     cdef int32_t k = f32_bits(kf) - f32_bits(magic)
@@ -144,13 +153,22 @@ cdef inline float exp_nonpos_f32(float a, float *lo) noexcept nogil:
     cdef float p_lo = small - (p - one)     # exact: Fast2Sum, |small| < 1
     # 2^(k+24): k >= -150 keeps the exponent field positive
     cdef float scale = bits_f32((k + 24 + 127) << 23)
-    lo[0] = (p_lo * scale) * two_m24
-    return (p * scale) * two_m24
+    lo[0] = p_lo * scale
+    return p * scale
 
 
 cdef inline double exp_nonpos_f64(double a, double *lo) noexcept nogil:
     """e^a for -746 <= a <= 0 (callers clamp and remove NaN first), as an
     unevaluated sum hi + *lo."""
+    cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
+    cdef double hi = exp_nonpos_scaled_f64(a, lo)
+    lo[0] = lo[0] * two_m60
+    return hi * two_m60
+
+
+cdef inline double exp_nonpos_scaled_f64(double a, double *lo) noexcept nogil:
+    """e^a * 2^60 (= hi + *lo) for -746 <= a <= 0, always normal; see
+    exp_nonpos_scaled_f32."""
     cdef double magic = 6755399441055744.0    # 1.5 * 2^52
     cdef double log2e = 1.4426950408889634074
     cdef double ln2_hi = 6.93147180369123816490e-01   # 32 bits: k * ln2_hi exact
@@ -165,7 +183,6 @@ cdef inline double exp_nonpos_f64(double a, double *lo) noexcept nogil:
     cdef double q8 = 2.7620075879983366586e-7
     cdef double q9 = 2.5100375832561233664e-8
     cdef double q0 = 0.50000000000000010211
-    cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
     cdef double one = 1
     cdef double kf = a * log2e + magic
     cdef int64_t k = f64_bits(kf) - f64_bits(magic)
@@ -180,8 +197,8 @@ cdef inline double exp_nonpos_f64(double a, double *lo) noexcept nogil:
     cdef double p_lo = small - (p - one)    # exact: Fast2Sum, |small| < 1
     # 2^(k+60): k >= -1076 keeps the exponent field positive
     cdef double scale = bits_f64((k + 60 + 1023) << 52)
-    lo[0] = (p_lo * scale) * two_m60
-    return (p * scale) * two_m60
+    lo[0] = p_lo * scale
+    return p * scale
 
 
 cdef inline real exp_neg_abs(real x, real *lo) noexcept nogil:
@@ -365,6 +382,31 @@ cdef inline real two_sum(real a, real b, real *lo) noexcept nogil:
     return s
 
 
+cdef inline real exp_neg_abs_scaled(real x, real *lo, real *unscale) noexcept nogil:
+    """e^-|x| * 2^S = hi + *lo for a non-NaN x, always normal; *unscale is
+    2^-S (S = 24 for float, 60 for double)."""
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0
+    cdef real a = -fabs_real(x)
+    cdef real t
+    cdef bint beyond     # where e^-|x| rounds to 0: give 0, not e^lowest 2^S
+    if real is float:
+        unscale[0] = two_m24
+        beyond = a < lowest_f32
+        a = lowest_f32 if beyond else a
+        t = exp_nonpos_scaled_f32(a, lo)
+    else:
+        unscale[0] = two_m60
+        beyond = a < lowest_f64
+        a = lowest_f64 if beyond else a
+        t = exp_nonpos_scaled_f64(a, lo)
+    lo[0] = zero if beyond else lo[0]
+    return zero if beyond else t
+
+
 # ---------------------------------------------------------------------------
 # Per-element math
 
@@ -407,6 +449,23 @@ cdef inline void sigmoid_pair_of_t(real t, real t_lo, bint upper, real *s,
     small = small + (t_lo - small * dl) * big
     s[0] = big if upper else small
     s_neg[0] = small if upper else big
+
+
+cdef inline real sigmoid_of_t_scaled(real t_s, real t_lo_s, real unscale, bint upper,
+                                     real *mult) noexcept nogil:
+    """sigmoid(v) = result * *mult from t_s + t_lo_s = e^-|v| 2^S and
+    unscale = 2^-S (exp_neg_abs_scaled); upper = v >= 0. The lower tail comes
+    scaled (*mult = 2^-S) so that a product with it rounds only once, even
+    where sigmoid(v) alone would be subnormal. As sigmoid_of_t otherwise."""
+    cdef real zero = 0, one = 1
+    cdef real t = t_s * unscale
+    cdef real d = one + t
+    cdef real dl = (t - (d - one)) + t_lo_s * unscale
+    cdef real q = (one if upper else t_s) / d
+    cdef real inv_d = q if upper else one - q * unscale
+    cdef real num_lo = zero if upper else t_lo_s
+    mult[0] = one if upper else unscale
+    return q + (num_lo - q * dl) * inv_d
 
 
 cdef inline real sigmoid_1(real x) noexcept nogil:
@@ -674,7 +733,10 @@ cdef inline real silu_1(real x) noexcept nogil:
     cdef real xs = zero if nan else x
     cdef real lo = -far_x(xs)
     xs = xs if xs > lo else lo                  # -inf * 0 -> -far * 0
-    cdef real r = xs * sigmoid_not_nan(xs)
+    cdef real t_lo, unscale, mult
+    cdef real t = exp_neg_abs_scaled(xs, &t_lo, &unscale)
+    cdef real s = sigmoid_of_t_scaled(t, t_lo, unscale, xs >= zero, &mult)
+    cdef real r = (xs * s) * mult
     return x if nan else r
 
 
@@ -700,7 +762,8 @@ cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
 # low part enters e^-|v| as a first-order factor.
 
 cdef inline real gelu_tanh_v(real xs, real *v_lo) noexcept nogil:
-    """v = x (c1 + c2 x^2) as v + *v_lo, for |x| <= 1e4."""
+    """v = x (c1 + c2 x^2) as v + *v_lo, for |x| <= 30 (so that v_lo stays
+    small enough for a first-order correction of e^v)."""
     cdef float c1_hi_f32 = 1.5957691669464111
     cdef float c1_lo_f32 = -4.534068042105271576e-8
     cdef float c2_hi_f32 = 0.07135481387376785
@@ -742,20 +805,21 @@ cdef inline real gelu_tanh_t(real v, real v_lo, real *t_lo) noexcept nogil:
 
 
 cdef inline real gelu_tanh_1(real x) noexcept nogil:
-    cdef real zero = 0, far = 1e4         # sigmoid(v(-1e4)) is 0, v(1e4) is 1
+    cdef real zero = 0, far = 30      # sigmoid(v(-30)) is 0, sigmoid(v(30)) is 1
     cdef bint nan = is_nan(x)
     cdef real xs = clamp_abs(zero if nan else x, far)
-    cdef real v_lo, t_lo
+    cdef real v_lo, t_lo, unscale, mult
     cdef real v = gelu_tanh_v(xs, &v_lo)
-    cdef real t = gelu_tanh_t(v, v_lo, &t_lo)
-    cdef real s = sigmoid_of_t(t, t_lo, v >= zero)
-    cdef real r = (x if xs > zero else xs) * s
+    cdef real t = exp_neg_abs_scaled(v, &t_lo, &unscale)
+    t_lo = t_lo + t * (v_lo if v < zero else -v_lo)     # e^-|v + v_lo|, first order
+    cdef real s = sigmoid_of_t_scaled(t, t_lo, unscale, v >= zero, &mult)
+    cdef real r = ((x if xs > zero else xs) * s) * mult
     return x if nan else r
 
 
 cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
     # s + x s (1 - s) v'(x), v' = c1 + 3 c2 x^2, s = sigmoid(v)
-    cdef real zero = 0, one = 1, far = 1e4
+    cdef real zero = 0, one = 1, far = 30
     cdef float c1_f32 = 1.5957691669464111
     cdef float c3_f32 = 0.21406444907188416
     cdef double c1_f64 = 1.5957691216057308
@@ -882,14 +946,22 @@ cdef inline void mish_parts(real xs, real *n, real *d, real *e, real *t) noexcep
 
 
 cdef inline real mish_1(real x) noexcept nogil:
-    cdef real zero = 0
+    # As mish_parts, with e^-|x| scaled by 2^S for x <= 0 so that the product
+    # near x = -90 (float) / -710 (double) rounds once into the subnormals.
+    cdef real zero = 0, one = 1, two = 2
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
-    cdef real n, d, e, t
-    mish_parts(xs, &n, &d, &e, &t)
     cdef real lo = -far_x(xs)
     xs = xs if xs > lo else lo                  # -inf * 0 -> -far * 0
-    cdef real r = xs * (n / d)
+    cdef real t_lo, unscale
+    cdef real t_s = exp_neg_abs_scaled(xs, &t_lo, &unscale)
+    cdef real t = t_s * unscale
+    cdef real t2 = t * t
+    cdef bint pos = xs > zero
+    cdef real n_neg = t * (t + two)
+    cdef real n = (one + (t + t)) if pos else t_s * (t + two)
+    cdef real d = ((one + (t + t)) + (t2 + t2)) if pos else n_neg + two
+    cdef real r = (xs * (n / d)) * (one if pos else unscale)
     return x if nan else r
 
 
@@ -899,7 +971,16 @@ cdef inline real mish_grad_1(real x) noexcept nogil:
     cdef real xs = clamp_abs(zero if nan else x, far_x(x))
     cdef real n, d, e, t
     mish_parts(xs, &n, &d, &e, &t)
-    cdef real g = (n * d + (four * xs) * (e * (one + t))) / (d * d)
+    # x > 0: 1 + t^2 (4x (1 + t) - 2d) / d^2, the small part apart from the 1
+    # (n/d = 1 - 2t^2/d). x <= 0: t (t^3 + 4t^2 + (6 + 4x) t + 4 (1 + x)) /
+    # d^2, which near the zero crossing (x = -1.19) cancels among terms of
+    # size 1, not of size 1/t.
+    cdef bint pos = xs > zero
+    cdef real four_x = four * xs
+    cdef real six = 6
+    cdef real num_pos = e * (four_x * (one + t) - (d + d))
+    cdef real num_neg = t * (((t + four) * t + (six + four_x)) * t + four * (one + xs))
+    cdef real g = (one if pos else zero) + (num_pos if pos else num_neg) / (d * d)
     return x if nan else g
 
 
