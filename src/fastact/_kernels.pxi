@@ -407,6 +407,86 @@ cdef inline real exp_neg_abs_scaled(real x, real *lo, real *unscale) noexcept no
     return zero if beyond else t
 
 
+# Lean exp: the same reduction and polynomial without the low part, for
+# results whose bound leaves room (the 4-ulp functions and the derivatives):
+# within 1 ulp, at half the operations.
+
+cdef inline float exp_lean_scaled_f32(float a) noexcept nogil:
+    """e^a * 2^24 for -104 <= a <= 0, within 1 ulp, always normal."""
+    cdef float magic = 12582912.0
+    cdef float log2e = 1.44269504088896341
+    cdef float ln2_hi = 0.693145751953125
+    cdef float ln2_lo = 1.42860682030941723212e-6
+    cdef float q1 = 0.1666657702559798819
+    cdef float q2 = 0.041666554662050533982
+    cdef float q3 = 0.0083631730745137109028
+    cdef float q4 = 0.0013926176119935578884
+    cdef float half = 0.5, one = 1
+    cdef float kf = a * log2e + magic
+    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
+    kf = kf - magic
+    cdef float r = (a - kf * ln2_hi) - kf * ln2_lo
+    cdef float q = (((q4 * r + q3) * r + q2) * r + q1) * r + half
+    cdef float p = one + (r + r * r * q)
+    return p * bits_f32((k + 24 + 127) << 23)
+
+
+cdef inline double exp_lean_scaled_f64(double a) noexcept nogil:
+    """e^a * 2^60 for -746 <= a <= 0, within 1 ulp, always normal."""
+    cdef double magic = 6755399441055744.0
+    cdef double log2e = 1.4426950408889634074
+    cdef double ln2_hi = 6.93147180369123816490e-01
+    cdef double ln2_lo = 1.90821492927058770002e-10
+    cdef double q1 = 0.16666666666666667452
+    cdef double q2 = 0.041666666666624161903
+    cdef double q3 = 0.0083333333333300644495
+    cdef double q4 = 0.0013888888917196719077
+    cdef double q5 = 0.00019841269863040545271
+    cdef double q6 = 0.000024801521322368693266
+    cdef double q7 = 2.7557268480310025526e-6
+    cdef double q8 = 2.7620075879983366586e-7
+    cdef double q9 = 2.5100375832561233664e-8
+    cdef double q0 = 0.50000000000000010211
+    cdef double one = 1
+    cdef double kf = a * log2e + magic
+    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
+    kf = kf - magic
+    cdef double r = (a - kf * ln2_hi) - kf * ln2_lo
+    cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
+                      + q3) * r + q2) * r + q1) * r + q0
+    cdef double p = one + (r + r * r * q)
+    return p * bits_f64((k + 60 + 1023) << 52)
+
+
+cdef inline real exp_lean_neg_abs_scaled(real x, real *unscale) noexcept nogil:
+    """e^-|x| * 2^S for a non-NaN x (0 where e^-|x| rounds to 0); *unscale
+    is 2^-S. Lean: within 1 ulp."""
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0
+    cdef real a = -fabs_real(x)
+    cdef real t
+    cdef bint beyond
+    if real is float:
+        unscale[0] = two_m24
+        beyond = a < lowest_f32
+        t = exp_lean_scaled_f32(lowest_f32 if beyond else a)
+    else:
+        unscale[0] = two_m60
+        beyond = a < lowest_f64
+        t = exp_lean_scaled_f64(lowest_f64 if beyond else a)
+    return zero if beyond else t
+
+
+cdef inline real exp_lean_neg_abs(real x) noexcept nogil:
+    """e^-|x| for a non-NaN x, within 1 ulp where normal."""
+    cdef real unscale
+    cdef real t = exp_lean_neg_abs_scaled(x, &unscale)
+    return t * unscale
+
+
 # ---------------------------------------------------------------------------
 # Per-element math
 
@@ -466,6 +546,38 @@ cdef inline real sigmoid_of_t_scaled(real t_s, real t_lo_s, real unscale, bint u
     cdef real num_lo = zero if upper else t_lo_s
     mult[0] = one if upper else unscale
     return q + (num_lo - q * dl) * inv_d
+
+
+# Lean sigmoids: t from the lean exp, one division, no correction terms;
+# within 2 ulp. For the 4-ulp functions and the derivatives.
+
+cdef inline real sigmoid_lean_scaled(real v, real *mult) noexcept nogil:
+    """sigmoid(v) = result * *mult for a non-NaN v; the lower tail comes
+    scaled by 2^S (see sigmoid_of_t_scaled)."""
+    cdef real zero = 0, one = 1
+    cdef real unscale
+    cdef real t_s = exp_lean_neg_abs_scaled(v, &unscale)
+    cdef bint upper = v >= zero
+    mult[0] = one if upper else unscale
+    return (one if upper else t_s) / (one + t_s * unscale)
+
+
+cdef inline real sigmoid_lean(real v) noexcept nogil:
+    """sigmoid(v) for a non-NaN v, within 2 ulp."""
+    cdef real zero = 0, one = 1
+    cdef real t = exp_lean_neg_abs(v)
+    return (one if v >= zero else t) / (one + t)
+
+
+cdef inline void sigmoid_pair_lean(real v, real *s, real *s_neg) noexcept nogil:
+    """*s = sigmoid(v), *s_neg = sigmoid(-v), each within 2.5 ulp."""
+    cdef real zero = 0, one = 1
+    cdef real t = exp_lean_neg_abs(v)
+    cdef real big = one / (one + t)
+    cdef real small = t * big
+    cdef bint upper = v >= zero
+    s[0] = big if upper else small
+    s_neg[0] = small if upper else big
 
 
 cdef inline real sigmoid_1(real x) noexcept nogil:
@@ -538,6 +650,14 @@ cdef inline real leaky_relu_backward_1(real grad_out, real x, real alpha) noexce
 # math on `xs` (NaN replaced by 0) and gives x back in the NaN lanes. Products
 # that would be inf * 0 in a limit (x sigmoid(x) at x = -inf) use x clamped to
 # where the other factor is exactly 0 or 1 instead.
+#
+# Speed. The 2-ulp forwards (tanh near 0 aside) use the hi + lo exp and the
+# corrected sigmoid; the 4-ulp ones and every derivative use the lean exp
+# and sigmoid, at about half the operations. Backward passes multiply
+# grad_out by a derivative that is finite for every x, so inf * 0 there
+# comes only from grad_out = +-inf at a zero slope, where NaN is the true
+# result: a plain product, not mul_quiet (whose tests cost as much as a
+# lean exp); the ufunc loops restore the flags it raises.
 
 cdef inline real negative_if(real r, real x) noexcept nogil:
     """r (>= 0) with x's sign bit: odd functions, -0 kept. Bit operations
@@ -567,8 +687,9 @@ cdef inline real far_x(real x) noexcept nogil:
 
 # tanh. |x| < 0.625: x + x^3 P(x^2), P of degree 4 / 10 from
 # tools/fit_family_a.py (relative error 0.3 ulp / 0.4 ulp). Beyond:
-# 1 - 2 sigmoid(-2|x|), where 2 sigmoid(-2|x|) < 0.45 is under 1 ulp, so the
-# subtraction adds at most half an ulp. Within 2 ulp.
+# 1 - 2 sigmoid(-2|x|) with the lean sigmoid: 2 sigmoid(-2|x|) < 0.45, so
+# its 2 ulp are at most 1 ulp of the result, and the subtraction adds half
+# an ulp. Within 2 ulp.
 
 cdef inline float tanh_p_f32(float w) noexcept nogil:
     cdef float p0 = -0.33333328944134254565
@@ -608,7 +729,8 @@ cdef inline real tanh_1(real x) noexcept nogil:
     else:
         p = tanh_p_f64(w)
     cdef real near = a + a * (w * p)
-    cdef real s = sigmoid_not_nan(-(a + a))
+    # 2s < 0.45 here: its 2 ulp are at most 1 ulp of the result
+    cdef real s = sigmoid_lean(-(a + a))
     cdef real far = one - (s + s)
     cdef real r = negative_if(near if a < cut else far, xs)
     return x if nan else r
@@ -621,7 +743,7 @@ cdef inline real tanh_grad_1(real x) noexcept nogil:
     cdef bint nan = is_nan(x)
     cdef real a = fabs_real(zero if nan else x)
     a = a if a < flat else flat
-    cdef real s = sigmoid_not_nan(-(a + a))
+    cdef real s = sigmoid_lean(-(a + a))
     cdef real g = four * (s - s * s)
     return x if nan else g
 
@@ -632,7 +754,7 @@ cdef inline real tanh_backward_1(real grad_out, real y) noexcept nogil:
     # so a NaN y just flows through.
     cdef real one = 1
     cdef real a = fabs_real(y)
-    return mul_quiet(grad_out, (one - a) * (one + a))
+    return grad_out * ((one - a) * (one + a))
 
 
 # softsign x / (1 + |x|): two roundings, |x| capped where the quotient rounds
@@ -666,7 +788,7 @@ cdef inline real softsign_grad_1(real x) noexcept nogil:
 
 
 cdef inline real softsign_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_quiet(grad_out, softsign_grad_1(x))
+    return grad_out * softsign_grad_1(x)
 
 
 # softplus log(1 + e^(beta x)) / beta, x itself where beta x > threshold (as
@@ -690,14 +812,14 @@ cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nog
     cdef real zero = 0, one = 1
     cdef bint nan = is_nan(x)
     cdef real z = beta * (zero if nan else x)
-    cdef real s = sigmoid_not_nan(z)
+    cdef real s = sigmoid_lean(z)
     cdef real g = one if z > threshold else s
     return x if nan else g
 
 
 cdef inline real softplus_backward_1(real grad_out, real x, real beta,
                                      real threshold) noexcept nogil:
-    return mul_quiet(grad_out, softplus_grad_1(x, beta, threshold))
+    return grad_out * softplus_grad_1(x, beta, threshold)
 
 
 # log_sigmoid = -softplus(-x) = min(x, 0) - log1p(e^-|x|); derivative
@@ -716,12 +838,12 @@ cdef inline real log_sigmoid_1(real x) noexcept nogil:
 cdef inline real log_sigmoid_grad_1(real x) noexcept nogil:
     cdef real zero = 0
     cdef bint nan = is_nan(x)
-    cdef real s = sigmoid_not_nan(-(zero if nan else x))
+    cdef real s = sigmoid_lean(-(zero if nan else x))
     return x if nan else s
 
 
 cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_quiet(grad_out, log_sigmoid_grad_1(x))
+    return grad_out * log_sigmoid_grad_1(x)
 
 
 # silu x sigmoid(x); derivative s (1 + x (1 - s)) with 1 - s = sigmoid(-x)
@@ -733,9 +855,8 @@ cdef inline real silu_1(real x) noexcept nogil:
     cdef real xs = zero if nan else x
     cdef real lo = -far_x(xs)
     xs = xs if xs > lo else lo                  # -inf * 0 -> -far * 0
-    cdef real t_lo, unscale, mult
-    cdef real t = exp_neg_abs_scaled(xs, &t_lo, &unscale)
-    cdef real s = sigmoid_of_t_scaled(t, t_lo, unscale, xs >= zero, &mult)
+    cdef real mult
+    cdef real s = sigmoid_lean_scaled(xs, &mult)
     cdef real r = (xs * s) * mult
     return x if nan else r
 
@@ -744,15 +865,14 @@ cdef inline real silu_grad_1(real x) noexcept nogil:
     cdef real zero = 0, one = 1
     cdef bint nan = is_nan(x)
     cdef real xs = clamp_abs(zero if nan else x, far_x(x))
-    cdef real t_lo, s, s_neg
-    cdef real t = exp_neg_abs(xs, &t_lo)
-    sigmoid_pair_of_t(t, t_lo, xs >= zero, &s, &s_neg)
+    cdef real s, s_neg
+    sigmoid_pair_lean(xs, &s, &s_neg)
     cdef real g = s * (one + xs * s_neg)
     return x if nan else g
 
 
 cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_quiet(grad_out, silu_grad_1(x))
+    return grad_out * silu_grad_1(x)
 
 
 # gelu_tanh 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi), is
@@ -796,22 +916,14 @@ cdef inline real gelu_tanh_v(real xs, real *v_lo) noexcept nogil:
     return v
 
 
-cdef inline real gelu_tanh_t(real v, real v_lo, real *t_lo) noexcept nogil:
-    """e^-|v + v_lo| = result + *t_lo."""
-    cdef real zero = 0
-    cdef real t = exp_neg_abs(v, t_lo)
-    t_lo[0] = t_lo[0] + t * (v_lo if v < zero else -v_lo)
-    return t
-
-
 cdef inline real gelu_tanh_1(real x) noexcept nogil:
     cdef real zero = 0, far = 30      # sigmoid(v(-30)) is 0, sigmoid(v(30)) is 1
     cdef bint nan = is_nan(x)
     cdef real xs = clamp_abs(zero if nan else x, far)
-    cdef real v_lo, t_lo, unscale, mult
+    cdef real v_lo, unscale, mult
     cdef real v = gelu_tanh_v(xs, &v_lo)
-    cdef real t = exp_neg_abs_scaled(v, &t_lo, &unscale)
-    t_lo = t_lo + t * (v_lo if v < zero else -v_lo)     # e^-|v + v_lo|, first order
+    cdef real t = exp_lean_neg_abs_scaled(v, &unscale)
+    cdef real t_lo = t * (v_lo if v < zero else -v_lo)  # e^-|v + v_lo|, first order
     cdef real s = sigmoid_of_t_scaled(t, t_lo, unscale, v >= zero, &mult)
     cdef real r = ((x if xs > zero else xs) * s) * mult
     return x if nan else r
@@ -831,19 +943,28 @@ cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
     else:
         c1 = c1_f64
         c3 = c3_f64
+    cdef float c2_f32 = 0.07135481387376785
+    cdef double c2_f64 = 0.07135481627260025
+    cdef real c2
+    if real is float:
+        c2 = c2_f32
+    else:
+        c2 = c2_f64
     cdef bint nan = is_nan(x)
     cdef real xs = clamp_abs(zero if nan else x, far)
-    cdef real v_lo, t_lo, s, s_neg
-    cdef real v = gelu_tanh_v(xs, &v_lo)
-    cdef real t = gelu_tanh_t(v, v_lo, &t_lo)
-    sigmoid_pair_of_t(t, t_lo, v >= zero, &s, &s_neg)
-    cdef real dv = c1 + c3 * (xs * xs)
+    cdef real s, s_neg
+    # v in working precision: where |g| >= 1 (x > 0.8) s is near 1 and v's
+    # error hardly matters; below, the bound is absolute
+    cdef real x2 = xs * xs
+    cdef real v = xs * (c1 + c2 * x2)
+    sigmoid_pair_lean(v, &s, &s_neg)
+    cdef real dv = c1 + c3 * x2
     cdef real g = s + (xs * s) * (s_neg * dv)
     return x if nan else g
 
 
 cdef inline real gelu_tanh_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_quiet(grad_out, gelu_tanh_grad_1(x))
+    return grad_out * gelu_tanh_grad_1(x)
 
 
 # elu x if x > 0 else alpha (e^x - 1), with expm1; derivative alpha e^x.
@@ -863,14 +984,13 @@ cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
     cdef real zero = 0, one = 1
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
-    cdef real t_lo
-    cdef real t = exp_neg_abs(xs, &t_lo)
+    cdef real t = exp_lean_neg_abs(xs)
     cdef real g = one if xs > zero else alpha * t
     return x if nan else g
 
 
 cdef inline real elu_backward_1(real grad_out, real x, real alpha) noexcept nogil:
-    return mul_quiet(grad_out, elu_grad_1(x, alpha))
+    return grad_out * elu_grad_1(x, alpha)
 
 
 cdef inline void selu_constants(real *scale_hi, real *scale_lo, real *sa_hi,
@@ -917,14 +1037,13 @@ cdef inline real selu_grad_1(real x) noexcept nogil:
     selu_constants(&scale_hi, &scale_lo, &sa_hi, &sa_lo)
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
-    cdef real t_lo
-    cdef real t = exp_neg_abs(xs, &t_lo)
-    cdef real g = scale_hi if xs > zero else sa_hi * t + (sa_lo * t + sa_hi * t_lo)
+    cdef real t = exp_lean_neg_abs(xs)
+    cdef real g = scale_hi if xs > zero else sa_hi * t + sa_lo * t
     return x if nan else g
 
 
 cdef inline real selu_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_quiet(grad_out, selu_grad_1(x))
+    return grad_out * selu_grad_1(x)
 
 
 # mish x tanh(softplus(x)). With t = e^-|x| the tanh is a rational function of
@@ -935,8 +1054,7 @@ cdef inline real selu_backward_1(real grad_out, real x) noexcept nogil:
 
 cdef inline void mish_parts(real xs, real *n, real *d, real *e, real *t) noexcept nogil:
     cdef real zero = 0, one = 1, two = 2
-    cdef real t_lo
-    cdef real tt = exp_neg_abs(xs, &t_lo)
+    cdef real tt = exp_lean_neg_abs(xs)
     cdef real t2 = tt * tt
     cdef bint pos = xs > zero
     n[0] = (one + (tt + tt)) if pos else (t2 + (tt + tt))
@@ -985,7 +1103,7 @@ cdef inline real mish_grad_1(real x) noexcept nogil:
 
 
 cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_quiet(grad_out, mish_grad_1(x))
+    return grad_out * mish_grad_1(x)
 
 
 # ---------------------------------------------------------------------------
