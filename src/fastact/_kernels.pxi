@@ -1064,22 +1064,26 @@ cdef inline void mish_parts(real xs, real *n, real *d, real *e, real *t) noexcep
 
 
 cdef inline real mish_1(real x) noexcept nogil:
-    # As mish_parts, with e^-|x| scaled by 2^S for x <= 0 so that the product
-    # near x = -90 (float) / -710 (double) rounds once into the subnormals.
+    # x > 0: w = n/d as in mish_parts. x <= 0: w = t (1 - t (t + 1)/d), whose
+    # rounded part t (t + 1)/d is small where t is, with t = e^x taken as
+    # hi + lo and scaled by 2^S so that the product near x = -90 (float) /
+    # -710 (double) rounds once into the subnormals. One division for both.
     cdef real zero = 0, one = 1, two = 2
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
     cdef real lo = -far_x(xs)
     xs = xs if xs > lo else lo                  # -inf * 0 -> -far * 0
-    cdef real t_lo, unscale
-    cdef real t_s = exp_neg_abs_scaled(xs, &t_lo, &unscale)
+    cdef real t_lo_s, unscale
+    cdef real t_s = exp_neg_abs_scaled(xs, &t_lo_s, &unscale)
     cdef real t = t_s * unscale
-    cdef real t2 = t * t
     cdef bint pos = xs > zero
-    cdef real n_neg = t * (t + two)
-    cdef real n = (one + (t + t)) if pos else t_s * (t + two)
-    cdef real d = ((one + (t + t)) + (t2 + t2)) if pos else n_neg + two
-    cdef real r = (xs * (n / d)) * (one if pos else unscale)
+    cdef real n_pos = one + (t + t)
+    cdef real d_pos = n_pos + (t + t) * t
+    cdef real d_neg = t * (t + two) + two
+    cdef real q = (n_pos if pos else t * (t + one)) / (d_pos if pos else d_neg)
+    cdef real one_q = one - q
+    cdef real w = q if pos else one_q * t_s + one_q * t_lo_s
+    cdef real r = (xs * w) * (one if pos else unscale)
     return x if nan else r
 
 
