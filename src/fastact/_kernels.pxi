@@ -850,14 +850,35 @@ cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
 # computed directly, not by subtraction.
 
 cdef inline real silu_1(real x) noexcept nogil:
-    cdef real zero = 0
+    # x sigmoid(x) = x / (1 + t) for x >= 0, x t / (1 + t) below, t = e^-|x|
+    # (lean, scaled by 2^S so that the product rounds once near x = -90 /
+    # -710). Below 0, x is -|x|: its clamped copy, the exp's argument, is
+    # the factor, so that x = -inf gives -lowest * 0 = -0, not -inf * 0.
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0, one = 1
+    cdef real lowest, unscale, t_s
+    if real is float:
+        lowest = lowest_f32
+        unscale = two_m24
+    else:
+        lowest = lowest_f64
+        unscale = two_m60
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
-    cdef real lo = -far_x(xs)
-    xs = xs if xs > lo else lo                  # -inf * 0 -> -far * 0
-    cdef real mult
-    cdef real s = sigmoid_lean_scaled(xs, &mult)
-    cdef real r = (xs * s) * mult
+    cdef real a = -fabs_real(xs)
+    cdef bint beyond = a < lowest
+    a = lowest if beyond else a
+    if real is float:
+        t_s = exp_lean_scaled_f32(a)
+    else:
+        t_s = exp_lean_scaled_f64(a)
+    t_s = zero if beyond else t_s
+    cdef bint upper = xs >= zero
+    cdef real q = (xs if upper else a * t_s) / (one + t_s * unscale)
+    cdef real r = q * (one if upper else unscale)
     return x if nan else r
 
 
