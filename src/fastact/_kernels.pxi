@@ -883,12 +883,40 @@ cdef inline real silu_1(real x) noexcept nogil:
 
 
 cdef inline real silu_grad_1(real x) noexcept nogil:
+    # s (1 + x (1 - s)) with t = e^-|x| (lean) and d = 1 + t is
+    # 1 + t (x - d) / d^2 for x >= 0 and t (d + x) / d^2 below: one
+    # division.
+    # |x| is clamped with the exp's own argument (x t and t x are then
+    # -lowest * 0, never inf * 0); near the zero crossing (x = -1.28) d + x
+    # cancels among terms of size 1.
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
     cdef real zero = 0, one = 1
+    cdef real lowest, unscale, t
+    if real is float:
+        lowest = lowest_f32
+        unscale = two_m24
+    else:
+        lowest = lowest_f64
+        unscale = two_m60
     cdef bint nan = is_nan(x)
-    cdef real xs = clamp_abs(zero if nan else x, far_x(x))
-    cdef real s, s_neg
-    sigmoid_pair_lean(xs, &s, &s_neg)
-    cdef real g = s * (one + xs * s_neg)
+    cdef real xs = zero if nan else x
+    cdef real a = -fabs_real(xs)
+    cdef bint beyond = a < lowest
+    a = lowest if beyond else a
+    if real is float:
+        t = exp_lean_scaled_f32(a) * unscale
+    else:
+        t = exp_lean_scaled_f64(a) * unscale
+    t = zero if beyond else t
+    cdef bint upper = xs >= zero
+    cdef real d = one + t
+    # x >= 0 as 1 - t (d + a) / d^2 (a = -x there): the rounded part is
+    # below 0.1 where the result is above 1. Both sides share t (d + a).
+    cdef real q = (t * (d + a)) / (d * d)
+    cdef real g = one - q if upper else q
     return x if nan else g
 
 
