@@ -481,10 +481,20 @@ cdef inline real exp_lean_neg_abs_scaled(real x, real *unscale) noexcept nogil:
 
 
 cdef inline real exp_lean_neg_abs(real x) noexcept nogil:
-    """e^-|x| for a non-NaN x, within 1 ulp where normal."""
-    cdef real unscale
-    cdef real t = exp_lean_neg_abs_scaled(x, &unscale)
-    return t * unscale
+    """e^-|x| for a non-NaN x, within 1 ulp where normal. At the clamp e^a
+    is below half the smallest subnormal, so unscaled it rounds to 0 by
+    itself."""
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real a = -fabs_real(x)
+    if real is float:
+        a = a if a > lowest_f32 else lowest_f32
+        return exp_lean_scaled_f32(a) * two_m24
+    else:
+        a = a if a > lowest_f64 else lowest_f64
+        return exp_lean_scaled_f64(a) * two_m60
 
 
 # ---------------------------------------------------------------------------
