@@ -13,6 +13,7 @@ class Function:
     n_arrays: int       # array operands: 1 (forward, grad) or 2 (backward)
     has_alpha: bool     # takes an alpha parameter (leaky_relu family)
     exact: bool         # exact (ReLU family) or within an ULP bound (sigmoid family)
+    has_params: bool    # takes any parameter: a Python wrapper over a ufunc
 
     def call(self, impl, *arrays, alpha=0.01, **kwargs):
         """Call this function of `impl` (fastact or fastact.reference)."""
@@ -31,7 +32,8 @@ class Function:
         return self.name
 
 
-FUNCTIONS = [Function(s.name, len(s.inputs), "alpha" in s.params, s.ulp == 0) for s in SPECS]
+FUNCTIONS = [Function(s.name, len(s.inputs), "alpha" in s.params, s.ulp == 0, bool(s.params))
+             for s in SPECS]
 BY_NAME = {f.name: f for f in FUNCTIONS}
 EXACT = [f for f in FUNCTIONS if f.exact]
-UFUNC_NAMES = [f.name for f in FUNCTIONS if not f.has_alpha]
+UFUNC_NAMES = [f.name for f in FUNCTIONS if not f.has_params]

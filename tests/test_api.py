@@ -51,10 +51,10 @@ def expected_result_dtype(fn, dtype):
     dtype = np.dtype(dtype)
     if dtype in (np.float16, np.float32):
         return np.float32
-    if dtype.itemsize <= 2 and not fn.has_alpha:
+    if dtype.itemsize <= 2 and not fn.has_params:
         return np.float32  # bool, int8, uint8, int16 cast safely to float32
     # wider integers; and numpy promotes any integer with a Python float
-    # (the default alpha) to float64 before choosing a loop
+    # (a default parameter such as alpha) to float64 before choosing a loop
     return np.float64
 
 

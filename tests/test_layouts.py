@@ -147,7 +147,11 @@ def test_alpha_broadcasts_against_x(fn, dtype):
     arrays = tuple(a[None, :] for a in operands(fn, dtype, 50))         # (1, 50)
     result = fn.fast(*arrays, alpha=alpha)
     assert result.shape == (4, 50)
-    assert_same_bits(result, fn.ref(*arrays, alpha=alpha))
+    if fn.exact:
+        assert_same_bits(result, fn.ref(*arrays, alpha=alpha))
+    else:   # accuracy against the oracle is tested elsewhere; here, broadcasting
+        np.testing.assert_allclose(result, fn.ref(*arrays, alpha=alpha),
+                                   rtol=np.sqrt(np.finfo(dtype).eps))
     full = [np.array(a) for a in np.broadcast_arrays(*arrays, alpha)]
     assert_same_bits(result, fn.fast(*full[:-1], alpha=full[-1]))
     for i in range(4):

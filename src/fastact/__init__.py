@@ -37,12 +37,33 @@ from fastact._ufuncs import (
     relu6,
     relu6_backward,
     relu6_grad,
+    gelu_tanh,
+    gelu_tanh_backward,
+    gelu_tanh_grad,
+    log_sigmoid,
+    log_sigmoid_backward,
+    log_sigmoid_grad,
+    mish,
+    mish_backward,
+    mish_grad,
     relu,
     relu_backward,
     relu_grad,
+    selu,
+    selu_backward,
+    selu_grad,
     sigmoid,
     sigmoid_backward,
     sigmoid_grad,
+    silu,
+    silu_backward,
+    silu_grad,
+    softsign,
+    softsign_backward,
+    softsign_grad,
+    tanh,
+    tanh_backward,
+    tanh_grad,
 )
 
 __version__ = "0.1.0"
@@ -56,6 +77,15 @@ __all__ = [
     "hard_sigmoid", "hard_sigmoid_grad", "hard_sigmoid_backward",
     "hard_swish", "hard_swish_grad", "hard_swish_backward",
     "softmax", "log_softmax", "softmax_backward",
+    "tanh", "tanh_grad", "tanh_backward",
+    "softsign", "softsign_grad", "softsign_backward",
+    "softplus", "softplus_grad", "softplus_backward",
+    "log_sigmoid", "log_sigmoid_grad", "log_sigmoid_backward",
+    "silu", "silu_grad", "silu_backward",
+    "gelu_tanh", "gelu_tanh_grad", "gelu_tanh_backward",
+    "elu", "elu_grad", "elu_backward",
+    "selu", "selu_grad", "selu_backward",
+    "mish", "mish_grad", "mish_backward",
     "set_num_threads", "get_num_threads", "config", "reference",
     "get_include", "kernel_address",
 ]
@@ -77,6 +107,43 @@ def leaky_relu_grad(x, alpha=0.01, **kwargs):
 def leaky_relu_backward(grad_out, x, alpha=0.01, **kwargs):
     """Backward pass of leaky_relu: grad_out where x > 0, else alpha * grad_out."""
     return _ufuncs.leaky_relu_backward(grad_out, x, alpha, **kwargs)
+
+
+def softplus(x, beta=1.0, threshold=20.0, **kwargs):
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold
+    (torch.nn.functional.softplus). beta and threshold broadcast against x.
+
+    Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
+    """
+    return _ufuncs.softplus(x, beta, threshold, **kwargs)
+
+
+def softplus_grad(x, beta=1.0, threshold=20.0, **kwargs):
+    """Derivative of softplus: sigmoid(beta * x), 1 where beta * x > threshold."""
+    return _ufuncs.softplus_grad(x, beta, threshold, **kwargs)
+
+
+def softplus_backward(grad_out, x, beta=1.0, threshold=20.0, **kwargs):
+    """Backward pass of softplus: grad_out * softplus_grad(x, beta, threshold)."""
+    return _ufuncs.softplus_backward(grad_out, x, beta, threshold, **kwargs)
+
+
+def elu(x, alpha=1.0, **kwargs):
+    """x where x > 0, else alpha * (exp(x) - 1) (torch.nn.functional.elu).
+
+    Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
+    """
+    return _ufuncs.elu(x, alpha, **kwargs)
+
+
+def elu_grad(x, alpha=1.0, **kwargs):
+    """Derivative of elu: 1 where x > 0, else alpha * exp(x)."""
+    return _ufuncs.elu_grad(x, alpha, **kwargs)
+
+
+def elu_backward(grad_out, x, alpha=1.0, **kwargs):
+    """Backward pass of elu: grad_out where x > 0, else grad_out * alpha * exp(x)."""
+    return _ufuncs.elu_backward(grad_out, x, alpha, **kwargs)
 
 
 def set_num_threads(n: int) -> None:

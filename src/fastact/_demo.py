@@ -212,7 +212,9 @@ def run_one(name, setting, x, y, epochs, seed, progress, time_reference=True):
     ref_params = init_params(sizes, seed)
     ref_velocity = [[np.zeros_like(w), np.zeros_like(b)] for w, b in ref_params]
     ref_losses, ref_seconds = [], []
-    with np.errstate(over="ignore", under="ignore"):
+    # A large learning rate may make a net diverge (the dying setting is meant
+    # to be harsh); its loss then reads nan, with no warnings on the way.
+    with np.errstate(all="ignore"):
         for epoch in range(epochs):
             act.seconds = 0.0
             start = time.perf_counter()
@@ -297,7 +299,8 @@ def format_report(report):
     dying = report["settings"]["dying"]
     lines.append("")
     lines.append(f"dying units: {dying['depth']} hidden layers of {dying['width']}, lr {dying['lr']} "
-                 f"(10x), {dying['epochs']} epochs; dead = derivative 0 on every sample")
+                 f"(10x), {dying['epochs']} epochs; dead = derivative 0 on every sample; "
+                 f"loss nan = diverged")
     lines.append(f"{'activation':12s} {'loss':>7s} {'acc':>6s} {'dead':>6s}  per layer")
     for r in report["runs"]:
         if r["setting"] != "dying":

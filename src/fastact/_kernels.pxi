@@ -79,15 +79,27 @@ cdef inline bint keeps_sign_for_relu(real x) noexcept nogil:
         return f64_bits(x) > -4503599627370496LL  # (int64_t)0xfff0000000000000, -inf
 
 
+cdef inline real fabs_real(real x) noexcept nogil:
+    if real is float:
+        return fabsf(x)
+    else:
+        return fabs(x)
+
+
 cdef inline bint is_nan(real x) noexcept nogil:
     return x != x  # != is a quiet compare: no "invalid" for a quiet NaN
 
 
 cdef inline bint is_inf(real x) noexcept nogil:
+    # == is a quiet compare (NaN gives False without a flag). A float compare,
+    # not one on the bits: SSE2 has no 64-bit integer compare, and the
+    # baseline tier would leave every double loop using it scalar.
+    cdef real inf
     if real is float:
-        return (f32_bits(x) & 0x7fffffff) == 0x7f800000
+        inf = bits_f32(0x7f800000)
     else:
-        return (f64_bits(x) & 0x7fffffffffffffffLL) == 0x7ff0000000000000LL
+        inf = bits_f64(0x7ff0000000000000LL)
+    return fabs_real(x) == inf
 
 
 cdef inline bint is_finite(real x) noexcept nogil:
@@ -118,6 +130,16 @@ cdef inline real mul_quiet(real a, real b) noexcept nogil:
 cdef inline float exp_nonpos_f32(float a, float *lo) noexcept nogil:
     """e^a for -104 <= a <= 0 (callers clamp and remove NaN first), as an
     unevaluated sum hi + *lo that carries the last rounding's error too."""
+    cdef float two_m24 = 5.9604644775390625e-8   # 2^-24
+    cdef float hi = exp_nonpos_scaled_f32(a, lo)
+    lo[0] = lo[0] * two_m24
+    return hi * two_m24
+
+
+cdef inline float exp_nonpos_scaled_f32(float a, float *lo) noexcept nogil:
+    """e^a * 2^24 (= hi + *lo) for -104 <= a <= 0: always a normal number, so
+    that a product with e^a that is itself normal can be formed before the
+    one rounding into the subnormal range (x e^x near x = -90)."""
     cdef float magic = 12582912.0       # 1.5 * 2^23: adding it rounds to an integer
     cdef float log2e = 1.44269504088896341
     cdef float ln2_hi = 0.693145751953125       # 16 bits: k * ln2_hi is exact
@@ -126,7 +148,6 @@ cdef inline float exp_nonpos_f32(float a, float *lo) noexcept nogil:
     cdef float q2 = 0.041666554662050533982
     cdef float q3 = 0.0083631730745137109028
     cdef float q4 = 0.0013926176119935578884
-    cdef float two_m24 = 5.9604644775390625e-8   # 2^-24
     cdef float half = 0.5, one = 1
     cdef float kf = a * log2e + magic
     cdef int32_t k = f32_bits(kf) - f32_bits(magic)
@@ -142,22 +163,22 @@ cdef inline float exp_nonpos_f32(float a, float *lo) noexcept nogil:
     cdef float p_lo = small - (p - one)     # exact: Fast2Sum, |small| < 1
     # 2^(k+24): k >= -150 keeps the exponent field positive
     cdef float scale = bits_f32((k + 24 + 127) << 23)
-    lo[0] = (p_lo * scale) * two_m24
-    return (p * scale) * two_m24
+    lo[0] = p_lo * scale
+    return p * scale
 
 
 cdef inline double exp_nonpos_f64(double a, double *lo) noexcept nogil:
     """e^a for -746 <= a <= 0 (callers clamp and remove NaN first), as an
     unevaluated sum hi + *lo."""
     cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
-    cdef double hi = exp_nonpos_f64_2p60(a, lo)
+    cdef double hi = exp_nonpos_scaled_f64(a, lo)
     lo[0] = lo[0] * two_m60
     return hi * two_m60
 
 
-cdef inline double exp_nonpos_f64_2p60(double a, double *lo) noexcept nogil:
-    """e^a * 2^60 as hi + *lo, for -746 <= a <= 0: always a normal number, so
-    a caller whose result is smaller still can round only once at the end."""
+cdef inline double exp_nonpos_scaled_f64(double a, double *lo) noexcept nogil:
+    """e^a * 2^60 (= hi + *lo) for -746 <= a <= 0, always normal; see
+    exp_nonpos_scaled_f32."""
     cdef double magic = 6755399441055744.0    # 1.5 * 2^52
     cdef double log2e = 1.4426950408889634074
     cdef double ln2_hi = 6.93147180369123816490e-01   # 32 bits: k * ln2_hi exact
@@ -190,13 +211,6 @@ cdef inline double exp_nonpos_f64_2p60(double a, double *lo) noexcept nogil:
     return p * scale
 
 
-cdef inline real fabs_real(real x) noexcept nogil:
-    if real is float:
-        return fabsf(x)
-    else:
-        return fabs(x)
-
-
 cdef inline real exp_neg_abs(real x, real *lo) noexcept nogil:
     """e^-|x| = hi + *lo for a non-NaN x; 0 (or a subnormal) far out."""
     # Below the clamp e^a is under half the smallest subnormal.
@@ -211,29 +225,379 @@ cdef inline real exp_neg_abs(real x, real *lo) noexcept nogil:
         return exp_nonpos_f64(a, lo)
 
 
+cdef inline float expm1_nonpos_f32(float a) noexcept nogil:
+    """e^a - 1 for a <= 0 (callers remove NaN first), within 1 ulp.
+
+    Same reduction as exp_nonpos_f32, a = k ln2 + r, but e^r - 1 = r + r^2 q(r)
+    is kept apart from the 1 so that it keeps its relative precision near
+    0 (q of degree 5 from tools/fit_family_a.py, relative error 5e-10). Then
+    e^a - 1 = (2^k - 1) + 2^k (e^r - 1): both terms exact, one rounding."""
+    cdef float lowest = -30                # e^-30 - 1 rounds to -1
+    cdef float magic = 12582912.0
+    cdef float log2e = 1.44269504088896341
+    cdef float ln2_hi = 0.693145751953125
+    cdef float ln2_lo = 1.42860682030941723212e-6
+    cdef float q0 = 0.5000000013457727153
+    cdef float q1 = 0.16666666681614255706
+    cdef float q2 = 0.041666465006040048761
+    cdef float q3 = 0.0083333109344488684687
+    cdef float q4 = 0.001393364103198670115
+    cdef float q5 = 0.00019890980869750325563
+    cdef float one = 1
+    a = a if a > lowest else lowest
+    cdef float kf = a * log2e + magic
+    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
+    kf = kf - magic
+    cdef float r_hi = a - kf * ln2_hi
+    cdef float r_lo = -(kf * ln2_lo)
+    cdef float r = r_hi + r_lo
+    cdef float q = ((((q5 * r + q4) * r + q3) * r + q2) * r + q1) * r + q0
+    cdef float p = r_hi + (r_lo + r * r * q)
+    cdef float scale = bits_f32((k + 127) << 23)    # 2^k, -44 <= k <= 0
+    return (scale - one) + scale * p
+
+
+cdef inline double expm1_nonpos_f64(double a) noexcept nogil:
+    """e^a - 1 for a <= 0, within 1 ulp (q of degree 10, relative error
+    5e-19); see expm1_nonpos_f32."""
+    cdef double lowest = -40               # e^-40 - 1 rounds to -1
+    cdef double magic = 6755399441055744.0
+    cdef double log2e = 1.4426950408889634074
+    cdef double ln2_hi = 6.93147180369123816490e-01
+    cdef double ln2_lo = 1.90821492927058770002e-10
+    cdef double q0 = 0.5
+    cdef double q1 = 0.16666666666666670986
+    cdef double q2 = 0.041666666666666669752
+    cdef double q3 = 0.008333333333326140884
+    cdef double q4 = 0.0013888888888883752417
+    cdef double q5 = 0.00019841269874800491981
+    cdef double q6 = 0.000024801587325533363819
+    cdef double q7 = 2.7557255425746434282e-6
+    cdef double q8 = 2.7557273661348636219e-7
+    cdef double q9 = 2.5105206373957011116e-8
+    cdef double q10 = 2.09146793765839351e-9
+    cdef double one = 1
+    a = a if a > lowest else lowest
+    cdef double kf = a * log2e + magic
+    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
+    kf = kf - magic
+    cdef double r_hi = a - kf * ln2_hi
+    cdef double r_lo = -(kf * ln2_lo)
+    cdef double r = r_hi + r_lo
+    cdef double q = (((((((((q10 * r + q9) * r + q8) * r + q7) * r + q6) * r + q5) * r
+                        + q4) * r + q3) * r + q2) * r + q1) * r + q0
+    cdef double p = r_hi + (r_lo + r * r * q)
+    cdef double scale = bits_f64((k + 1023) << 52)  # 2^k, -58 <= k <= 0
+    return (scale - one) + scale * p
+
+
+cdef inline real expm1_neg_abs(real x) noexcept nogil:
+    """e^-|x| - 1 for a non-NaN x."""
+    if real is float:
+        return expm1_nonpos_f32(-fabsf(x))
+    else:
+        return expm1_nonpos_f64(-fabs(x))
+
+
+# log1p on [0, 1]. With u = 1 + t rounded and c what the rounding lost,
+# u is brought to m in [sqrt(1/2), sqrt(2)] by halving when needed (k = 1), and
+# log(1 + t) = k ln2 + log1p(f) + c/m with f = m - 1 exact. log1p f is
+# 2 atanh(s), s = f/(2 + f), written f - s (f - z R(z)) with z = s^2 so that
+# the rounding of s only touches a term below f/4. R from
+# tools/fit_family_a.py: degree 2 for float32 (relative error 2.7e-9), 6 for
+# float64 (4.5e-18). Within 1 ulp.
+
+cdef inline float log1p_r_f32(float z) noexcept nogil:
+    cdef float r0 = 0.66666685039575855022
+    cdef float r1 = 0.39988780566021981899
+    cdef float r2 = 0.29579949391972784709
+    return (r2 * z + r1) * z + r0
+
+
+cdef inline double log1p_r_f64(double z) noexcept nogil:
+    cdef double r0 = 0.66666666666666696862
+    cdef double r1 = 0.3999999999989950449
+    cdef double r2 = 0.28571428625975484921
+    cdef double r3 = 0.22222211134795079855
+    cdef double r4 = 0.1818288912526172208
+    cdef double r5 = 0.15331721600556041269
+    cdef double r6 = 0.1461644968504340586
+    return (((((r6 * z + r5) * z + r4) * z + r3) * z + r2) * z + r1) * z + r0
+
+
+cdef inline real log1p_unit(real t, real t_lo) noexcept nogil:
+    """log(1 + t + t_lo) for 0 <= t <= 1 and a small correction t_lo (the low
+    part of an exp_neg_abs result)."""
+    cdef real zero = 0, half = 0.5, one = 1, two = 2
+    cdef float sqrt2_f32 = 1.4142135381698608
+    cdef double sqrt2_f64 = 1.4142135623730951
+    cdef float ln2_hi_f32 = 0.6931471824645996
+    cdef float ln2_lo_f32 = -1.9046542999577678785e-9
+    cdef double ln2_hi_f64 = 0.6931471805599453
+    cdef double ln2_lo_f64 = 2.3190468138462996155e-17
+    cdef real sqrt2, ln2_hi, ln2_lo, rz
+    if real is float:
+        sqrt2 = sqrt2_f32
+        ln2_hi = ln2_hi_f32
+        ln2_lo = ln2_lo_f32
+    else:
+        sqrt2 = sqrt2_f64
+        ln2_hi = ln2_hi_f64
+        ln2_lo = ln2_lo_f64
+    cdef real u = one + t
+    cdef real c = (t - (u - one)) + t_lo     # Fast2Sum: exact but for t_lo
+    cdef bint halve = u > sqrt2
+    cdef real m = u * half if halve else u
+    cdef real f = m - one                    # exact (Sterbenz)
+    cdef real s = f / (two + f)
+    cdef real z = s * s
+    if real is float:
+        rz = z * log1p_r_f32(z)
+    else:
+        rz = z * log1p_r_f64(z)
+    cdef real lf = f - s * (f - rz)
+    cdef real k_hi = ln2_hi if halve else zero
+    cdef real k_lo = ln2_lo if halve else zero
+    return k_hi + (lf + (c / u + k_lo))
+
+
+# Products and sums carried to twice the working precision, for arguments
+# whose relative error gets multiplied by a large factor downstream (the
+# exponent of gelu_tanh's sigmoid). The split takes the upper half of the
+# significand by masking bits, so that its products are exact whether or not
+# the compiler fuses multiply-adds.
+
+cdef inline real split_hi(real a) noexcept nogil:
+    """a with the low 12 (float) / 27 (double) significand bits cleared."""
+    if real is float:
+        return bits_f32(f32_bits(a) & -4096)                 # ~0xfff
+    else:
+        return bits_f64(f64_bits(a) & -134217728LL)          # ~0x7ffffff
+
+
+cdef inline real two_prod(real a, real b, real *lo) noexcept nogil:
+    """a * b = result + *lo (Dekker; exact for float, to 2^-106 for double)."""
+    cdef real p = a * b
+    cdef real ah = split_hi(a), bh = split_hi(b)
+    cdef real al = a - ah, bl = b - bh
+    lo[0] = (((ah * bh - p) + ah * bl) + al * bh) + al * bl
+    return p
+
+
+cdef inline real two_sum(real a, real b, real *lo) noexcept nogil:
+    """a + b = result + *lo exactly (Knuth)."""
+    cdef real s = a + b
+    cdef real bb = s - a
+    lo[0] = (a - (s - bb)) + (b - bb)
+    return s
+
+
+cdef inline real exp_neg_abs_scaled(real x, real *lo, real *unscale) noexcept nogil:
+    """e^-|x| * 2^S = hi + *lo for a non-NaN x, always normal; *unscale is
+    2^-S (S = 24 for float, 60 for double)."""
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0
+    cdef real a = -fabs_real(x)
+    cdef real t
+    cdef bint beyond     # where e^-|x| rounds to 0: give 0, not e^lowest 2^S
+    if real is float:
+        unscale[0] = two_m24
+        beyond = a < lowest_f32
+        a = lowest_f32 if beyond else a
+        t = exp_nonpos_scaled_f32(a, lo)
+    else:
+        unscale[0] = two_m60
+        beyond = a < lowest_f64
+        a = lowest_f64 if beyond else a
+        t = exp_nonpos_scaled_f64(a, lo)
+    lo[0] = zero if beyond else lo[0]
+    return zero if beyond else t
+
+
+# Lean exp: the same reduction and polynomial without the low part, for
+# results whose bound leaves room (the 4-ulp functions and the derivatives):
+# within 1 ulp, at half the operations.
+
+cdef inline float exp_lean_scaled_f32(float a) noexcept nogil:
+    """e^a * 2^24 for -104 <= a <= 0, within 1 ulp, always normal."""
+    cdef float magic = 12582912.0
+    cdef float log2e = 1.44269504088896341
+    cdef float ln2_hi = 0.693145751953125
+    cdef float ln2_lo = 1.42860682030941723212e-6
+    cdef float q1 = 0.1666657702559798819
+    cdef float q2 = 0.041666554662050533982
+    cdef float q3 = 0.0083631730745137109028
+    cdef float q4 = 0.0013926176119935578884
+    cdef float half = 0.5, one = 1
+    cdef float kf = a * log2e + magic
+    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
+    kf = kf - magic
+    cdef float r = (a - kf * ln2_hi) - kf * ln2_lo
+    cdef float q = (((q4 * r + q3) * r + q2) * r + q1) * r + half
+    cdef float p = one + (r + r * r * q)
+    return p * bits_f32((k + 24 + 127) << 23)
+
+
+cdef inline double exp_lean_scaled_f64(double a) noexcept nogil:
+    """e^a * 2^60 for -746 <= a <= 0, within 1 ulp, always normal."""
+    cdef double magic = 6755399441055744.0
+    cdef double log2e = 1.4426950408889634074
+    cdef double ln2_hi = 6.93147180369123816490e-01
+    cdef double ln2_lo = 1.90821492927058770002e-10
+    cdef double q1 = 0.16666666666666667452
+    cdef double q2 = 0.041666666666624161903
+    cdef double q3 = 0.0083333333333300644495
+    cdef double q4 = 0.0013888888917196719077
+    cdef double q5 = 0.00019841269863040545271
+    cdef double q6 = 0.000024801521322368693266
+    cdef double q7 = 2.7557268480310025526e-6
+    cdef double q8 = 2.7620075879983366586e-7
+    cdef double q9 = 2.5100375832561233664e-8
+    cdef double q0 = 0.50000000000000010211
+    cdef double one = 1
+    cdef double kf = a * log2e + magic
+    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
+    kf = kf - magic
+    cdef double r = (a - kf * ln2_hi) - kf * ln2_lo
+    cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
+                      + q3) * r + q2) * r + q1) * r + q0
+    cdef double p = one + (r + r * r * q)
+    return p * bits_f64((k + 60 + 1023) << 52)
+
+
+cdef inline real exp_lean_neg_abs_scaled(real x, real *unscale) noexcept nogil:
+    """e^-|x| * 2^S for a non-NaN x (0 where e^-|x| rounds to 0); *unscale
+    is 2^-S. Lean: within 1 ulp."""
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0
+    cdef real a = -fabs_real(x)
+    cdef real t
+    cdef bint beyond
+    if real is float:
+        unscale[0] = two_m24
+        beyond = a < lowest_f32
+        t = exp_lean_scaled_f32(lowest_f32 if beyond else a)
+    else:
+        unscale[0] = two_m60
+        beyond = a < lowest_f64
+        t = exp_lean_scaled_f64(lowest_f64 if beyond else a)
+    return zero if beyond else t
+
+
+cdef inline real exp_lean_neg_abs(real x) noexcept nogil:
+    """e^-|x| for a non-NaN x, within 1 ulp where normal. At the clamp e^a
+    is below half the smallest subnormal, so unscaled it rounds to 0 by
+    itself."""
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real a = -fabs_real(x)
+    if real is float:
+        a = a if a > lowest_f32 else lowest_f32
+        return exp_lean_scaled_f32(a) * two_m24
+    else:
+        a = a if a > lowest_f64 else lowest_f64
+        return exp_lean_scaled_f64(a) * two_m60
+
+
 # ---------------------------------------------------------------------------
 # Per-element math
 
-cdef inline real sigmoid_not_nan(real xs) noexcept nogil:
-    """sigmoid(xs) for a non-NaN xs.
+cdef inline real sigmoid_of_t(real t, real t_lo, bint upper) noexcept nogil:
+    """sigmoid(|v|) if upper else sigmoid(-|v|), given t + t_lo = e^-|v|.
 
-    With t = e^-|x| <= 1: sigmoid(|x|) = 1/(1+t) and sigmoid(-|x|) = t/(1+t),
-    so nothing overflows and the lower tail keeps full precision. t comes as
-    t + t_lo; d + dl = 1 + t + t_lo (Fast2Sum, as t <= 1). The quotient
-    num/d is corrected to first order for what d and num leave out:
-    (num + num_lo)/(d + dl) ~ q + (num_lo - q dl)/d, with 1/d taken from the
-    quotient itself (1/d = 1 - t/(1+t)). What remains is the rounding of the
-    division and the exp polynomial's error: under 1 ulp."""
+    sigmoid(|v|) = 1/(1+t) and sigmoid(-|v|) = t/(1+t), so nothing overflows
+    and the lower tail keeps full precision. d + dl = 1 + t + t_lo (Fast2Sum,
+    as t <= 1). The quotient num/d is corrected to first order for what d and
+    num leave out: (num + num_lo)/(d + dl) ~ q + (num_lo - q dl)/d, with 1/d
+    taken from the quotient itself (1/d = 1 - t/(1+t)). What remains is the
+    rounding of the division and the exp polynomial's error: under 1 ulp."""
     cdef real zero = 0, one = 1
-    cdef real t_lo
-    cdef real t = exp_neg_abs(xs, &t_lo)
     cdef real d = one + t
     cdef real dl = (t - (d - one)) + t_lo
-    cdef bint upper = xs >= zero
     cdef real q = (one if upper else t) / d
     cdef real inv_d = q if upper else one - q
     cdef real num_lo = zero if upper else t_lo
     return q + (num_lo - q * dl) * inv_d
+
+
+cdef inline real sigmoid_not_nan(real xs) noexcept nogil:
+    """sigmoid(xs) for a non-NaN xs (see sigmoid_of_t)."""
+    cdef real zero = 0
+    cdef real t_lo
+    cdef real t = exp_neg_abs(xs, &t_lo)
+    return sigmoid_of_t(t, t_lo, xs >= zero)
+
+
+cdef inline void sigmoid_pair_of_t(real t, real t_lo, bint upper, real *s,
+                                   real *s_neg) noexcept nogil:
+    """*s = sigmoid(v) and *s_neg = sigmoid(-v) = 1 - sigmoid(v), both to
+    full relative precision, from t + t_lo = e^-|v| and upper = v >= 0."""
+    cdef real one = 1
+    cdef real d = one + t
+    cdef real dl = (t - (d - one)) + t_lo
+    cdef real big = one / d
+    cdef real small = t / d
+    big = big - (big * dl) * big
+    small = small + (t_lo - small * dl) * big
+    s[0] = big if upper else small
+    s_neg[0] = small if upper else big
+
+
+cdef inline real sigmoid_of_t_scaled(real t_s, real t_lo_s, real unscale, bint upper,
+                                     real *mult) noexcept nogil:
+    """sigmoid(v) = result * *mult from t_s + t_lo_s = e^-|v| 2^S and
+    unscale = 2^-S (exp_neg_abs_scaled); upper = v >= 0. The lower tail comes
+    scaled (*mult = 2^-S) so that a product with it rounds only once, even
+    where sigmoid(v) alone would be subnormal. As sigmoid_of_t otherwise."""
+    cdef real zero = 0, one = 1
+    cdef real t = t_s * unscale
+    cdef real d = one + t
+    cdef real dl = (t - (d - one)) + t_lo_s * unscale
+    cdef real q = (one if upper else t_s) / d
+    cdef real inv_d = q if upper else one - q * unscale
+    cdef real num_lo = zero if upper else t_lo_s
+    mult[0] = one if upper else unscale
+    return q + (num_lo - q * dl) * inv_d
+
+
+# Lean sigmoids: t from the lean exp, one division, no correction terms;
+# within 2 ulp. For the 4-ulp functions and the derivatives.
+
+cdef inline real sigmoid_lean_scaled(real v, real *mult) noexcept nogil:
+    """sigmoid(v) = result * *mult for a non-NaN v; the lower tail comes
+    scaled by 2^S (see sigmoid_of_t_scaled)."""
+    cdef real zero = 0, one = 1
+    cdef real unscale
+    cdef real t_s = exp_lean_neg_abs_scaled(v, &unscale)
+    cdef bint upper = v >= zero
+    mult[0] = one if upper else unscale
+    return (one if upper else t_s) / (one + t_s * unscale)
+
+
+cdef inline real sigmoid_lean(real v) noexcept nogil:
+    """sigmoid(v) for a non-NaN v, within 2 ulp."""
+    cdef real zero = 0, one = 1
+    cdef real t = exp_lean_neg_abs(v)
+    return (one if v >= zero else t) / (one + t)
+
+
+cdef inline void sigmoid_pair_lean(real v, real *s, real *s_neg) noexcept nogil:
+    """*s = sigmoid(v), *s_neg = sigmoid(-v), each within 2.5 ulp."""
+    cdef real zero = 0, one = 1
+    cdef real t = exp_lean_neg_abs(v)
+    cdef real big = one / (one + t)
+    cdef real small = t * big
+    cdef bint upper = v >= zero
+    s[0] = big if upper else small
+    s_neg[0] = small if upper else big
 
 
 cdef inline real sigmoid_1(real x) noexcept nogil:
@@ -555,7 +919,7 @@ cdef inline double gauss_tail_f64(double a, double *q_lo, double *phi) noexcept 
     # t G(t) moves by slope dt; G's argument alone by v_err: t G' v_err
     cdef double h_lo = dt * slope + v_err * (slope - g)
     cdef double x_lo
-    cdef double x_hi = exp_nonpos_f64_2p60(-s, &x_lo)
+    cdef double x_hi = exp_nonpos_scaled_f64(-s, &x_lo)
     x_lo = x_lo - x_hi * e
     phi[0] = (x_hi + x_lo) * inv_sqrt_2pi
     cdef double q = x_hi * h
@@ -623,6 +987,523 @@ cdef inline real gelu_grad_1(real x) noexcept nogil:
 
 cdef inline real gelu_backward_1(real grad_out, real x) noexcept nogil:
     return mul_quiet(grad_out, gelu_grad_1(x))
+# The activation family: tanh, softsign, softplus, log_sigmoid, silu,
+# gelu_tanh, elu, selu, mish. Each `<name>_1` takes a possibly-NaN x, runs its
+# math on `xs` (NaN replaced by 0) and gives x back in the NaN lanes. Products
+# that would be inf * 0 in a limit (x sigmoid(x) at x = -inf) use x clamped to
+# where the other factor is exactly 0 or 1 instead.
+#
+# Speed. The 2-ulp forwards (tanh near 0 aside) use the hi + lo exp and the
+# corrected sigmoid; the 4-ulp ones and every derivative use the lean exp
+# and sigmoid, at about half the operations. Backward passes multiply
+# grad_out by a derivative that is finite for every x, so inf * 0 there
+# comes only from grad_out = +-inf at a zero slope, where NaN is the true
+# result: a plain product, not mul_quiet (whose tests cost as much as a
+# lean exp); the ufunc loops restore the flags it raises.
+
+cdef inline real negative_if(real r, real x) noexcept nogil:
+    """r (>= 0) with x's sign bit: odd functions, -0 kept. Bit operations
+    only (SSE2 has 64-bit and/or but no 64-bit compare)."""
+    if real is float:
+        return bits_f32(f32_bits(r) | (f32_bits(x) & (-2147483647 - 1)))
+    else:
+        return bits_f64(f64_bits(r) | (f64_bits(x) & (-9223372036854775807LL - 1)))
+
+
+cdef inline real clamp_abs(real x, real bound) noexcept nogil:
+    """x limited to [-bound, bound] (x not NaN)."""
+    cdef real lo = -bound
+    x = x if x < bound else bound
+    return x if x > lo else lo
+
+
+cdef inline real far_x(real x) noexcept nogil:
+    """|x| beyond which e^-|x| is 0 in x's type (200 / 1000)."""
+    cdef float far_f32 = 200
+    cdef double far_f64 = 1000
+    if real is float:
+        return far_f32
+    else:
+        return far_f64
+
+
+# tanh. |x| < 0.625: x + x^3 P(x^2), P of degree 4 / 10 from
+# tools/fit_family_a.py (relative error 0.3 ulp / 0.4 ulp). Beyond:
+# 1 - 2 sigmoid(-2|x|) with the lean sigmoid: 2 sigmoid(-2|x|) < 0.45, so
+# its 2 ulp are at most 1 ulp of the result, and the subtraction adds half
+# an ulp. Within 2 ulp.
+
+cdef inline float tanh_p_f32(float w) noexcept nogil:
+    cdef float p0 = -0.33333328944134254565
+    cdef float p1 = 0.13332769736976327858
+    cdef float p2 = -0.053850909578513580828
+    cdef float p3 = 0.020997178999074750572
+    cdef float p4 = -0.0060967141659081975745
+    return (((p4 * w + p3) * w + p2) * w + p1) * w + p0
+
+
+cdef inline double tanh_p_f64(double w) noexcept nogil:
+    cdef double p0 = -0.33333333333333322565
+    cdef double p1 = 0.13333333333326657736
+    cdef double p2 = -0.053968253961395570821
+    cdef double p3 = 0.021869488260559114645
+    cdef double p4 = -0.0088632298309257087457
+    cdef double p5 = 0.0035920589774734553151
+    cdef double p6 = -0.001455309297534642025
+    cdef double p7 = 0.00058743728600943818973
+    cdef double p8 = -0.000230776162695198579
+    cdef double p9 = 0.000079599557352648080002
+    cdef double p10 = -0.000017244874494844330172
+    return (((((((((p10 * w + p9) * w + p8) * w + p7) * w + p6) * w + p5) * w + p4) * w
+              + p3) * w + p2) * w + p1) * w + p0
+
+
+cdef inline real tanh_1(real x) noexcept nogil:
+    cdef real zero = 0, one = 1, cut = 0.625, flat = 22   # tanh(22) rounds to 1
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real a = fabs_real(xs)
+    a = a if a < flat else flat
+    cdef real w = a * a
+    cdef real p
+    if real is float:
+        p = tanh_p_f32(w)
+    else:
+        p = tanh_p_f64(w)
+    cdef real near = a + a * (w * p)
+    # 2s < 0.45 here: its 2 ulp are at most 1 ulp of the result
+    cdef real s = sigmoid_lean(-(a + a))
+    cdef real far = one - (s + s)
+    cdef real r = negative_if(near if a < cut else far, xs)
+    return x if nan else r
+
+
+cdef inline real tanh_grad_1(real x) noexcept nogil:
+    # 1 - tanh^2 = sech^2 x = 4 s (1 - s) with s = sigmoid(-2|x|): no
+    # cancellation, accurate in the tails (as sigmoid_grad).
+    cdef real zero = 0, four = 4, flat = 400     # 4 e^-800 is 0 in either type
+    cdef bint nan = is_nan(x)
+    cdef real a = fabs_real(zero if nan else x)
+    a = a if a < flat else flat
+    cdef real s = sigmoid_lean(-(a + a))
+    cdef real g = four * (s - s * s)
+    return x if nan else g
+
+
+cdef inline real tanh_backward_1(real grad_out, real y) noexcept nogil:
+    # grad_out (1 - y^2), y = tanh(x), as (1 - |y|)(1 + |y|): exact 1 - |y|
+    # near |y| = 1 where it matters, 1.5 ulp at most elsewhere. No compare,
+    # so a NaN y just flows through.
+    cdef real one = 1
+    cdef real a = fabs_real(y)
+    return grad_out * ((one - a) * (one + a))
+
+
+# softsign x / (1 + |x|): two roundings, |x| capped where the quotient rounds
+# to 1 (keeps inf/inf away). Its derivative 1/(1 + |x|)^2 as (1/d)^2, under
+# 3 ulp; d^2 is never formed, so nothing overflows and NaN flows through.
+
+cdef inline real softsign_cap(real x) noexcept nogil:
+    cdef float cap_f32 = 1e23
+    cdef double cap_f64 = 1e163
+    if real is float:
+        return cap_f32
+    else:
+        return cap_f64
+
+
+cdef inline real softsign_1(real x) noexcept nogil:
+    cdef real zero = 0, one = 1
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real a = fabs_real(xs)
+    cdef real cap = softsign_cap(a)
+    a = a if a < cap else cap
+    cdef real r = negative_if(a / (one + a), xs)
+    return x if nan else r
+
+
+cdef inline real softsign_grad_1(real x) noexcept nogil:
+    cdef real one = 1
+    cdef real r = one / (one + fabs_real(x))
+    return r * r
+
+
+cdef inline real softsign_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * softsign_grad_1(x)
+
+
+# softplus log(1 + e^(beta x)) / beta, x itself where beta x > threshold (as
+# PyTorch). With z = beta x: max(z, 0) + log1p(e^-|z|), never overflowing and
+# accurate in the lower tail (softplus(-100) = 3.7e-44).
+
+cdef inline real softplus_1(real x, real beta, real threshold) noexcept nogil:
+    cdef real zero = 0
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real z = beta * xs
+    cdef real t_lo
+    cdef real t = exp_neg_abs(z, &t_lo)
+    cdef real sp = ((z if z > zero else zero) + log1p_unit(t, t_lo)) / beta
+    cdef real r = xs if z > threshold else sp
+    return x if nan else r
+
+
+cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nogil:
+    # sigmoid(beta x), 1 above the threshold
+    cdef real zero = 0, one = 1
+    cdef bint nan = is_nan(x)
+    cdef real z = beta * (zero if nan else x)
+    cdef real s = sigmoid_lean(z)
+    cdef real g = one if z > threshold else s
+    return x if nan else g
+
+
+cdef inline real softplus_backward_1(real grad_out, real x, real beta,
+                                     real threshold) noexcept nogil:
+    return grad_out * softplus_grad_1(x, beta, threshold)
+
+
+# log_sigmoid = -softplus(-x) = min(x, 0) - log1p(e^-|x|); derivative
+# sigmoid(-x).
+
+cdef inline real log_sigmoid_1(real x) noexcept nogil:
+    cdef real zero = 0
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real t_lo
+    cdef real t = exp_neg_abs(xs, &t_lo)
+    cdef real r = (xs if xs < zero else zero) - log1p_unit(t, t_lo)
+    return x if nan else r
+
+
+cdef inline real log_sigmoid_grad_1(real x) noexcept nogil:
+    cdef real zero = 0
+    cdef bint nan = is_nan(x)
+    cdef real s = sigmoid_lean(-(zero if nan else x))
+    return x if nan else s
+
+
+cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * log_sigmoid_grad_1(x)
+
+
+# silu x sigmoid(x); derivative s (1 + x (1 - s)) with 1 - s = sigmoid(-x)
+# computed directly, not by subtraction.
+
+cdef inline real silu_1(real x) noexcept nogil:
+    # x sigmoid(x) = x / (1 + t) for x >= 0, x t / (1 + t) below, t = e^-|x|
+    # (lean, scaled by 2^S so that the product rounds once near x = -90 /
+    # -710). Below 0, x is -|x|: its clamped copy, the exp's argument, is
+    # the factor, so that x = -inf gives -lowest * 0 = -0, not -inf * 0.
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0, one = 1
+    cdef real lowest, unscale, t_s
+    if real is float:
+        lowest = lowest_f32
+        unscale = two_m24
+    else:
+        lowest = lowest_f64
+        unscale = two_m60
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real a = -fabs_real(xs)
+    cdef bint beyond = a < lowest
+    a = lowest if beyond else a
+    if real is float:
+        t_s = exp_lean_scaled_f32(a)
+    else:
+        t_s = exp_lean_scaled_f64(a)
+    t_s = zero if beyond else t_s
+    cdef bint upper = xs >= zero
+    cdef real q = (xs if upper else a * t_s) / (one + t_s * unscale)
+    cdef real r = q * (one if upper else unscale)
+    return x if nan else r
+
+
+cdef inline real silu_grad_1(real x) noexcept nogil:
+    # s (1 + x (1 - s)) with t = e^-|x| (lean) and d = 1 + t is
+    # 1 + t (x - d) / d^2 for x >= 0 and t (d + x) / d^2 below: one
+    # division.
+    # |x| is clamped with the exp's own argument (x t and t x are then
+    # -lowest * 0, never inf * 0); near the zero crossing (x = -1.28) d + x
+    # cancels among terms of size 1.
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0, one = 1
+    cdef real lowest, unscale, t
+    if real is float:
+        lowest = lowest_f32
+        unscale = two_m24
+    else:
+        lowest = lowest_f64
+        unscale = two_m60
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real a = -fabs_real(xs)
+    cdef bint beyond = a < lowest
+    a = lowest if beyond else a
+    if real is float:
+        t = exp_lean_scaled_f32(a) * unscale
+    else:
+        t = exp_lean_scaled_f64(a) * unscale
+    t = zero if beyond else t
+    cdef bint upper = xs >= zero
+    cdef real d = one + t
+    # x >= 0 as 1 - t (d + a) / d^2 (a = -x there): the rounded part is
+    # below 0.1 where the result is above 1. Both sides share t (d + a).
+    cdef real q = (t * (d + a)) / (d * d)
+    cdef real g = one - q if upper else q
+    return x if nan else g
+
+
+cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * silu_grad_1(x)
+
+
+# gelu_tanh 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi), is
+# x sigmoid(v) with v = x (c1 + c2 x^2), c1 = 2k, c2 = 0.044715 c1. For x < 0
+# the relative error of v is multiplied by |v| (up to 700) in sigmoid(v), so v
+# is computed in twice the working precision, constants included, and its
+# low part enters e^-|v| as a first-order factor.
+
+cdef inline real gelu_tanh_v(real xs, real *v_lo) noexcept nogil:
+    """v = x (c1 + c2 x^2) as v + *v_lo, for |x| <= 30 (so that v_lo stays
+    small enough for a first-order correction of e^v)."""
+    cdef float c1_hi_f32 = 1.5957691669464111
+    cdef float c1_lo_f32 = -4.534068042105271576e-8
+    cdef float c2_hi_f32 = 0.07135481387376785
+    cdef float c2_lo_f32 = 2.3988323959931356273e-9
+    cdef double c1_hi_f64 = 1.5957691216057308
+    cdef double c1_lo_f64 = -9.9693088091109203146e-17
+    cdef double c2_hi_f64 = 0.07135481627260025
+    cdef double c2_lo_f64 = -6.1751499181553154534e-19
+    cdef real c1_hi, c1_lo, c2_hi, c2_lo
+    if real is float:
+        c1_hi = c1_hi_f32
+        c1_lo = c1_lo_f32
+        c2_hi = c2_hi_f32
+        c2_lo = c2_lo_f32
+    else:
+        c1_hi = c1_hi_f64
+        c1_lo = c1_lo_f64
+        c2_hi = c2_hi_f64
+        c2_lo = c2_lo_f64
+    cdef real x2_lo, p_lo, w_lo, v_l
+    cdef real x2 = two_prod(xs, xs, &x2_lo)
+    cdef real p = two_prod(c2_hi, x2, &p_lo)
+    p_lo = p_lo + (c2_hi * x2_lo + c2_lo * x2)
+    cdef real w = two_sum(c1_hi, p, &w_lo)
+    w_lo = w_lo + (c1_lo + p_lo)
+    cdef real wh = w + w_lo                      # renormalise: Fast2Sum
+    w_lo = w_lo - (wh - w)
+    cdef real v = two_prod(xs, wh, &v_l)
+    v_lo[0] = v_l + xs * w_lo
+    return v
+
+
+cdef inline real gelu_tanh_1(real x) noexcept nogil:
+    cdef real zero = 0, far = 30      # sigmoid(v(-30)) is 0, sigmoid(v(30)) is 1
+    cdef bint nan = is_nan(x)
+    cdef real xs = clamp_abs(zero if nan else x, far)
+    cdef real v_lo, unscale, mult
+    cdef real v = gelu_tanh_v(xs, &v_lo)
+    cdef real t = exp_lean_neg_abs_scaled(v, &unscale)
+    cdef real t_lo = t * (v_lo if v < zero else -v_lo)  # e^-|v + v_lo|, first order
+    cdef real s = sigmoid_of_t_scaled(t, t_lo, unscale, v >= zero, &mult)
+    cdef real r = ((x if xs > zero else xs) * s) * mult
+    return x if nan else r
+
+
+cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
+    # s + x s (1 - s) v'(x), v' = c1 + 3 c2 x^2, s = sigmoid(v)
+    cdef real zero = 0, one = 1, far = 30
+    cdef float c1_f32 = 1.5957691669464111
+    cdef float c3_f32 = 0.21406444907188416
+    cdef double c1_f64 = 1.5957691216057308
+    cdef double c3_f64 = 0.21406444881780073
+    cdef real c1, c3
+    if real is float:
+        c1 = c1_f32
+        c3 = c3_f32
+    else:
+        c1 = c1_f64
+        c3 = c3_f64
+    cdef float c2_f32 = 0.07135481387376785
+    cdef double c2_f64 = 0.07135481627260025
+    cdef real c2
+    if real is float:
+        c2 = c2_f32
+    else:
+        c2 = c2_f64
+    cdef bint nan = is_nan(x)
+    cdef real xs = clamp_abs(zero if nan else x, far)
+    cdef real s, s_neg
+    # v in working precision: where |g| >= 1 (x > 0.8) s is near 1 and v's
+    # error hardly matters; below, the bound is absolute
+    cdef real x2 = xs * xs
+    cdef real v = xs * (c1 + c2 * x2)
+    sigmoid_pair_lean(v, &s, &s_neg)
+    cdef real dv = c1 + c3 * x2
+    cdef real g = s + (xs * s) * (s_neg * dv)
+    return x if nan else g
+
+
+cdef inline real gelu_tanh_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * gelu_tanh_grad_1(x)
+
+
+# elu x if x > 0 else alpha (e^x - 1), with expm1; derivative alpha e^x.
+# selu is scale * elu(x, alpha) with PyTorch's constants, scale and
+# scale * alpha carried as hi + lo so that the constants add no error.
+
+cdef inline real elu_1(real x, real alpha) noexcept nogil:
+    cdef real zero = 0
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real e = expm1_neg_abs(xs)
+    cdef real r = xs if xs > zero else alpha * e
+    return x if nan else r
+
+
+cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
+    cdef real zero = 0, one = 1
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real t = exp_lean_neg_abs(xs)
+    cdef real g = one if xs > zero else alpha * t
+    return x if nan else g
+
+
+cdef inline real elu_backward_1(real grad_out, real x, real alpha) noexcept nogil:
+    return grad_out * elu_grad_1(x, alpha)
+
+
+cdef inline void selu_constants(real *scale_hi, real *scale_lo, real *sa_hi,
+                                real *sa_lo) noexcept nogil:
+    # scale = 1.0507009873554804934193349852946,
+    # scale * alpha with alpha = 1.6732632423543772848170429916717
+    cdef float scale_hi_f32 = 1.0507010221481323
+    cdef float scale_lo_f32 = -3.4792651830799415015e-8
+    cdef float sa_hi_f32 = 1.7580993175506592
+    cdef float sa_lo_f32 = 2.3296717680252717521e-8
+    cdef double scale_hi_f64 = 1.0507009873554805
+    cdef double scale_lo_f64 = 3.987484766715414541e-17
+    cdef double sa_hi_f64 = 1.7580993408473768
+    cdef double sa_lo_f64 = 1.4153519380084497605e-17
+    if real is float:
+        scale_hi[0] = scale_hi_f32
+        scale_lo[0] = scale_lo_f32
+        sa_hi[0] = sa_hi_f32
+        sa_lo[0] = sa_lo_f32
+    else:
+        scale_hi[0] = scale_hi_f64
+        scale_lo[0] = scale_lo_f64
+        sa_hi[0] = sa_hi_f64
+        sa_lo[0] = sa_lo_f64
+
+
+cdef inline real selu_1(real x) noexcept nogil:
+    cdef real zero = 0
+    cdef real scale_hi, scale_lo, sa_hi, sa_lo
+    selu_constants(&scale_hi, &scale_lo, &sa_hi, &sa_lo)
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real e = expm1_neg_abs(xs)
+    cdef real finite = 1e30                 # scale_lo * inf would be -inf for float
+    cdef real pos = scale_hi * xs + scale_lo * clamp_abs(xs, finite)
+    cdef real neg = sa_hi * e + sa_lo * e
+    cdef real r = pos if xs > zero else neg
+    return x if nan else r
+
+
+cdef inline real selu_grad_1(real x) noexcept nogil:
+    cdef real zero = 0
+    cdef real scale_hi, scale_lo, sa_hi, sa_lo
+    selu_constants(&scale_hi, &scale_lo, &sa_hi, &sa_lo)
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real t = exp_lean_neg_abs(xs)
+    # a*b + c*d is ambiguous under FMA contraction (gcc may fuse either
+    # product, and not the same one in the vector body and the scalar tail):
+    # the select keeps the low product unfused, so every element of every
+    # tier gets the same rounding wherever it sits in the array.
+    cdef real lo = sa_lo * t if xs <= zero else zero
+    cdef real g = scale_hi if xs > zero else sa_hi * t + lo
+    return x if nan else g
+
+
+cdef inline real selu_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * selu_grad_1(x)
+
+
+# mish x tanh(softplus(x)). With t = e^-|x| the tanh is a rational function of
+# t, no log needed: (1 + 2t) / (1 + 2t + 2t^2) for x > 0, (t^2 + 2t) /
+# (t^2 + 2t + 2) for x <= 0. The derivative tanh(sp) + x sigmoid(x)
+# sech^2(sp) is (n d + 4 x e (1 + t)) / d^2 with n, d that numerator and
+# denominator and e = t^2 (x > 0) or t (x <= 0).
+
+cdef inline void mish_parts(real xs, real *n, real *d, real *e, real *t) noexcept nogil:
+    cdef real zero = 0, one = 1, two = 2
+    cdef real tt = exp_lean_neg_abs(xs)
+    cdef real t2 = tt * tt
+    cdef bint pos = xs > zero
+    n[0] = (one + (tt + tt)) if pos else (t2 + (tt + tt))
+    d[0] = n[0] + ((t2 + t2) if pos else two)
+    e[0] = t2 if pos else tt
+    t[0] = tt
+
+
+cdef inline real mish_1(real x) noexcept nogil:
+    # x > 0: w = n/d as in mish_parts. x <= 0: w = t (1 - t (t + 1)/d), whose
+    # rounded part t (t + 1)/d is small where t is, with t = e^x taken as
+    # hi + lo and scaled by 2^S so that the product near x = -90 (float) /
+    # -710 (double) rounds once into the subnormals. One division for both.
+    cdef real zero = 0, one = 1, two = 2
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real lo = -far_x(xs)
+    xs = xs if xs > lo else lo                  # -inf * 0 -> -far * 0
+    cdef real t_lo_s, unscale
+    cdef real t_s = exp_neg_abs_scaled(xs, &t_lo_s, &unscale)
+    cdef real t = t_s * unscale
+    cdef bint pos = xs > zero
+    cdef real n_pos = one + (t + t)
+    cdef real d_pos = n_pos + (t + t) * t
+    cdef real d_neg = t * (t + two) + two
+    cdef real q = (n_pos if pos else t * (t + one)) / (d_pos if pos else d_neg)
+    cdef real one_q = one - q
+    cdef real w = q if pos else one_q * t_s + one_q * t_lo_s
+    cdef real r = (xs * w) * (one if pos else unscale)
+    return x if nan else r
+
+
+cdef inline real mish_grad_1(real x) noexcept nogil:
+    cdef real zero = 0, one = 1, four = 4
+    cdef bint nan = is_nan(x)
+    cdef real xs = clamp_abs(zero if nan else x, far_x(x))
+    cdef real n, d, e, t
+    mish_parts(xs, &n, &d, &e, &t)
+    # x > 0: 1 + t^2 (4x (1 + t) - 2d) / d^2, the small part apart from the 1
+    # (n/d = 1 - 2t^2/d). x <= 0: t (t^3 + 4t^2 + (6 + 4x) t + 4 (1 + x)) /
+    # d^2, which near the zero crossing (x = -1.19) cancels among terms of
+    # size 1, not of size 1/t.
+    cdef bint pos = xs > zero
+    cdef real four_x = four * xs
+    cdef real six = 6
+    cdef real num_pos = e * (four_x * (one + t) - (d + d))
+    cdef real num_neg = t * (((t + four) * t + (six + four_x)) * t + four * (one + xs))
+    cdef real g = (one if pos else zero) + (num_pos if pos else num_neg) / (d * d)
+    return x if nan else g
+
+
+cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * mish_grad_1(x)
 
 
 # ---------------------------------------------------------------------------
@@ -1061,6 +1942,144 @@ cdef void k_softmax_backward(const real *g, const real *y, real *out, Py_ssize_t
     cdef Py_ssize_t r
     for r in range(rows):
         softmax_backward_row(g + r * cols, y + r * cols, out + r * cols, cols)
+cdef void k_tanh(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = tanh_1(x[i])
+
+cdef void k_tanh_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = tanh_grad_1(x[i])
+
+cdef void k_tanh_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = tanh_backward_1(g[i], x[i])
+
+cdef void k_softsign(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = softsign_1(x[i])
+
+cdef void k_softsign_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = softsign_grad_1(x[i])
+
+cdef void k_softsign_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = softsign_backward_1(g[i], x[i])
+
+cdef void k_softplus(const real *x, real *y, Py_ssize_t n, real beta,
+                   real threshold) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = softplus_1(x[i], beta, threshold)
+
+cdef void k_softplus_grad(const real *x, real *y, Py_ssize_t n, real beta,
+                   real threshold) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = softplus_grad_1(x[i], beta, threshold)
+
+cdef void k_softplus_backward(const real *g, const real *x, real *out, Py_ssize_t n,
+                   real beta, real threshold) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = softplus_backward_1(g[i], x[i], beta, threshold)
+
+cdef void k_log_sigmoid(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = log_sigmoid_1(x[i])
+
+cdef void k_log_sigmoid_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = log_sigmoid_grad_1(x[i])
+
+cdef void k_log_sigmoid_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = log_sigmoid_backward_1(g[i], x[i])
+
+cdef void k_silu(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = silu_1(x[i])
+
+cdef void k_silu_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = silu_grad_1(x[i])
+
+cdef void k_silu_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = silu_backward_1(g[i], x[i])
+
+cdef void k_gelu_tanh(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = gelu_tanh_1(x[i])
+
+cdef void k_gelu_tanh_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = gelu_tanh_grad_1(x[i])
+
+cdef void k_gelu_tanh_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = gelu_tanh_backward_1(g[i], x[i])
+
+cdef void k_elu(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = elu_1(x[i], alpha)
+
+cdef void k_elu_grad(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = elu_grad_1(x[i], alpha)
+
+cdef void k_elu_backward(const real *g, const real *x, real *out, Py_ssize_t n,
+                   real alpha) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = elu_backward_1(g[i], x[i], alpha)
+
+cdef void k_selu(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = selu_1(x[i])
+
+cdef void k_selu_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = selu_grad_1(x[i])
+
+cdef void k_selu_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = selu_backward_1(g[i], x[i])
+
+cdef void k_mish(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = mish_1(x[i])
+
+cdef void k_mish_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = mish_grad_1(x[i])
+
+cdef void k_mish_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = mish_backward_1(g[i], x[i])
 
 
 cdef void fill_table(fa_table *t) noexcept nogil:
@@ -1112,3 +2131,57 @@ cdef void fill_table(fa_table *t) noexcept nogil:
     t.log_softmax_f64 = k_log_softmax[double]
     t.softmax_backward_f32 = k_softmax_backward[float]
     t.softmax_backward_f64 = k_softmax_backward[double]
+    t.tanh_f32 = k_tanh[float]
+    t.tanh_f64 = k_tanh[double]
+    t.tanh_grad_f32 = k_tanh_grad[float]
+    t.tanh_grad_f64 = k_tanh_grad[double]
+    t.tanh_backward_f32 = k_tanh_backward[float]
+    t.tanh_backward_f64 = k_tanh_backward[double]
+    t.softsign_f32 = k_softsign[float]
+    t.softsign_f64 = k_softsign[double]
+    t.softsign_grad_f32 = k_softsign_grad[float]
+    t.softsign_grad_f64 = k_softsign_grad[double]
+    t.softsign_backward_f32 = k_softsign_backward[float]
+    t.softsign_backward_f64 = k_softsign_backward[double]
+    t.softplus_f32 = k_softplus[float]
+    t.softplus_f64 = k_softplus[double]
+    t.softplus_grad_f32 = k_softplus_grad[float]
+    t.softplus_grad_f64 = k_softplus_grad[double]
+    t.softplus_backward_f32 = k_softplus_backward[float]
+    t.softplus_backward_f64 = k_softplus_backward[double]
+    t.log_sigmoid_f32 = k_log_sigmoid[float]
+    t.log_sigmoid_f64 = k_log_sigmoid[double]
+    t.log_sigmoid_grad_f32 = k_log_sigmoid_grad[float]
+    t.log_sigmoid_grad_f64 = k_log_sigmoid_grad[double]
+    t.log_sigmoid_backward_f32 = k_log_sigmoid_backward[float]
+    t.log_sigmoid_backward_f64 = k_log_sigmoid_backward[double]
+    t.silu_f32 = k_silu[float]
+    t.silu_f64 = k_silu[double]
+    t.silu_grad_f32 = k_silu_grad[float]
+    t.silu_grad_f64 = k_silu_grad[double]
+    t.silu_backward_f32 = k_silu_backward[float]
+    t.silu_backward_f64 = k_silu_backward[double]
+    t.gelu_tanh_f32 = k_gelu_tanh[float]
+    t.gelu_tanh_f64 = k_gelu_tanh[double]
+    t.gelu_tanh_grad_f32 = k_gelu_tanh_grad[float]
+    t.gelu_tanh_grad_f64 = k_gelu_tanh_grad[double]
+    t.gelu_tanh_backward_f32 = k_gelu_tanh_backward[float]
+    t.gelu_tanh_backward_f64 = k_gelu_tanh_backward[double]
+    t.elu_f32 = k_elu[float]
+    t.elu_f64 = k_elu[double]
+    t.elu_grad_f32 = k_elu_grad[float]
+    t.elu_grad_f64 = k_elu_grad[double]
+    t.elu_backward_f32 = k_elu_backward[float]
+    t.elu_backward_f64 = k_elu_backward[double]
+    t.selu_f32 = k_selu[float]
+    t.selu_f64 = k_selu[double]
+    t.selu_grad_f32 = k_selu_grad[float]
+    t.selu_grad_f64 = k_selu_grad[double]
+    t.selu_backward_f32 = k_selu_backward[float]
+    t.selu_backward_f64 = k_selu_backward[double]
+    t.mish_f32 = k_mish[float]
+    t.mish_f64 = k_mish[double]
+    t.mish_grad_f32 = k_mish_grad[float]
+    t.mish_grad_f64 = k_mish_grad[double]
+    t.mish_backward_f32 = k_mish_backward[float]
+    t.mish_backward_f64 = k_mish_backward[double]

@@ -91,6 +91,43 @@ ORACLE = {
 }
 
 
+# The activation family's oracles live in their own modules; some of them
+# need mpmath (float64 tails), which is a test dependency, not a run-time one.
+MISSING = {}   # module -> why its oracles could not be loaded
+
+
+# These repeat the kernel's own roundings before the last (torch's
+# arithmetic: fl(x + 3) first), so they must see the inputs in the result
+# dtype rather than widened.
+_ROUNDING_IN_RESULT_DTYPE = ("hard_sigmoid", "hard_swish")
+
+
+def _in_result_dtype(oracle):
+    def wrapped(*arrays, **params):
+        wd = arrays[0].dtype
+        narrow = [np.asarray(a).astype(result_dtype(np.asarray(a))) for a in arrays]
+        return np.asarray(oracle(*narrow, **params)).astype(wd)
+    wrapped.__name__ = oracle.__name__
+    return wrapped
+
+
+def _load_family_oracles():
+    import importlib
+    for module in ("fastact._oracle_family_a", "fastact._oracle_family_b"):
+        try:
+            oracles = dict(importlib.import_module(module).ORACLES)
+        except ImportError as exc:
+            MISSING[module] = f"{exc} (pip install mpmath)"
+            continue
+        for name in _ROUNDING_IN_RESULT_DTYPE:
+            if name in oracles:
+                oracles[name] = _in_result_dtype(oracles[name])
+        ORACLE.update(oracles)
+
+
+_load_family_oracles()
+
+
 def result_dtype(x):
     """The dtype fastact's result has when the oracle works in x's dtype: for
     oracles that must repeat a rounding of the kernel's own arithmetic."""

@@ -43,6 +43,10 @@ def _elementwise_mp(fn, *arrays):
 
 
 def _phi_cdf(mp, x):
+    # Past |x| = 1e4 Phi is 0 or 1 far beyond any float's resolution (and
+    # mpmath's erfc overflows a float in its series test for huge arguments).
+    if abs(x) > 10000:
+        return mp.mpf(1) if x > 0 else mp.exp(-x * x / 2) / (-x * mp.sqrt(2 * mp.pi))
     return mp.erfc(-x / mp.sqrt(2)) / 2
 
 
@@ -76,7 +80,8 @@ def _nan_of(x, r):
 
 def relu6(x):
     x = np.asarray(x)
-    return _nan_of(x, np.clip(x.astype(LD), 0, 6))
+    # +0.0 for every x <= 0, -0.0 included, as relu
+    return _nan_of(x, np.where(x > 0, np.clip(x.astype(LD), 0, 6), LD(0)))
 
 
 def relu6_grad(x):
@@ -113,7 +118,7 @@ def hard_swish(x):
         a = np.clip(x + t(3), t(0), t(6))            # torch's first rounding
         xa = x * a                                    # and its second
         r = np.where(x >= 3, x.astype(LD), xa.astype(LD) / LD(6))
-        r = np.where(x <= -3, LD(0), r)
+        r = np.where(x <= -3, LD(-0.0), r)          # x * 0 with x < 0
     return _nan_of(x, r)
 
 

@@ -16,6 +16,10 @@ ctypedef void (*binary_f32)(const float *a, const float *b, float *out, Py_ssize
 ctypedef void (*binary_f64)(const double *a, const double *b, double *out, Py_ssize_t n) noexcept nogil
 ctypedef void (*binary_p_f32)(const float *a, const float *b, float *out, Py_ssize_t n, float p) noexcept nogil
 ctypedef void (*binary_p_f64)(const double *a, const double *b, double *out, Py_ssize_t n, double p) noexcept nogil
+ctypedef void (*unary_pp_f32)(const float *x, float *y, Py_ssize_t n, float p, float q) noexcept nogil
+ctypedef void (*unary_pp_f64)(const double *x, double *y, Py_ssize_t n, double p, double q) noexcept nogil
+ctypedef void (*binary_pp_f32)(const float *a, const float *b, float *out, Py_ssize_t n, float p, float q) noexcept nogil
+ctypedef void (*binary_pp_f64)(const double *a, const double *b, double *out, Py_ssize_t n, double p, double q) noexcept nogil
 
 # Row kernels: `rows` C-ordered rows of `cols` elements each.
 ctypedef void (*rows_f32)(const float *x, float *y, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
@@ -79,3 +83,65 @@ cdef struct fa_table:
     rows_f64 log_softmax_f64
     rows2_f32 softmax_backward_f32
     rows2_f64 softmax_backward_f64
+    unary_f32 tanh_f32
+    unary_f64 tanh_f64
+    unary_f32 tanh_grad_f32
+    unary_f64 tanh_grad_f64
+    binary_f32 tanh_backward_f32
+    binary_f64 tanh_backward_f64
+
+    unary_f32 softsign_f32
+    unary_f64 softsign_f64
+    unary_f32 softsign_grad_f32
+    unary_f64 softsign_grad_f64
+    binary_f32 softsign_backward_f32
+    binary_f64 softsign_backward_f64
+
+    unary_pp_f32 softplus_f32
+    unary_pp_f64 softplus_f64
+    unary_pp_f32 softplus_grad_f32
+    unary_pp_f64 softplus_grad_f64
+    binary_pp_f32 softplus_backward_f32
+    binary_pp_f64 softplus_backward_f64
+
+    unary_f32 log_sigmoid_f32
+    unary_f64 log_sigmoid_f64
+    unary_f32 log_sigmoid_grad_f32
+    unary_f64 log_sigmoid_grad_f64
+    binary_f32 log_sigmoid_backward_f32
+    binary_f64 log_sigmoid_backward_f64
+
+    unary_f32 silu_f32
+    unary_f64 silu_f64
+    unary_f32 silu_grad_f32
+    unary_f64 silu_grad_f64
+    binary_f32 silu_backward_f32
+    binary_f64 silu_backward_f64
+
+    unary_f32 gelu_tanh_f32
+    unary_f64 gelu_tanh_f64
+    unary_f32 gelu_tanh_grad_f32
+    unary_f64 gelu_tanh_grad_f64
+    binary_f32 gelu_tanh_backward_f32
+    binary_f64 gelu_tanh_backward_f64
+
+    unary_p_f32 elu_f32
+    unary_p_f64 elu_f64
+    unary_p_f32 elu_grad_f32
+    unary_p_f64 elu_grad_f64
+    binary_p_f32 elu_backward_f32
+    binary_p_f64 elu_backward_f64
+
+    unary_f32 selu_f32
+    unary_f64 selu_f64
+    unary_f32 selu_grad_f32
+    unary_f64 selu_grad_f64
+    binary_f32 selu_backward_f32
+    binary_f64 selu_backward_f64
+
+    unary_f32 mish_f32
+    unary_f64 mish_f64
+    unary_f32 mish_grad_f32
+    unary_f64 mish_grad_f64
+    binary_f32 mish_backward_f32
+    binary_f64 mish_backward_f64

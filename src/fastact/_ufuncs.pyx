@@ -22,7 +22,8 @@ from numpy cimport npy_intp
 
 from fastact._table cimport (unary_f32, unary_f64, unary_p_f32, unary_p_f64,
                              binary_f32, binary_f64, binary_p_f32, binary_p_f64,
-                             rows_f32, rows_f64, rows2_f32, rows2_f64)
+                             rows_f32, rows_f64, rows2_f32, rows2_f64,
+                             unary_pp_f32, unary_pp_f64, binary_pp_f32, binary_pp_f64)
 from fastact.kernels cimport *
 
 cnp.import_array()
@@ -170,33 +171,53 @@ cdef inline void call_binary_p(void *kernel, const real *a, const real *b, real 
         (<binary_p_f64>kernel)(a, b, out, n, p)
 
 
+cdef inline void call_unary_pp(void *kernel, const real *x, real *y, Py_ssize_t n,
+                               real p, real q) noexcept nogil:
+    if real is float:
+        (<unary_pp_f32>kernel)(x, y, n, p, q)
+    else:
+        (<unary_pp_f64>kernel)(x, y, n, p, q)
+
+
+cdef inline void call_binary_pp(void *kernel, const real *a, const real *b, real *out,
+                                Py_ssize_t n, real p, real q) noexcept nogil:
+    if real is float:
+        (<binary_pp_f32>kernel)(a, b, out, n, p, q)
+    else:
+        (<binary_pp_f64>kernel)(a, b, out, n, p, q)
+
+
 # ---------------------------------------------------------------------------
-# Contiguous runs, threaded. `p` is ignored by the kinds without a parameter;
-# `b` is NULL for the unary kinds.
+# Contiguous runs, threaded. `p` and `q` are ignored by the kinds without
+# parameters; `b` is NULL for the unary kinds.
 
 cdef enum Kind:
-    UNARY, UNARY_P, BINARY, BINARY_P
+    UNARY, UNARY_P, BINARY, BINARY_P, UNARY_PP, BINARY_PP
 
 
 cdef inline void run_span(Kind kind, void *kernel, const real *a, const real *b, real *out,
-                          Py_ssize_t n, real p) noexcept nogil:
+                          Py_ssize_t n, real p, real q) noexcept nogil:
     if kind == UNARY:
         call_unary(kernel, a, out, n)
     elif kind == UNARY_P:
         call_unary_p(kernel, a, out, n, p)
     elif kind == BINARY:
         call_binary(kernel, a, b, out, n)
-    else:
+    elif kind == BINARY_P:
         call_binary_p(kernel, a, b, out, n, p)
+    elif kind == UNARY_PP:
+        call_unary_pp(kernel, a, out, n, p, q)
+    else:
+        call_binary_pp(kernel, a, b, out, n, p, q)
 
 
 cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const real *b,
-                         real *out, Py_ssize_t n, real p) noexcept nogil:
+                         real *out, Py_ssize_t n, real p, real q) noexcept nogil:
     cdef int nthreads = threads_for(n, ld.grain)
     cdef Py_ssize_t chunk, start, stop
     cdef int c
     if nthreads <= 1:
-        run_span(kind, ld.kernel, a, b, out, n, p)
+        run_span(kind, ld.kernel, a, b, out, n, p, q)
         return
     chunk = chunk_length(n, nthreads)
     for c in prange(nthreads, num_threads=nthreads, schedule="static"):
@@ -206,7 +227,7 @@ cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const re
             stop = n
         if start < stop:
             run_span(kind, ld.kernel, a + start, NULL if b == NULL else b + start,
-                     out + start, stop - start, p)
+                     out + start, stop - start, p, q)
 
 
 # ---------------------------------------------------------------------------
@@ -224,7 +245,7 @@ cdef void unary_loop(char **args, const npy_intp *dims, const npy_intp *steps,
     cdef real xb[BUFFER]
     cdef real yb[BUFFER]
     if sx == sizeof(real) and sy == sizeof(real):
-        run_contiguous(UNARY, ld, <real *>args[0], <real *>NULL, <real *>args[1], n, 0)
+        run_contiguous(UNARY, ld, <real *>args[0], <real *>NULL, <real *>args[1], n, 0, 0)
         return
     i = 0
     while i < n:
@@ -250,7 +271,7 @@ cdef void unary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps,
     if sp == 0 and n > 0:
         p = load(args[1], 0, 0, kind_tag)
         if sx == sizeof(real) and sy == sizeof(real):
-            run_contiguous(UNARY_P, ld, <real *>args[0], <real *>NULL, <real *>args[2], n, p)
+            run_contiguous(UNARY_P, ld, <real *>args[0], <real *>NULL, <real *>args[2], n, p, 0)
             return
     i = 0
     while i < n:
@@ -275,7 +296,7 @@ cdef void binary_loop(char **args, const npy_intp *dims, const npy_intp *steps,
     cdef real bb[BUFFER]
     cdef real ob[BUFFER]
     if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
-        run_contiguous(BINARY, ld, <real *>args[0], <real *>args[1], <real *>args[2], n, 0)
+        run_contiguous(BINARY, ld, <real *>args[0], <real *>args[1], <real *>args[2], n, 0, 0)
         return
     i = 0
     while i < n:
@@ -301,7 +322,7 @@ cdef void binary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps
     if sp == 0 and n > 0:
         p = load(args[2], 0, 0, kind_tag)
         if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
-            run_contiguous(BINARY_P, ld, <real *>args[0], <real *>args[1], <real *>args[3], n, p)
+            run_contiguous(BINARY_P, ld, <real *>args[0], <real *>args[1], <real *>args[3], n, p, 0)
             return
     i = 0
     while i < n:
@@ -317,6 +338,72 @@ cdef void binary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps
                               load(args[2], sp, i + j, kind_tag))
         for j in range(m):
             (<real *>(args[3] + (i + j) * so))[0] = ob[j]
+        i += m
+
+
+cdef void unary_pp_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                        const loop_data *ld, const real *kind_tag) noexcept nogil:
+    # args: x, p, q, y. As unary_p_loop, with two parameters.
+    cdef Py_ssize_t n = dims[0], i, j, m
+    cdef npy_intp sx = steps[0], sp = steps[1], sq = steps[2], sy = steps[3]
+    cdef real xb[BUFFER]
+    cdef real yb[BUFFER]
+    cdef real p = 0, q = 0
+    cdef bint fixed = sp == 0 and sq == 0
+    if fixed and n > 0:
+        p = load(args[1], 0, 0, kind_tag)
+        q = load(args[2], 0, 0, kind_tag)
+        if sx == sizeof(real) and sy == sizeof(real):
+            run_contiguous(UNARY_PP, ld, <real *>args[0], <real *>NULL, <real *>args[3], n, p, q)
+            return
+    i = 0
+    while i < n:
+        m = min(<Py_ssize_t>BUFFER, n - i)
+        for j in range(m):
+            xb[j] = load(args[0], sx, i + j, kind_tag)
+        if fixed:
+            call_unary_pp(ld.kernel, xb, yb, m, p, q)
+        else:
+            for j in range(m):
+                call_unary_pp(ld.kernel, xb + j, yb + j, 1, load(args[1], sp, i + j, kind_tag),
+                              load(args[2], sq, i + j, kind_tag))
+        for j in range(m):
+            (<real *>(args[3] + (i + j) * sy))[0] = yb[j]
+        i += m
+
+
+cdef void binary_pp_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                         const loop_data *ld, const real *kind_tag) noexcept nogil:
+    # args: a, b, p, q, out
+    cdef Py_ssize_t n = dims[0], i, j, m
+    cdef npy_intp sa = steps[0], sb = steps[1], sp = steps[2], sq = steps[3], so = steps[4]
+    cdef real ab[BUFFER]
+    cdef real bb[BUFFER]
+    cdef real ob[BUFFER]
+    cdef real p = 0, q = 0
+    cdef bint fixed = sp == 0 and sq == 0
+    if fixed and n > 0:
+        p = load(args[2], 0, 0, kind_tag)
+        q = load(args[3], 0, 0, kind_tag)
+        if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
+            run_contiguous(BINARY_PP, ld, <real *>args[0], <real *>args[1], <real *>args[4],
+                           n, p, q)
+            return
+    i = 0
+    while i < n:
+        m = min(<Py_ssize_t>BUFFER, n - i)
+        for j in range(m):
+            ab[j] = load(args[0], sa, i + j, kind_tag)
+            bb[j] = load(args[1], sb, i + j, kind_tag)
+        if fixed:
+            call_binary_pp(ld.kernel, ab, bb, ob, m, p, q)
+        else:
+            for j in range(m):
+                call_binary_pp(ld.kernel, ab + j, bb + j, ob + j, 1,
+                               load(args[2], sp, i + j, kind_tag),
+                               load(args[3], sq, i + j, kind_tag))
+        for j in range(m):
+            (<real *>(args[4] + (i + j) * so))[0] = ob[j]
         i += m
 
 
@@ -370,6 +457,30 @@ cdef void binary_p_f64_loop(char **args, const npy_intp *dims, const npy_intp *s
     binary_p_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
     fpflags_restore(flags)
 
+cdef void unary_pp_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_pp_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_pp_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_pp_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_pp_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                             void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_pp_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_pp_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                             void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_pp_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
+    fpflags_restore(flags)
+
 
 # ---------------------------------------------------------------------------
 # Building the ufuncs. numpy keeps pointers to the loop arrays, the data and
@@ -387,7 +498,7 @@ cdef enum:
 cdef cnp.PyUFuncGenericFunction g_funcs[MAX_UFUNCS][2]
 cdef void *g_data[MAX_UFUNCS][2]
 cdef loop_data g_loop_data[MAX_UFUNCS][2]
-cdef char g_types[MAX_UFUNCS][8]   # float32 loop's types, then float64's
+cdef char g_types[MAX_UFUNCS][10]  # float32 loop's types, then float64's
 cdef int g_count = 0
 cdef list g_docs = []   # keeps each ufunc's docstring bytes alive
 
@@ -398,7 +509,8 @@ cdef object make_ufunc(str name, Kind kind, void *kernel_f32, void *kernel_f64,
     if g_count >= MAX_UFUNCS:
         raise RuntimeError("raise MAX_UFUNCS in _ufuncs.pyx")
     cdef int u = g_count
-    cdef int nin = {UNARY: 1, UNARY_P: 2, BINARY: 2, BINARY_P: 3}[kind]
+    cdef int nin = {UNARY: 1, UNARY_P: 2, BINARY: 2, BINARY_P: 3, UNARY_PP: 3,
+                    BINARY_PP: 4}[kind]
     cdef int t
     if kind == UNARY:
         g_funcs[u][0] = unary_f32_loop
@@ -409,9 +521,15 @@ cdef object make_ufunc(str name, Kind kind, void *kernel_f32, void *kernel_f64,
     elif kind == BINARY:
         g_funcs[u][0] = binary_f32_loop
         g_funcs[u][1] = binary_f64_loop
-    else:
+    elif kind == BINARY_P:
         g_funcs[u][0] = binary_p_f32_loop
         g_funcs[u][1] = binary_p_f64_loop
+    elif kind == UNARY_PP:
+        g_funcs[u][0] = unary_pp_f32_loop
+        g_funcs[u][1] = unary_pp_f64_loop
+    else:
+        g_funcs[u][0] = binary_pp_f32_loop
+        g_funcs[u][1] = binary_pp_f64_loop
     g_loop_data[u][0].kernel = kernel_f32
     g_loop_data[u][1].kernel = kernel_f64
     for t in range(2):
@@ -612,3 +730,110 @@ def _rows(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
     else:
         with nogil:
             rows_parallel(rop, <const double *>pa, <const double *>pb, <double *>po, rows, cols)
+tanh = make_ufunc(
+    "tanh", UNARY, <void *>fa_tanh_f32, <void *>fa_tanh_f64, GRAIN_EXP,
+    "tanh(x, /, out=None, *, where=True, ...)\n\nHyperbolic tangent, elementwise; within 2 ulp.")
+
+tanh_grad = make_ufunc(
+    "tanh_grad", UNARY, <void *>fa_tanh_grad_f32, <void *>fa_tanh_grad_f64, GRAIN_EXP,
+    "tanh_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of tanh, 1 - tanh(x)^2, accurate in the tails.")
+
+tanh_backward = make_ufunc(
+    "tanh_backward", BINARY, <void *>fa_tanh_backward_f32, <void *>fa_tanh_backward_f64, GRAIN_CHEAP,
+    "tanh_backward(grad_out, y, /, out=None, *, where=True, ...)\n\nBackward pass of tanh: grad_out * (1 - y^2), where y is the\nforward output tanh(x).")
+
+softsign = make_ufunc(
+    "softsign", UNARY, <void *>fa_softsign_f32, <void *>fa_softsign_f64, GRAIN_CHEAP,
+    "softsign(x, /, out=None, *, where=True, ...)\n\nx / (1 + |x|), elementwise.")
+
+softsign_grad = make_ufunc(
+    "softsign_grad", UNARY, <void *>fa_softsign_grad_f32, <void *>fa_softsign_grad_f64, GRAIN_CHEAP,
+    "softsign_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of softsign, 1 / (1 + |x|)^2.")
+
+softsign_backward = make_ufunc(
+    "softsign_backward", BINARY, <void *>fa_softsign_backward_f32, <void *>fa_softsign_backward_f64, GRAIN_CHEAP,
+    "softsign_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of softsign: grad_out / (1 + |x|)^2.")
+
+softplus = make_ufunc(
+    "softplus", UNARY_PP, <void *>fa_softplus_f32, <void *>fa_softplus_f64, GRAIN_EXP,
+    "softplus(x, beta, threshold, /, out=None, *, where=True, ...)\n\nlog(1 + exp(beta x)) / beta, x where beta x > threshold. fastact.softplus\ngives beta=1 and threshold=20 as defaults.")
+
+softplus_grad = make_ufunc(
+    "softplus_grad", UNARY_PP, <void *>fa_softplus_grad_f32, <void *>fa_softplus_grad_f64, GRAIN_EXP,
+    "softplus_grad(x, beta, threshold, /, out=None, *, where=True, ...)\n\nDerivative of softplus: sigmoid(beta x), 1 where beta x > threshold.")
+
+softplus_backward = make_ufunc(
+    "softplus_backward", BINARY_PP, <void *>fa_softplus_backward_f32, <void *>fa_softplus_backward_f64, GRAIN_EXP,
+    "softplus_backward(grad_out, x, beta, threshold, /, out=None, *, where=True, ...)\n\nBackward pass of softplus: grad_out * softplus_grad(x, beta, threshold).")
+
+log_sigmoid = make_ufunc(
+    "log_sigmoid", UNARY, <void *>fa_log_sigmoid_f32, <void *>fa_log_sigmoid_f64, GRAIN_EXP,
+    "log_sigmoid(x, /, out=None, *, where=True, ...)\n\nlog(sigmoid(x)) = -softplus(-x), stable for all x (log_sigmoid(-800.0)\nis -800.0).")
+
+log_sigmoid_grad = make_ufunc(
+    "log_sigmoid_grad", UNARY, <void *>fa_log_sigmoid_grad_f32, <void *>fa_log_sigmoid_grad_f64, GRAIN_EXP,
+    "log_sigmoid_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of log_sigmoid: sigmoid(-x).")
+
+log_sigmoid_backward = make_ufunc(
+    "log_sigmoid_backward", BINARY, <void *>fa_log_sigmoid_backward_f32, <void *>fa_log_sigmoid_backward_f64, GRAIN_EXP,
+    "log_sigmoid_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of log_sigmoid: grad_out * sigmoid(-x).")
+
+silu = make_ufunc(
+    "silu", UNARY, <void *>fa_silu_f32, <void *>fa_silu_f64, GRAIN_EXP,
+    "silu(x, /, out=None, *, where=True, ...)\n\nx * sigmoid(x) (swish), elementwise.")
+
+silu_grad = make_ufunc(
+    "silu_grad", UNARY, <void *>fa_silu_grad_f32, <void *>fa_silu_grad_f64, GRAIN_EXP,
+    "silu_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of silu: s (1 + x (1 - s)), s = sigmoid(x).")
+
+silu_backward = make_ufunc(
+    "silu_backward", BINARY, <void *>fa_silu_backward_f32, <void *>fa_silu_backward_f64, GRAIN_EXP,
+    "silu_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of silu: grad_out * silu_grad(x).")
+
+gelu_tanh = make_ufunc(
+    "gelu_tanh", UNARY, <void *>fa_gelu_tanh_f32, <void *>fa_gelu_tanh_f64, GRAIN_EXP,
+    "gelu_tanh(x, /, out=None, *, where=True, ...)\n\nThe tanh approximation of GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),\nas torch.nn.functional.gelu(x, approximate='tanh'); accurate in the lower tail.")
+
+gelu_tanh_grad = make_ufunc(
+    "gelu_tanh_grad", UNARY, <void *>fa_gelu_tanh_grad_f32, <void *>fa_gelu_tanh_grad_f64, GRAIN_EXP,
+    "gelu_tanh_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of gelu_tanh.")
+
+gelu_tanh_backward = make_ufunc(
+    "gelu_tanh_backward", BINARY, <void *>fa_gelu_tanh_backward_f32, <void *>fa_gelu_tanh_backward_f64, GRAIN_EXP,
+    "gelu_tanh_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of gelu_tanh: grad_out * gelu_tanh_grad(x).")
+
+elu = make_ufunc(
+    "elu", UNARY_P, <void *>fa_elu_f32, <void *>fa_elu_f64, GRAIN_EXP,
+    "elu(x, alpha, /, out=None, *, where=True, ...)\n\nx where x > 0, else alpha (exp(x) - 1). fastact.elu gives alpha=1 as default.")
+
+elu_grad = make_ufunc(
+    "elu_grad", UNARY_P, <void *>fa_elu_grad_f32, <void *>fa_elu_grad_f64, GRAIN_EXP,
+    "elu_grad(x, alpha, /, out=None, *, where=True, ...)\n\nDerivative of elu: 1 where x > 0, else alpha exp(x).")
+
+elu_backward = make_ufunc(
+    "elu_backward", BINARY_P, <void *>fa_elu_backward_f32, <void *>fa_elu_backward_f64, GRAIN_EXP,
+    "elu_backward(grad_out, x, alpha, /, out=None, *, where=True, ...)\n\nBackward pass of elu: grad_out * elu_grad(x, alpha).")
+
+selu = make_ufunc(
+    "selu", UNARY, <void *>fa_selu_f32, <void *>fa_selu_f64, GRAIN_EXP,
+    "selu(x, /, out=None, *, where=True, ...)\n\nscale * (x where x > 0, else alpha (exp(x) - 1)) with PyTorch's\nscale = 1.0507009873554805 and alpha = 1.6732632423543772.")
+
+selu_grad = make_ufunc(
+    "selu_grad", UNARY, <void *>fa_selu_grad_f32, <void *>fa_selu_grad_f64, GRAIN_EXP,
+    "selu_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of selu: scale where x > 0, else scale alpha exp(x).")
+
+selu_backward = make_ufunc(
+    "selu_backward", BINARY, <void *>fa_selu_backward_f32, <void *>fa_selu_backward_f64, GRAIN_EXP,
+    "selu_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of selu: grad_out * selu_grad(x).")
+
+mish = make_ufunc(
+    "mish", UNARY, <void *>fa_mish_f32, <void *>fa_mish_f64, GRAIN_EXP,
+    "mish(x, /, out=None, *, where=True, ...)\n\nx * tanh(softplus(x)), elementwise.")
+
+mish_grad = make_ufunc(
+    "mish_grad", UNARY, <void *>fa_mish_grad_f32, <void *>fa_mish_grad_f64, GRAIN_EXP,
+    "mish_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of mish.")
+
+mish_backward = make_ufunc(
+    "mish_backward", BINARY, <void *>fa_mish_backward_f32, <void *>fa_mish_backward_f64, GRAIN_EXP,
+    "mish_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of mish: grad_out * mish_grad(x).")

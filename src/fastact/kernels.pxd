@@ -69,3 +69,57 @@ cdef void fa_log_softmax_f32(const float *x, float *y, Py_ssize_t rows, Py_ssize
 cdef void fa_log_softmax_f64(const double *x, double *y, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
 cdef void fa_softmax_backward_f32(const float *grad_out, const float *y, float *grad_in, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
 cdef void fa_softmax_backward_f64(const double *grad_out, const double *y, double *grad_in, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
+cdef void fa_tanh_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_tanh_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_tanh_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_tanh_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_tanh_backward_f32(const float *grad_out, const float *y, float *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_tanh_backward_f64(const double *grad_out, const double *y, double *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_softsign_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_softsign_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_softsign_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_softsign_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_softsign_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_softsign_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_softplus_f32(const float *x, float *y, Py_ssize_t n, float beta, float threshold) noexcept nogil
+cdef void fa_softplus_f64(const double *x, double *y, Py_ssize_t n, double beta, double threshold) noexcept nogil
+cdef void fa_softplus_grad_f32(const float *x, float *y, Py_ssize_t n, float beta, float threshold) noexcept nogil
+cdef void fa_softplus_grad_f64(const double *x, double *y, Py_ssize_t n, double beta, double threshold) noexcept nogil
+cdef void fa_softplus_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n, float beta, float threshold) noexcept nogil
+cdef void fa_softplus_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n, double beta, double threshold) noexcept nogil
+cdef void fa_log_sigmoid_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_log_sigmoid_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_log_sigmoid_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_log_sigmoid_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_log_sigmoid_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_log_sigmoid_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_silu_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_silu_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_silu_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_silu_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_silu_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_silu_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_gelu_tanh_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_gelu_tanh_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_gelu_tanh_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_gelu_tanh_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_gelu_tanh_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_gelu_tanh_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_elu_f32(const float *x, float *y, Py_ssize_t n, float alpha) noexcept nogil
+cdef void fa_elu_f64(const double *x, double *y, Py_ssize_t n, double alpha) noexcept nogil
+cdef void fa_elu_grad_f32(const float *x, float *y, Py_ssize_t n, float alpha) noexcept nogil
+cdef void fa_elu_grad_f64(const double *x, double *y, Py_ssize_t n, double alpha) noexcept nogil
+cdef void fa_elu_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n, float alpha) noexcept nogil
+cdef void fa_elu_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n, double alpha) noexcept nogil
+cdef void fa_selu_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_selu_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_selu_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_selu_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_selu_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_selu_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_mish_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_mish_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_mish_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
+cdef void fa_mish_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
+cdef void fa_mish_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n) noexcept nogil
+cdef void fa_mish_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n) noexcept nogil

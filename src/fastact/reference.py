@@ -1,4 +1,4 @@
-"""Pure-numpy twins of fastact's nine activation functions.
+"""Pure-numpy twins of fastact's activation functions.
 
 This module is the oracle the tests compare the compiled kernels against and
 the "numpy" column of the benchmarks: each function has the same name,
@@ -25,6 +25,15 @@ __all__ = [
     "sigmoid_backward",
     "relu_backward",
     "leaky_relu_backward",
+    "tanh", "tanh_grad", "tanh_backward",
+    "softsign", "softsign_grad", "softsign_backward",
+    "softplus", "softplus_grad", "softplus_backward",
+    "log_sigmoid", "log_sigmoid_grad", "log_sigmoid_backward",
+    "silu", "silu_grad", "silu_backward",
+    "gelu_tanh", "gelu_tanh_grad", "gelu_tanh_backward",
+    "elu", "elu_grad", "elu_backward",
+    "selu", "selu_grad", "selu_backward",
+    "mish", "mish_grad", "mish_backward",
 ]
 
 
@@ -310,3 +319,285 @@ def softmax_backward(grad_out, y, axis=-1, out=None):
     with np.errstate(all="ignore"):
         r = y * (g - np.sum(g * y, axis=axis, keepdims=True))
     return _finish(r, out)
+# The activation family (PyTorch's torch.nn.functional definitions). Products
+# whose limit is finite but that numpy would evaluate as inf * 0 (x sigmoid(x)
+# at x = -inf) are given their limit explicitly.
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_GELU_K = 0.7978845608028654      # sqrt(2 / pi)
+_GELU_C = 0.044715
+
+
+def _sigmoid_arr(x):
+    """sigmoid for an array already in its result dtype (no conversion)."""
+    t = np.exp(-np.abs(x))
+    one = x.dtype.type(1)
+    return np.where(x >= 0, one / (one + t), t / (one + t))
+
+
+def _limit_at_inf(x, r, at_neg_inf, at_pos_inf):
+    """r with the given limits where x is -inf / +inf."""
+    r = np.where(np.isneginf(x), x.dtype.type(at_neg_inf), r)
+    return np.where(np.isposinf(x), x.dtype.type(at_pos_inf), r)
+
+
+def tanh(x):
+    """tanh x."""
+    _, (x,) = _as_float_arrays(x)
+    return _result(np.tanh(x))
+
+
+def tanh_grad(x):
+    """1 - tanh(x)^2 = 4 t / (1 + t)^2 with t = exp(-2|x|): accurate in the tails."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        t = np.exp(-2 * np.abs(x))
+        d = dtype.type(1) + t
+        r = 4 * t / (d * d)
+    return _result(r)
+
+
+def tanh_backward(grad_out, y):
+    """grad_out * (1 - y^2), where y = tanh(x) is the forward output."""
+    dtype, (g, y) = _as_float_arrays(grad_out, y)
+    with np.errstate(all="ignore"):
+        r = g * (dtype.type(1) - y * y)
+    return _result(r)
+
+
+def softsign(x):
+    """x / (1 + |x|); +-1 at +-inf."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = x / (dtype.type(1) + np.abs(x))
+        r = np.where(np.isinf(x), np.sign(x), r)
+    return _result(r)
+
+
+def softsign_grad(x):
+    """1 / (1 + |x|)^2."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = dtype.type(1) / (dtype.type(1) + np.abs(x))
+        r = r * r
+    return _result(r)
+
+
+def softsign_backward(grad_out, x):
+    """grad_out / (1 + |x|)^2."""
+    dtype, (g, x) = _as_float_arrays(grad_out, x)
+    with np.errstate(all="ignore"):
+        r = dtype.type(1) / (dtype.type(1) + np.abs(x))
+        r = g * (r * r)
+    return _result(r)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, x where beta x > threshold; computed as
+    (max(z, 0) + log1p(exp(-|z|))) / beta with z = beta x, which neither
+    overflows nor loses the lower tail."""
+    _, (x, beta, threshold) = _as_float_arrays(x, beta, threshold)
+    with np.errstate(all="ignore"):
+        z = beta * x
+        r = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        r = np.where(z > threshold, x, r)
+    return _result(r)
+
+
+def softplus_grad(x, beta=1.0, threshold=20.0):
+    """sigmoid(beta x), 1 where beta x > threshold."""
+    dtype, (x, beta, threshold) = _as_float_arrays(x, beta, threshold)
+    with np.errstate(all="ignore"):
+        z = beta * x
+        r = np.where(z > threshold, dtype.type(1), _sigmoid_arr(z))
+    return _result(r)
+
+
+def softplus_backward(grad_out, x, beta=1.0, threshold=20.0):
+    """grad_out * softplus_grad(x, beta, threshold)."""
+    dtype, (g, x, beta, threshold) = _as_float_arrays(grad_out, x, beta, threshold)
+    with np.errstate(all="ignore"):
+        z = beta * x
+        r = g * np.where(z > threshold, dtype.type(1), _sigmoid_arr(z))
+    return _result(r)
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    return _result(r)
+
+
+def log_sigmoid_grad(x):
+    """sigmoid(-x)."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = _sigmoid_arr(-x)
+    return _result(r)
+
+
+def log_sigmoid_backward(grad_out, x):
+    """grad_out * sigmoid(-x)."""
+    _, (g, x) = _as_float_arrays(grad_out, x)
+    with np.errstate(all="ignore"):
+        r = g * _sigmoid_arr(-x)
+    return _result(r)
+
+
+def silu(x):
+    """x * sigmoid(x); 0 at -inf."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = _limit_at_inf(x, x * _sigmoid_arr(x), -0.0, np.inf)
+    return _result(r)
+
+
+def _silu_grad(x):
+    s = _sigmoid_arr(x)
+    return _limit_at_inf(x, s * (1 + x * _sigmoid_arr(-x)), 0, 1)
+
+
+def silu_grad(x):
+    """s (1 + x (1 - s)) with s = sigmoid(x)."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = _silu_grad(x)
+    return _result(r)
+
+
+def silu_backward(grad_out, x):
+    """grad_out * silu_grad(x)."""
+    _, (g, x) = _as_float_arrays(grad_out, x)
+    with np.errstate(all="ignore"):
+        r = g * _silu_grad(x)
+    return _result(r)
+
+
+def _gelu_tanh_v(x):
+    """2 sqrt(2/pi) (x + 0.044715 x^3): 0.5 (1 + tanh(v/2)) = sigmoid(v)."""
+    return (2 * _GELU_K) * (x + _GELU_C * (x * x * x))
+
+
+def gelu_tanh(x):
+    """0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) written as x sigmoid(v),
+    which does not cancel for negative x."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = _limit_at_inf(x, x * _sigmoid_arr(_gelu_tanh_v(x)), -0.0, np.inf)
+    return _result(r)
+
+
+def _gelu_tanh_grad(x):
+    v = _gelu_tanh_v(x)
+    s = _sigmoid_arr(v)
+    dv = (2 * _GELU_K) * (1 + (3 * _GELU_C) * (x * x))
+    return _limit_at_inf(x, s + x * s * _sigmoid_arr(-v) * dv, 0, 1)
+
+
+def gelu_tanh_grad(x):
+    """Derivative of gelu_tanh: s + x s (1 - s) v'(x), s = sigmoid(v)."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = _gelu_tanh_grad(x)
+    return _result(r)
+
+
+def gelu_tanh_backward(grad_out, x):
+    """grad_out * gelu_tanh_grad(x)."""
+    _, (g, x) = _as_float_arrays(grad_out, x)
+    with np.errstate(all="ignore"):
+        r = g * _gelu_tanh_grad(x)
+    return _result(r)
+
+
+def elu(x, alpha=1.0):
+    """x if x > 0 else alpha (exp(x) - 1)."""
+    _, (x, alpha) = _as_float_arrays(x, alpha)
+    with np.errstate(all="ignore"):
+        r = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    return _result(r)
+
+
+def _elu_grad(x, alpha):
+    r = np.where(x > 0, x.dtype.type(1), alpha * np.exp(np.minimum(x, 0)))
+    return np.where(np.isnan(x), x, r)
+
+
+def elu_grad(x, alpha=1.0):
+    """1 if x > 0 else alpha exp(x)."""
+    _, (x, alpha) = _as_float_arrays(x, alpha)
+    with np.errstate(all="ignore"):
+        r = _elu_grad(x, alpha)
+    return _result(r)
+
+
+def elu_backward(grad_out, x, alpha=1.0):
+    """grad_out * elu_grad(x, alpha)."""
+    _, (g, x, alpha) = _as_float_arrays(grad_out, x, alpha)
+    with np.errstate(all="ignore"):
+        r = g * _elu_grad(x, alpha)
+    return _result(r)
+
+
+def selu(x):
+    """scale * elu(x, alpha) with PyTorch's constants."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+    return _result(r)
+
+
+def _selu_grad(x):
+    return _SELU_SCALE * _elu_grad(x, x.dtype.type(_SELU_ALPHA))
+
+
+def selu_grad(x):
+    """scale if x > 0 else scale alpha exp(x)."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = _selu_grad(x)
+    return _result(r)
+
+
+def selu_backward(grad_out, x):
+    """grad_out * selu_grad(x)."""
+    _, (g, x) = _as_float_arrays(grad_out, x)
+    with np.errstate(all="ignore"):
+        r = g * _selu_grad(x)
+    return _result(r)
+
+
+def _softplus_arr(x):
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def mish(x):
+    """x tanh(softplus(x)); 0 at -inf."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = _limit_at_inf(x, x * np.tanh(_softplus_arr(x)), -0.0, np.inf)
+    return _result(r)
+
+
+def _mish_grad(x):
+    w = np.tanh(_softplus_arr(x))
+    return _limit_at_inf(x, w + x * _sigmoid_arr(x) * (1 - w * w), 0, 1)
+
+
+def mish_grad(x):
+    """tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x)."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = _mish_grad(x)
+    return _result(r)
+
+
+def mish_backward(grad_out, x):
+    """grad_out * mish_grad(x)."""
+    _, (g, x) = _as_float_arrays(grad_out, x)
+    with np.errstate(all="ignore"):
+        r = g * _mish_grad(x)
+    return _result(r)
