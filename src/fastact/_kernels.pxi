@@ -32,7 +32,7 @@
 # family is exact.
 
 from libc.stdint cimport int32_t, int64_t
-from libc.math cimport fabs, fabsf
+from libc.math cimport fabs, fabsf, fma, fmaf
 
 cdef extern from *:
     """
@@ -43,11 +43,26 @@ cdef extern from *:
     static inline float fa_bits_f32(int32_t i) { float x; memcpy(&x, &i, 4); return x; }
     static inline int64_t fa_f64_bits(double x) { int64_t i; memcpy(&i, &x, 8); return i; }
     static inline double fa_bits_f64(int64_t i) { double x; memcpy(&x, &i, 8); return x; }
+    /* 64-bit integer compares: x86-64's baseline (SSE2) has none, and gcc
+       leaves loops that need them scalar. */
+    #if (defined(__x86_64__) || defined(_M_X64)) && !defined(__SSE4_2__) && !defined(__AVX__)
+    #define FA_I64_CMP 0
+    #else
+    #define FA_I64_CMP 1
+    #endif
+    /* Does the tier have fused multiply-add (one rounding for a*b+c)? */
+    #if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+    #define FA_FMA 1
+    #else
+    #define FA_FMA 0
+    #endif
     """
     int32_t f32_bits "fa_f32_bits"(float x) noexcept nogil
     float bits_f32 "fa_bits_f32"(int32_t i) noexcept nogil
     int64_t f64_bits "fa_f64_bits"(double x) noexcept nogil
     double bits_f64 "fa_bits_f64"(int64_t i) noexcept nogil
+    const bint FA_I64_CMP
+    const bint FA_FMA
 
 ctypedef fused real:
     float
@@ -60,20 +75,27 @@ ctypedef fused real:
 cdef inline bint is_positive(real x) noexcept nogil:
     """x > 0 by its bits: sign clear and not +0. (+NaN counts; callers that
     care test is_nan first.)"""
+    cdef real zero = 0
     if real is float:
         return f32_bits(x) > 0
-    else:
+    elif FA_I64_CMP:
         return f64_bits(x) > 0
+    else:
+        # ordered compare only once NaN is gone (NaN counts as not positive)
+        return (x if x == x else zero) > zero
 
 
 cdef inline bint keeps_sign_for_relu(real x) noexcept nogil:
     """True for x > 0 and for NaN of either sign: the lanes where relu(x) = x.
     As signed integers every negative non-NaN value, -0 and -inf included, is
     at most the bits of -inf; positive values and negative NaNs are above."""
+    cdef real zero = 0, one = 1
     if real is float:
         return f32_bits(x) > -8388608           # (int32_t)0xff800000, -inf
-    else:
+    elif FA_I64_CMP:
         return f64_bits(x) > -4503599627370496LL  # (int64_t)0xfff0000000000000, -inf
+    else:
+        return (x if x == x else one) > zero    # NaN -> 1 before the ordered compare
 
 
 cdef inline bint is_nan(real x) noexcept nogil:
@@ -83,15 +105,21 @@ cdef inline bint is_nan(real x) noexcept nogil:
 cdef inline bint is_inf(real x) noexcept nogil:
     if real is float:
         return (f32_bits(x) & 0x7fffffff) == 0x7f800000
-    else:
+    elif FA_I64_CMP:
         return (f64_bits(x) & 0x7fffffffffffffffLL) == 0x7ff0000000000000LL
+    else:
+        return fabs(x) == bits_f64(0x7ff0000000000000LL)   # == is quiet
 
 
 cdef inline bint is_finite(real x) noexcept nogil:
+    cdef real zero = 0
     if real is float:
         return (f32_bits(x) & 0x7f800000) != 0x7f800000
-    else:
+    elif FA_I64_CMP:
         return (f64_bits(x) & 0x7ff0000000000000LL) != 0x7ff0000000000000LL
+    else:
+        # NaN made inf first; then one quiet compare
+        return fabs(x if x == x else bits_f64(0x7ff0000000000000LL)) != bits_f64(0x7ff0000000000000LL)
 
 
 cdef inline real nan_of(real x) noexcept nogil:
@@ -203,44 +231,193 @@ cdef inline real exp_neg_abs(real x, real *lo) noexcept nogil:
 # ---------------------------------------------------------------------------
 # Per-element math
 
-cdef inline real sigmoid_not_nan(real xs) noexcept nogil:
-    """sigmoid(xs) for a non-NaN xs.
+cdef inline real two_prod(real a, real b, real *lo) noexcept nogil:
+    """a * b = result + *lo exactly (for products far from under/overflow):
+    by one fused multiply-add where the tier has it (gcc inlines fma() then),
+    else by Dekker's product of halves split with Veltkamp's constant."""
+    cdef real p = a * b
+    cdef float split32 = 4097              # 2^12 + 1
+    cdef double split64 = 134217729        # 2^27 + 1
+    cdef real ca, cb, ah, al, bh, bl
+    if FA_FMA:
+        if real is float:
+            lo[0] = fmaf(a, b, -p)
+        else:
+            lo[0] = fma(a, b, -p)
+    else:
+        if real is float:
+            ca = a * split32
+            cb = b * split32
+        else:
+            ca = a * split64
+            cb = b * split64
+        ah = ca - (ca - a)
+        al = a - ah
+        bh = cb - (cb - b)
+        bl = b - bh
+        lo[0] = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p
 
-    With t = e^-|x| <= 1: sigmoid(|x|) = 1/(1+t) and sigmoid(-|x|) = t/(1+t),
-    so nothing overflows and the lower tail keeps full precision. t comes as
-    t + t_lo; d + dl = 1 + t + t_lo (Fast2Sum, as t <= 1). The quotient
-    num/d is corrected to first order for what d and num leave out:
-    (num + num_lo)/(d + dl) ~ q + (num_lo - q dl)/d, with 1/d taken from the
-    quotient itself (1/d = 1 - t/(1+t)). What remains is the rounding of the
-    division and the exp polynomial's error: under 1 ulp."""
-    cdef real zero = 0, one = 1
-    cdef real t_lo
-    cdef real t = exp_neg_abs(xs, &t_lo)
-    cdef real d = one + t
-    cdef real dl = (t - (d - one)) + t_lo
-    cdef bint upper = xs >= zero
-    cdef real q = (one if upper else t) / d
-    cdef real inv_d = q if upper else one - q
-    cdef real num_lo = zero if upper else t_lo
-    return q + (num_lo - q * dl) * inv_d
+
+cdef inline real exp_scaled(real a, real *small) noexcept nogil:
+    """e^a = S (1 + *small) for a in [-87.5, 0] (float) / [-708.5, 0]
+    (double), non-NaN: returns S = 2^k, a normal number built from the
+    exponent bits alone (no multiply), and *small = e^r - 1 with
+    a = k ln2 + r, |r| <= ln2/2 (error about 0.2 ulp of 1 + small, plus the
+    rounding of r: see the header)."""
+    cdef float m32 = 12583039.0          # 1.5 * 2^23 + 127 (exponent bias)
+    cdef float log2e32 = 1.44269504088896341
+    cdef float ln2_hi32 = 0.693145751953125      # 16 bits: kf * ln2_hi exact
+    cdef float ln2_lo32 = 1.42860682030941723212e-6
+    cdef float f1 = 0.1666657702559798819
+    cdef float f2 = 0.041666554662050533982
+    cdef float f3 = 0.0083631730745137109028
+    cdef float f4 = 0.0013926176119935578884
+    cdef float half32 = 0.5
+    cdef double m64 = 6755399441056767.0  # 1.5 * 2^52 + 1023
+    cdef double log2e64 = 1.4426950408889634074
+    cdef double ln2_hi64 = 6.93147180369123816490e-01   # 32 bits
+    cdef double ln2_lo64 = 1.90821492927058770002e-10
+    cdef double d1 = 0.16666666666666667452
+    cdef double d2 = 0.041666666666624161903
+    cdef double d3 = 0.0083333333333300644495
+    cdef double d4 = 0.0013888888917196719077
+    cdef double d5 = 0.00019841269863040545271
+    cdef double d6 = 0.000024801521322368693266
+    cdef double d7 = 2.7557268480310025526e-6
+    cdef double d8 = 2.7620075879983366586e-7
+    cdef double d9 = 2.5100375832561233664e-8
+    cdef double d0 = 0.50000000000000010211
+    cdef real kf, r, q
+    cdef int32_t scale_bits
+    cdef int64_t scale_bits64
+    if real is float:
+        # kf rounds to an integer k (plus m32) and k + 127 sits in the low
+        # bits of its pattern: shifted up 23 bits they are 2^k's pattern.
+        kf = a * log2e32 + m32
+        scale_bits = f32_bits(kf) << 23
+        kf = kf - m32
+        r = (a - kf * ln2_hi32) - kf * ln2_lo32
+        q = (((f4 * r + f3) * r + f2) * r + f1) * r + half32
+        small[0] = r + r * r * q
+        return bits_f32(scale_bits)
+    else:
+        kf = a * log2e64 + m64
+        scale_bits64 = f64_bits(kf) << 52
+        kf = kf - m64
+        r = (a - kf * ln2_hi64) - kf * ln2_lo64
+        q = ((((((((d9 * r + d8) * r + d7) * r + d6) * r + d5) * r + d4) * r
+              + d3) * r + d2) * r + d1) * r + d0
+        small[0] = r + r * r * q
+        return bits_f64(scale_bits64)
 
 
 cdef inline real sigmoid_1(real x) noexcept nogil:
-    cdef real zero = 0
-    cdef bint nan = is_nan(x)
-    cdef real s = sigmoid_not_nan(zero if nan else x)
-    return x if nan else s
+    # With t = e^-|x| <= 1: sigmoid(x) = 1/(1+t) for x >= 0 and t/(1+t)
+    # below, so nothing overflows and the lower tail keeps its precision.
+    # t = S (1 + small) = t + t_lo exactly (Fast2Sum of S and S*small, which
+    # is exact as S is a power of 2); d + dl = 1 + t + t_lo (Fast2Sum). The
+    # quotient num/d is corrected to first order for what num and d leave
+    # out: q + (num_lo - q dl)/d, with 1/d from a line (6% off: the
+    # correction is at most ~1.5 ulp, so that costs < 0.1 ulp).
+    # Below |x| = 87.5 (float) / 708.5 (double) the result is under the
+    # smallest normal: flushed to +0 (the contract allows it), which lets S
+    # be built without a multiply.
+    cdef real zero = 0, one = 1
+    cdef real inv_c0 = 1.4117647058823529   # 24/17
+    cdef real inv_c1 = 0.47058823529411765  # 8/17
+    cdef real a, small, s, t, t_lo, d, dl, num, num_lo, q
+    cdef bint upper, lower
+    cdef int32_t na32
+    cdef int64_t na64
+    # -87.5 and -708.5 (a below e^-87.5 / e^-708.5 < smallest normal), and
+    # their bit patterns as signed integers
+    cdef real lowest = -708.5       # the double path without 64-bit compares
+    cdef int32_t lowest32 = -1028718592                 # 0xc2af0000
+    cdef int64_t lowest64 = -4573928789129560064LL      # 0xc086240000000000
+    if real is float:
+        # -|x| as bits; as signed integers negative floats grow with their
+        # magnitude, so min() clamps -|x| to -87.5 and sends NaN there too.
+        na32 = f32_bits(x) | (<int32_t>-2147483647 - 1)
+        upper = f32_bits(x) >= 0
+        lower = f32_bits(x) <= lowest32       # x in [-87.5, -0]
+        na32 = na32 if na32 < lowest32 else lowest32
+        a = bits_f32(na32)
+    elif FA_I64_CMP:
+        na64 = f64_bits(x) | (<int64_t>-9223372036854775807LL - 1)
+        upper = f64_bits(x) >= 0
+        lower = f64_bits(x) <= lowest64       # x in [-708.5, -0]
+        na64 = na64 if na64 < lowest64 else lowest64
+        a = bits_f64(na64)
+    else:
+        # SSE2 has no 64-bit integer compare: quiet float compares on x with
+        # NaN replaced by 0 first.
+        s = x if x == x else zero
+        a = -fabs_real(s)
+        a = a if a > lowest else lowest
+        upper = s >= zero
+        lower = s >= lowest                   # upper lanes are overwritten
+    s = exp_scaled(a, &small)
+    t = s + s * small
+    t_lo = (s - t) + s * small
+    d = one + t
+    dl = (t - (d - one)) + t_lo
+    num = t if lower else zero
+    num_lo = t_lo if lower else zero
+    num = one if upper else num
+    num_lo = zero if upper else num_lo
+    q = num / d
+    q = q + (num_lo - q * dl) * (inv_c0 - inv_c1 * d)
+    return x if is_nan(x) else q
 
 
 cdef inline real sigmoid_grad_1(real x) noexcept nogil:
-    # sigmoid'(x) = s (1 - s) = s - s^2 with s = sigmoid(-|x|) <= 1/2: even in
-    # x, no cancellation (s - s^2 >= s/2), and one rounding where the tier
-    # has FMA. Accurate in the tails, where s - s^2 is e^-|x| to first order.
-    cdef real zero = 0
-    cdef bint nan = is_nan(x)
-    cdef real s = sigmoid_not_nan(zero if nan else -fabs_real(x))
-    cdef real g = s - s * s
-    return x if nan else g
+    # sigmoid'(x) = s (1 - s) with s = sigmoid(-|x|) <= 1/2, even in x. s is
+    # taken as a double word s + s_lo: as in sigmoid_1 plus the division's
+    # own rounding (the remainder num - s d, exact with FMA), with the exact
+    # 1/d = 1 - s. Then 1 - s = c + c_lo (Fast2Sum) and
+    # (s + s_lo)(c + c_lo) ~ s c + (s c_lo + s_lo (1 - 2s)): one rounding.
+    # Accurate in the tails, where it is e^-|x| to first order.
+    cdef real zero = 0, one = 1, two = 2
+    cdef real a, small, s, t, t_lo, d, dl, num, num_lo, q, q_lo, c, c_lo, p, p_lo
+    cdef bint lower
+    cdef int32_t na32
+    cdef int64_t na64
+    # -87.5 and -708.5 (a below e^-87.5 / e^-708.5 < smallest normal), and
+    # their bit patterns as signed integers
+    cdef real lowest = -708.5       # the double path without 64-bit compares
+    cdef int32_t lowest32 = -1028718592                 # 0xc2af0000
+    cdef int64_t lowest64 = -4573928789129560064LL      # 0xc086240000000000
+    if real is float:
+        na32 = f32_bits(x) | (<int32_t>-2147483647 - 1)
+        lower = na32 <= lowest32                   # |x| <= 87.5
+        na32 = na32 if na32 < lowest32 else lowest32
+        a = bits_f32(na32)
+    elif FA_I64_CMP:
+        na64 = f64_bits(x) | (<int64_t>-9223372036854775807LL - 1)
+        lower = na64 <= lowest64        # |x| <= 708.5
+        na64 = na64 if na64 < lowest64 else lowest64
+        a = bits_f64(na64)
+    else:
+        s = x if x == x else zero
+        a = -fabs_real(s)
+        lower = a >= lowest
+        a = a if lower else lowest
+    s = exp_scaled(a, &small)
+    t = s + s * small
+    t_lo = (s - t) + s * small
+    d = one + t
+    dl = (t - (d - one)) + t_lo
+    num = t if lower else zero
+    num_lo = t_lo if lower else zero
+    q = num / d
+    c = one - q
+    p = two_prod(q, d, &p_lo)
+    q_lo = (((num - p) - p_lo) + (num_lo - q * dl)) * c
+    c_lo = (one - c) - q
+    p = two_prod(q, c, &p_lo)
+    q = p + (p_lo + (q * c_lo + q_lo * (one - two * q)))
+    return x if is_nan(x) else q
 
 
 cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
@@ -252,7 +429,19 @@ cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
     cdef real y_finite = y if is_finite(y) else zero   # no inf - inf below
     cdef real c = one - y
     cdef real c_lo = -y_finite - ((one - y_finite) - one)
-    return mul_quiet(grad_out, y * c + y_finite * c_lo)
+    cdef real w, w_lo, y_small, two = 2
+    if FA_FMA:
+        w = y * c + y_finite * c_lo    # contracted: y * c is not rounded
+    else:
+        # without FMA y * c would be rounded on its own (2.06 ulp in all):
+        # Dekker's exact product instead, on y in [-2, 2] (the outputs of
+        # sigmoid; anything else takes the plain product)
+        y_small = y if y == y else zero
+        y_small = y_small if fabs_real(y_small) <= two else zero
+        w = two_prod(y_small, one - y_small, &w_lo)
+        w = w + (w_lo + y_small * c_lo)
+        w = w if y_small == y else y * c
+    return mul_quiet(grad_out, w)
 
 
 cdef inline real relu_1(real x) noexcept nogil:
@@ -278,6 +467,24 @@ cdef inline real leaky_relu_1(real x, real alpha) noexcept nogil:
     # alpha * 1 in the lanes that keep x: never inf * 0 or an overflow there
     cdef real scaled = mul_quiet(alpha, one if pos else x)
     return x if pos else scaled
+
+
+cdef inline real leaky_relu_small_alpha_1(real x, real alpha) noexcept nogil:
+    # For finite alpha with |alpha| <= 1: alpha * x is never inf * 0 and
+    # never overflows, so it may be computed in the lanes that keep x too.
+    return x if is_positive(x) else alpha * x
+
+
+cdef inline real leaky_relu_backward_small_alpha_1(real grad_out, real x,
+                                                   real alpha) noexcept nogil:
+    cdef real g = grad_out if is_positive(x) else alpha * grad_out
+    return x if is_nan(x) else g
+
+
+cdef inline bint is_small_alpha(real alpha) noexcept nogil:
+    """|alpha| <= 1 (so not NaN, not inf): the case of every common slope."""
+    cdef real one = 1
+    return fabs_real(alpha if alpha == alpha else one + one) <= one
 
 
 cdef inline real leaky_relu_grad_1(real x, real alpha) noexcept nogil:
@@ -330,8 +537,12 @@ cdef void k_relu_backward(const real *g, const real *y, real *out, Py_ssize_t n)
 
 cdef void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
     cdef Py_ssize_t i
-    for i in range(n):
-        y[i] = leaky_relu_1(x[i], alpha)
+    if is_small_alpha(alpha):
+        for i in range(n):
+            y[i] = leaky_relu_small_alpha_1(x[i], alpha)
+    else:
+        for i in range(n):
+            y[i] = leaky_relu_1(x[i], alpha)
 
 cdef void k_leaky_relu_grad(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
     cdef Py_ssize_t i
@@ -341,8 +552,12 @@ cdef void k_leaky_relu_grad(const real *x, real *y, Py_ssize_t n, real alpha) no
 cdef void k_leaky_relu_backward(const real *g, const real *x, real *out, Py_ssize_t n,
                                 real alpha) noexcept nogil:
     cdef Py_ssize_t i
-    for i in range(n):
-        out[i] = leaky_relu_backward_1(g[i], x[i], alpha)
+    if is_small_alpha(alpha):
+        for i in range(n):
+            out[i] = leaky_relu_backward_small_alpha_1(g[i], x[i], alpha)
+    else:
+        for i in range(n):
+            out[i] = leaky_relu_backward_1(g[i], x[i], alpha)
 
 
 cdef void fill_table(fa_table *t) noexcept nogil:
