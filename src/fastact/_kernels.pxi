@@ -131,9 +131,25 @@ cdef inline real nan_of(real x) noexcept nogil:
 
 
 cdef inline real mul_quiet(real a, real b) noexcept nogil:
-    """a * b, giving NaN for inf * 0 without raising "invalid"."""
+    """a * b, giving NaN for inf * 0 without raising "invalid" (the only
+    product that raises it: NaN operands are quiet). With the magnitudes'
+    bits as integers that case is min == 0 and max == inf."""
     cdef real zero = 0
-    cdef bint undefined = (is_inf(a) & (b == zero)) | ((a == zero) & is_inf(b))
+    cdef int32_t ma32, mb32
+    cdef int64_t ma64, mb64
+    cdef bint undefined
+    if real is float:
+        ma32 = f32_bits(a) & 0x7fffffff
+        mb32 = f32_bits(b) & 0x7fffffff
+        undefined = (((ma32 if ma32 < mb32 else mb32) == 0)
+                     & ((ma32 if ma32 > mb32 else mb32) == 0x7f800000))
+    elif FA_I64_CMP:
+        ma64 = f64_bits(a) & 0x7fffffffffffffffLL
+        mb64 = f64_bits(b) & 0x7fffffffffffffffLL
+        undefined = (((ma64 if ma64 < mb64 else mb64) == 0)
+                     & ((ma64 if ma64 > mb64 else mb64) == 0x7ff0000000000000LL))
+    else:
+        undefined = (is_inf(a) & (b == zero)) | ((a == zero) & is_inf(b))
     return (nan_of(a) if undefined else a) * b
 
 
@@ -421,27 +437,57 @@ cdef inline real sigmoid_grad_1(real x) noexcept nogil:
 
 
 cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
-    # y (1 - y) with one rounding: 1 - y = c + c_lo exactly (Fast2Sum; c_lo
-    # is 0 for y >= 1/2 by Sterbenz), and y * c_lo is far below y * c. Then
-    # one more rounding for grad_out: about 1 ulp in all (three plain
-    # roundings reach 2.5 ulp).
-    cdef real zero = 0, one = 1
-    cdef real y_finite = y if is_finite(y) else zero   # no inf - inf below
-    cdef real c = one - y
-    cdef real c_lo = -y_finite - ((one - y_finite) - one)
-    cdef real w, w_lo, y_small, two = 2
+    # y (1 - y) = y - y^2 with one rounding: a fused multiply-add where the
+    # tier has one (correctly rounded: no cancellation survives an exact
+    # product). Without FMA, 1 - y = c + c_lo exactly (Fast2Sum; c_lo is 0
+    # for y >= 1/2 by Sterbenz) and Dekker's exact y c, so again one
+    # rounding. Then one more for grad_out: about 1 ulp in all (three plain
+    # roundings reach 2.5 ulp). y = +-inf gives -inf (its limit), NaN NaN.
+    cdef real zero = 0, one = 1, two = 2
+    cdef bint finite = is_finite(y)
+    cdef real y_finite = y if finite else zero   # no inf - inf below
+    cdef real w, w_lo, c, c_lo, y_small
     if FA_FMA:
-        w = y * c + y_finite * c_lo    # contracted: y * c is not rounded
+        w = y_finite - y_finite * y_finite       # contracted: one rounding
     else:
-        # without FMA y * c would be rounded on its own (2.06 ulp in all):
-        # Dekker's exact product instead, on y in [-2, 2] (the outputs of
-        # sigmoid; anything else takes the plain product)
-        y_small = y if y == y else zero
-        y_small = y_small if fabs_real(y_small) <= two else zero
-        w = two_prod(y_small, one - y_small, &w_lo)
+        # on y in [-2, 2] (the outputs of sigmoid, with room): no overflow
+        # in Dekker's splitting; anything else takes the plain product
+        y_small = y_finite if fabs_real(y_finite) <= two else zero
+        c = one - y_small
+        c_lo = -y_small - ((one - y_small) - one)
+        w = two_prod(y_small, c, &w_lo)
         w = w + (w_lo + y_small * c_lo)
-        w = w if y_small == y else y * c
+        w = w if y_small == y_finite else y_finite * (one - y_finite)
+    w = w if finite else -fabs_real(y)
     return mul_quiet(grad_out, w)
+
+
+cdef inline real sigmoid_backward_plain_1(real grad_out, real y) noexcept nogil:
+    # For finite grad_out and |y| <= 2 nothing can be inf * 0 or overflow.
+    return grad_out * (y - y * y)
+
+
+cdef inline bint plain_block(const real *g, const real *y, Py_ssize_t m) noexcept nogil:
+    """Every g finite and every |y| <= 2 (max of the bit patterns: a
+    vectorized reduction over a block that stays in L1 for the pass that
+    follows)."""
+    cdef Py_ssize_t i
+    cdef int32_t eg32 = 0, ay32 = 0, v32
+    cdef int64_t eg64 = 0, ay64 = 0, v64
+    if real is float:
+        for i in range(m):
+            v32 = f32_bits(g[i]) & 0x7f800000
+            eg32 = v32 if v32 > eg32 else eg32
+            v32 = f32_bits(y[i]) & 0x7fffffff
+            ay32 = v32 if v32 > ay32 else ay32
+        return (eg32 != 0x7f800000) & (ay32 <= 0x40000000)        # 2.0f
+    else:
+        for i in range(m):
+            v64 = f64_bits(g[i]) & 0x7ff0000000000000LL
+            eg64 = v64 if v64 > eg64 else eg64
+            v64 = f64_bits(y[i]) & 0x7fffffffffffffffLL
+            ay64 = v64 if v64 > ay64 else ay64
+        return (eg64 != 0x7ff0000000000000LL) & (ay64 <= 0x4000000000000000LL)
 
 
 cdef inline real relu_1(real x) noexcept nogil:
@@ -516,9 +562,26 @@ cdef void k_sigmoid_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
         y[i] = sigmoid_grad_1(x[i])
 
 cdef void k_sigmoid_backward(const real *g, const real *y, real *out, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(n):
-        out[i] = sigmoid_backward_1(g[i], y[i])
+    # By blocks: where every grad_out is finite and every |y| <= 2 (a quick
+    # scan), the plain product is exact and quiet; else the careful one.
+    # With FMA both give the same bits. Without 64-bit compares (SSE2) the
+    # scan does not vectorize and only the careful loop is used.
+    cdef Py_ssize_t i, start = 0, m
+    if FA_FMA and (real is float or FA_I64_CMP):
+        while start < n:
+            m = n - start
+            if m > 1024:
+                m = 1024
+            if plain_block(g + start, y + start, m):
+                for i in range(start, start + m):
+                    out[i] = sigmoid_backward_plain_1(g[i], y[i])
+            else:
+                for i in range(start, start + m):
+                    out[i] = sigmoid_backward_1(g[i], y[i])
+            start += m
+    else:
+        for i in range(n):
+            out[i] = sigmoid_backward_1(g[i], y[i])
 
 cdef void k_relu(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
