@@ -276,11 +276,12 @@ cdef inline real two_prod(real a, real b, real *lo) noexcept nogil:
 
 
 cdef inline real exp_scaled(real a, real *small) noexcept nogil:
-    """e^a = S (1 + *small) for a in [-87.5, 0] (float) / [-708.5, 0]
-    (double), non-NaN: returns S = 2^k, a normal number built from the
-    exponent bits alone (no multiply), and *small = e^r - 1 with
-    a = k ln2 + r, |r| <= ln2/2 (error about 0.2 ulp of 1 + small, plus the
-    rounding of r: see the header)."""
+    """e^a = S (1 + *small) for a in [-88, 0] (float) / [-709, 0] (double),
+    non-NaN: returns S = 2^k built from the exponent bits alone (no
+    multiply): a normal number, or +0 where k = -127 / -1023 (a below about
+    -87.68 / -708.75, where e^a is under the smallest normal); and
+    *small = e^r - 1 with a = k ln2 + r, |r| <= ln2/2 (relative error of
+    1 + small about 0.2 ulp from the polynomial plus the rounding of r)."""
     cdef float m32 = 12583039.0          # 1.5 * 2^23 + 127 (exponent bias)
     cdef float log2e32 = 1.44269504088896341
     cdef float ln2_hi32 = 0.693145751953125      # 16 bits: kf * ln2_hi exact
@@ -328,6 +329,45 @@ cdef inline real exp_scaled(real a, real *small) noexcept nogil:
         return bits_f64(scale_bits64)
 
 
+cdef inline real neg_abs_clamped(real x) noexcept nogil:
+    """-|x| clamped below at -88 (float) / -709 (double), NaN sent there too.
+    There 2^k, the scale of e^a, is 2^-127 / 2^-1023: its exponent field is
+    0, so exp_scaled gives S = +0 and every result below the smallest normal
+    (e^-87.68 / e^-708.75 and under) comes out as +0, flushed with no extra
+    select (the contract allows the flush)."""
+    cdef real zero = 0
+    cdef real lowest = -709.0                          # SSE2 path only
+    cdef int32_t lowest32 = -1028653056                # 0xc2b00000, -88.0f
+    cdef int64_t lowest64 = -4573924391083048960LL     # 0xc086280000000000, -709.0
+    cdef int32_t na32
+    cdef int64_t na64
+    cdef real a
+    if real is float:
+        # -|x| as bits; as signed integers negative floats grow with their
+        # magnitude, so min() is the clamp, and takes NaN there too.
+        na32 = f32_bits(x) | (<int32_t>-2147483647 - 1)
+        return bits_f32(na32 if na32 < lowest32 else lowest32)
+    elif FA_I64_CMP:
+        na64 = f64_bits(x) | (<int64_t>-9223372036854775807LL - 1)
+        return bits_f64(na64 if na64 < lowest64 else lowest64)
+    else:
+        # SSE2 has no 64-bit integer compare: NaN replaced by 0 first, then
+        # an ordered compare
+        a = -fabs_real(x if x == x else zero)
+        return a if a > lowest else lowest
+
+
+cdef inline bint sign_clear(real x) noexcept nogil:
+    """x >= +0 by the sign bit (NaN of either sign may go either way)."""
+    cdef real zero = 0
+    if real is float:
+        return f32_bits(x) >= 0
+    elif FA_I64_CMP:
+        return f64_bits(x) >= 0
+    else:
+        return (x if x == x else zero) >= zero
+
+
 cdef inline real sigmoid_1(real x) noexcept nogil:
     # With t = e^-|x| <= 1: sigmoid(x) = 1/(1+t) for x >= 0 and t/(1+t)
     # below, so nothing overflows and the lower tail keeps its precision.
@@ -336,52 +376,18 @@ cdef inline real sigmoid_1(real x) noexcept nogil:
     # quotient num/d is corrected to first order for what num and d leave
     # out: q + (num_lo - q dl)/d, with 1/d from a line (6% off: the
     # correction is at most ~1.5 ulp, so that costs < 0.1 ulp).
-    # Below |x| = 87.5 (float) / 708.5 (double) the result is under the
-    # smallest normal: flushed to +0 (the contract allows it), which lets S
-    # be built without a multiply.
     cdef real zero = 0, one = 1
     cdef real inv_c0 = 1.4117647058823529   # 24/17
     cdef real inv_c1 = 0.47058823529411765  # 8/17
-    cdef real a, small, s, t, t_lo, d, dl, num, num_lo, q
-    cdef bint upper, lower
-    cdef int32_t na32
-    cdef int64_t na64
-    # -87.5 and -708.5 (a below e^-87.5 / e^-708.5 < smallest normal), and
-    # their bit patterns as signed integers
-    cdef real lowest = -708.5       # the double path without 64-bit compares
-    cdef int32_t lowest32 = -1028718592                 # 0xc2af0000
-    cdef int64_t lowest64 = -4573928789129560064LL      # 0xc086240000000000
-    if real is float:
-        # -|x| as bits; as signed integers negative floats grow with their
-        # magnitude, so min() clamps -|x| to -87.5 and sends NaN there too.
-        na32 = f32_bits(x) | (<int32_t>-2147483647 - 1)
-        upper = f32_bits(x) >= 0
-        lower = f32_bits(x) <= lowest32       # x in [-87.5, -0]
-        na32 = na32 if na32 < lowest32 else lowest32
-        a = bits_f32(na32)
-    elif FA_I64_CMP:
-        na64 = f64_bits(x) | (<int64_t>-9223372036854775807LL - 1)
-        upper = f64_bits(x) >= 0
-        lower = f64_bits(x) <= lowest64       # x in [-708.5, -0]
-        na64 = na64 if na64 < lowest64 else lowest64
-        a = bits_f64(na64)
-    else:
-        # SSE2 has no 64-bit integer compare: quiet float compares on x with
-        # NaN replaced by 0 first.
-        s = x if x == x else zero
-        a = -fabs_real(s)
-        a = a if a > lowest else lowest
-        upper = s >= zero
-        lower = s >= lowest                   # upper lanes are overwritten
-    s = exp_scaled(a, &small)
+    cdef real small, s, t, t_lo, d, dl, num, num_lo, q
+    cdef bint upper = sign_clear(x)
+    s = exp_scaled(neg_abs_clamped(x), &small)
     t = s + s * small
     t_lo = (s - t) + s * small
     d = one + t
     dl = (t - (d - one)) + t_lo
-    num = t if lower else zero
-    num_lo = t_lo if lower else zero
-    num = one if upper else num
-    num_lo = zero if upper else num_lo
+    num = one if upper else t
+    num_lo = zero if upper else t_lo
     q = num / d
     q = q + (num_lo - q * dl) * (inv_c0 - inv_c1 * d)
     return x if is_nan(x) else q
@@ -390,46 +396,21 @@ cdef inline real sigmoid_1(real x) noexcept nogil:
 cdef inline real sigmoid_grad_1(real x) noexcept nogil:
     # sigmoid'(x) = s (1 - s) with s = sigmoid(-|x|) <= 1/2, even in x. s is
     # taken as a double word s + s_lo: as in sigmoid_1 plus the division's
-    # own rounding (the remainder num - s d, exact with FMA), with the exact
-    # 1/d = 1 - s. Then 1 - s = c + c_lo (Fast2Sum) and
-    # (s + s_lo)(c + c_lo) ~ s c + (s c_lo + s_lo (1 - 2s)): one rounding.
-    # Accurate in the tails, where it is e^-|x| to first order.
-    cdef real zero = 0, one = 1, two = 2
-    cdef real a, small, s, t, t_lo, d, dl, num, num_lo, q, q_lo, c, c_lo, p, p_lo
-    cdef bint lower
-    cdef int32_t na32
-    cdef int64_t na64
-    # -87.5 and -708.5 (a below e^-87.5 / e^-708.5 < smallest normal), and
-    # their bit patterns as signed integers
-    cdef real lowest = -708.5       # the double path without 64-bit compares
-    cdef int32_t lowest32 = -1028718592                 # 0xc2af0000
-    cdef int64_t lowest64 = -4573928789129560064LL      # 0xc086240000000000
-    if real is float:
-        na32 = f32_bits(x) | (<int32_t>-2147483647 - 1)
-        lower = na32 <= lowest32                   # |x| <= 87.5
-        na32 = na32 if na32 < lowest32 else lowest32
-        a = bits_f32(na32)
-    elif FA_I64_CMP:
-        na64 = f64_bits(x) | (<int64_t>-9223372036854775807LL - 1)
-        lower = na64 <= lowest64        # |x| <= 708.5
-        na64 = na64 if na64 < lowest64 else lowest64
-        a = bits_f64(na64)
-    else:
-        s = x if x == x else zero
-        a = -fabs_real(s)
-        lower = a >= lowest
-        a = a if lower else lowest
-    s = exp_scaled(a, &small)
+    # own rounding (the remainder num - s d, exact by two_prod), with the
+    # exact 1/d = 1 - s. Then 1 - s = c + c_lo (Fast2Sum) and
+    # (s + s_lo)(c + c_lo) ~ s c + (s c_lo + s_lo (1 - 2s)), s c exact by
+    # two_prod: one rounding. Accurate in the tails (e^-|x| to first order).
+    cdef real one = 1, two = 2
+    cdef real small, s, t, t_lo, d, dl, q, q_lo, c, c_lo, p, p_lo
+    s = exp_scaled(neg_abs_clamped(x), &small)
     t = s + s * small
     t_lo = (s - t) + s * small
     d = one + t
     dl = (t - (d - one)) + t_lo
-    num = t if lower else zero
-    num_lo = t_lo if lower else zero
-    q = num / d
+    q = t / d
     c = one - q
     p = two_prod(q, d, &p_lo)
-    q_lo = (((num - p) - p_lo) + (num_lo - q * dl)) * c
+    q_lo = (((t - p) - p_lo) + (t_lo - q * dl)) * c
     c_lo = (one - c) - q
     p = two_prod(q, c, &p_lo)
     q = p + (p_lo + (q * c_lo + q_lo * (one - two * q)))
