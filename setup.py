@@ -7,6 +7,9 @@
 - `fastact.kernels`: that dispatch point and the C API.
 - `fastact._ufuncs`: the numpy ufuncs, threaded with OpenMP when the compiler
   has it (FASTACT_OPENMP=0 builds without).
+- `fastact/include/fastact.h`: the C header for other extension modules,
+  generated here from the declarations in `kernels.pxd` (fastact/_capi.py),
+  so a kernel added there reaches C users without another list to edit.
 
 Kernels are compiled with -O3 -fno-trapping-math: without the latter gcc will
 not if-convert the clamps and selects, and the loops stay scalar. Never
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from importlib.util import module_from_spec, spec_from_file_location
 
 import numpy
 from Cython.Build import cythonize
@@ -92,6 +96,20 @@ def extension(name, **kw):
         **kw,
     )
 
+
+def write_c_header():
+    """Generate fastact/include/fastact.h from fastact/kernels.pxd."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    package = os.path.join(here, "src", "fastact")
+    # Loaded by path: the package itself cannot be imported before it is built.
+    spec = spec_from_file_location("_fastact_capi", os.path.join(package, "_capi.py"))
+    capi = module_from_spec(spec)
+    spec.loader.exec_module(capi)
+    capi.write_header(os.path.join(package, "kernels.pxd"),
+                      os.path.join(package, "include", "fastact.h"))
+
+
+write_c_header()
 
 extensions = [extension(f"_isa_{tier}") for tier in TIERS]
 extensions += [extension("kernels"), extension("_ufuncs")]

@@ -3,7 +3,9 @@
 Compiles the Cython output src/fastact/_isa_<tier>.c (run the build first)
 with the tier's flags from setup.py and -fopt-info-vec-optimized, and prints,
 for every k_* kernel and dtype, the vector sizes gcc used (main loop and
-epilogue) or NOT VECTORIZED. Exits non-zero if any kernel is left scalar.
+epilogue) or NOT VECTORIZED. Exits non-zero if any elementwise kernel is
+left scalar. The softmax row kernels are written with GCC vector extensions
+(explicit SIMD, nothing for the vectorizer to report): listed, not counted.
 Run from the repository root: python tools/check_vectorization.py [tier ...]
 """
 import ast
@@ -55,6 +57,9 @@ def check(tier, flags, kernel_flags):
     ok = True
     for _, name in kernels:
         got = sizes[name]
+        if "softmax" in name:
+            print(f"{tier:9s} {name:28s} explicit SIMD (vector extensions)")
+            continue
         ok &= bool(got)
         print(f"{tier:9s} {name:28s} {got if got else 'NOT VECTORIZED'}")
     return ok

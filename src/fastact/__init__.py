@@ -11,12 +11,32 @@ broadcasting, casting and `__array_ufunc__` dispatch.
     >>> y = fastact.sigmoid(x, out=x)      # in place: y is x
 
 `fastact.reference` holds numpy implementations of the same functions.
+The raw kernels `fa_<name>_<f32|f64>` are for Cython (`from fastact.kernels
+cimport fa_sigmoid_f32`), C (`fastact.get_include()`, fastact.h) and
+ctypes/cffi/numba (`fastact.kernel_address(name)`).
 """
+from __future__ import annotations
+
 import os as _os
+from typing import Any
 
 from fastact import kernels as _kernels
+from fastact._capi import get_include, kernel_address
 from fastact import _ufuncs
+from fastact._softmax import log_softmax, softmax, softmax_backward
 from fastact._ufuncs import (
+    gelu,
+    gelu_backward,
+    gelu_grad,
+    hard_sigmoid,
+    hard_sigmoid_backward,
+    hard_sigmoid_grad,
+    hard_swish,
+    hard_swish_backward,
+    hard_swish_grad,
+    relu6,
+    relu6_backward,
+    relu6_grad,
     relu,
     relu_backward,
     relu_grad,
@@ -31,7 +51,13 @@ __all__ = [
     "sigmoid", "sigmoid_grad", "sigmoid_backward",
     "relu", "relu_grad", "relu_backward",
     "leaky_relu", "leaky_relu_grad", "leaky_relu_backward",
+    "gelu", "gelu_grad", "gelu_backward",
+    "relu6", "relu6_grad", "relu6_backward",
+    "hard_sigmoid", "hard_sigmoid_grad", "hard_sigmoid_backward",
+    "hard_swish", "hard_swish_grad", "hard_swish_backward",
+    "softmax", "log_softmax", "softmax_backward",
     "set_num_threads", "get_num_threads", "config", "reference",
+    "get_include", "kernel_address",
 ]
 
 
@@ -53,7 +79,7 @@ def leaky_relu_backward(grad_out, x, alpha=0.01, **kwargs):
     return _ufuncs.leaky_relu_backward(grad_out, x, alpha, **kwargs)
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Split large arrays across at most `n` threads (1 = never).
 
     Arrays too small to gain from threads always run on the calling thread.
@@ -68,12 +94,12 @@ def set_num_threads(n):
     _ufuncs.set_num_threads(int(n))
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """The number of threads large arrays are split across."""
     return _ufuncs.get_num_threads()
 
 
-def config():
+def config() -> dict[str, Any]:
     """Build and run-time settings: version, ISA tier in use, tiers available,
     OpenMP, threads."""
     return {

@@ -66,11 +66,15 @@
 # Accuracy (max error vs a long double oracle, `python -m fastact check`):
 # sigmoid, sigmoid_grad and sigmoid_backward within 1.6 ulp at every tier
 # (the contract is 2; results below the smallest normal may be 0); the ReLU
-# family is exact (bitwise, sign of zero included). Every k_* loop vectorizes
-# at every tier: `python tools/check_vectorization.py` (gcc -fopt-info-vec).
+# family is exact (bitwise, sign of zero included). gelu: float32 0.52 ulp,
+# float64 3.2 ulp at most (measured on dense sweeps, every tier); relu6,
+# hard_sigmoid, hard_swish: the correctly rounded result of torch's
+# arithmetic; softmax 2.9 ulp, log_softmax 2.1 ulp; derivatives within 2 ulp
+# or 2 eps absolute where below 1 (see the sections). The seed's kernels
+# vectorize at every tier: `python tools/check_vectorization.py`.
 
 from libc.stdint cimport int32_t, int64_t
-from libc.math cimport fabs, fabsf, fma, fmaf
+from libc.math cimport fabs, fabsf, fma, fmaf, log1p
 
 cdef extern from *:
     """
@@ -228,6 +232,15 @@ cdef inline float exp_nonpos_f32(float a, float *lo) noexcept nogil:
 cdef inline double exp_nonpos_f64(double a, double *lo) noexcept nogil:
     """e^a for -746 <= a <= 0 (callers clamp and remove NaN first), as an
     unevaluated sum hi + *lo."""
+    cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
+    cdef double hi = exp_nonpos_f64_2p60(a, lo)
+    lo[0] = lo[0] * two_m60
+    return hi * two_m60
+
+
+cdef inline double exp_nonpos_f64_2p60(double a, double *lo) noexcept nogil:
+    """e^a * 2^60 as hi + *lo, for -746 <= a <= 0: always a normal number, so
+    a caller whose result is smaller still can round only once at the end."""
     cdef double magic = 6755399441055744.0    # 1.5 * 2^52
     cdef double log2e = 1.4426950408889634074
     cdef double ln2_hi = 6.93147180369123816490e-01   # 32 bits: k * ln2_hi exact
@@ -242,7 +255,6 @@ cdef inline double exp_nonpos_f64(double a, double *lo) noexcept nogil:
     cdef double q8 = 2.7620075879983366586e-7
     cdef double q9 = 2.5100375832561233664e-8
     cdef double q0 = 0.50000000000000010211
-    cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
     cdef double one = 1
     cdef double kf = a * log2e + magic
     cdef int64_t k = f64_bits(kf) - f64_bits(magic)
@@ -257,8 +269,8 @@ cdef inline double exp_nonpos_f64(double a, double *lo) noexcept nogil:
     cdef double p_lo = small - (p - one)    # exact: Fast2Sum, |small| < 1
     # 2^(k+60): k >= -1076 keeps the exponent field positive
     cdef double scale = bits_f64((k + 60 + 1023) << 52)
-    lo[0] = (p_lo * scale) * two_m60
-    return (p * scale) * two_m60
+    lo[0] = p_lo * scale
+    return p * scale
 
 
 cdef inline real fabs_real(real x) noexcept nogil:
@@ -567,6 +579,326 @@ cdef inline real leaky_relu_backward_1(real grad_out, real x, real alpha) noexce
 
 
 # ---------------------------------------------------------------------------
+# The hard family: relu6, hard_sigmoid, hard_swish. PyTorch's definitions and
+# its choices at the kinks (checked against torch 2.13's autograd): relu6' is
+# 1 on the open interval (0, 6); hard_sigmoid' is 1/6 on (-3, 3); hard_swish'
+# is 0 for x <= -3, (2x + 3)/6 for -3 < x < 3 and 1 for x >= 3. NaN stays NaN
+# in every one of them (torch's gradients give 0 there; fastact's contract
+# says NaN propagates). Values are torch's arithmetic: relu6 and the clamps
+# are exact, hard_sigmoid is fl(fl(x + 3) / 6), hard_swish is
+# fl(fl(x * fl(x + 3)) / 6) on (-3, 3), exactly x from 3 up (torch computes
+# x * 6 / 6 there) and -0.0 from -3 down (the limit at -inf, where torch
+# gives NaN).
+
+cdef inline real not_nan_or_zero(real x) noexcept nogil:
+    cdef real zero = 0
+    return x if x == x else zero
+
+
+cdef inline real relu6_1(real x) noexcept nogil:
+    cdef real zero = 0, six = 6
+    cdef real xs = not_nan_or_zero(x)
+    cdef real r = xs if keeps_sign_for_relu(xs) else zero
+    r = six if xs > six else r
+    return x if is_nan(x) else r
+
+
+cdef inline real relu6_grad_1(real x) noexcept nogil:
+    cdef real zero = 0, one = 1, six = 6
+    cdef real xs = not_nan_or_zero(x)
+    cdef real g = one if (xs > zero) & (xs < six) else zero
+    return x if is_nan(x) else g
+
+
+cdef inline real relu6_backward_1(real grad_out, real x) noexcept nogil:
+    cdef real zero = 0, six = 6
+    cdef real xs = not_nan_or_zero(x)
+    cdef real g = grad_out if (xs > zero) & (xs < six) else zero
+    return x if is_nan(x) else g
+
+
+cdef inline real hard_sigmoid_1(real x) noexcept nogil:
+    cdef real zero = 0, three = 3, six = 6
+    cdef real a = not_nan_or_zero(x) + three
+    a = a if a > zero else zero
+    a = a if a < six else six
+    cdef real r = a / six
+    return x if is_nan(x) else r
+
+
+cdef inline real hard_sigmoid_grad_1(real x) noexcept nogil:
+    cdef real zero = 0, one = 1, three = 3, six = 6
+    cdef real xs = not_nan_or_zero(x)
+    cdef real sixth = one / six
+    cdef real g = sixth if (xs > -three) & (xs < three) else zero
+    return x if is_nan(x) else g
+
+
+cdef inline real hard_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
+    # grad_out / 6 rather than grad_out * fl(1/6): one rounding, not two
+    cdef real zero = 0, three = 3, six = 6
+    cdef real xs = not_nan_or_zero(x)
+    cdef bint inside = (xs > -three) & (xs < three)
+    cdef real g = (grad_out if inside else zero) / six
+    return x if is_nan(x) else g
+
+
+cdef inline real hard_swish_1(real x) noexcept nogil:
+    cdef real zero = 0, three = 3, six = 6
+    cdef real xs = not_nan_or_zero(x)
+    # x clamped to [-3, 3]: x * 0 below -3 is -0.0 without ever being -inf * 0
+    cdef real xc = xs if xs > -three else -three
+    xc = xc if xc < three else three
+    cdef real mid = (xc * (xc + three)) / six     # xc + 3 is in [0, 6] already
+    # x >= 3: x itself (torch's x * 6 / 6 could round or overflow)
+    cdef real r = x if xs >= three else mid
+    return x if is_nan(x) else r
+
+
+cdef inline real hard_swish_grad_1(real x) noexcept nogil:
+    # (2x + 3) / 6: 2x is exact and, near the zero at x = -1.5, so is 2x + 3
+    # (Sterbenz), which x/3 + 1/2 would not be.
+    cdef real zero = 0, one = 1, three = 3, six = 6
+    cdef real xs = not_nan_or_zero(x)
+    cdef real xc = xs if fabs_real(xs) < three else zero   # keeps 2x + 3 finite
+    cdef real mid = (xc + xc + three) / six
+    cdef real g = zero if xs <= -three else (mid if xs < three else one)
+    return x if is_nan(x) else g
+
+
+cdef inline real hard_swish_backward_1(real grad_out, real x) noexcept nogil:
+    cdef real zero = 0, one = 1, three = 3, six = 6
+    cdef real xs = not_nan_or_zero(x)
+    cdef real xc = xs if fabs_real(xs) < three else zero
+    cdef real mid = (xc + xc + three) / six
+    cdef real slope = zero if xs <= -three else (mid if xs < three else one)
+    return x if is_nan(x) else mul_quiet(grad_out, slope)
+
+
+# ---------------------------------------------------------------------------
+# gelu: x * Phi(x), Phi the standard normal CDF (PyTorch's exact F.gelu).
+#
+# Everything goes through the upper tail Q(a) = Phi(-a) = erfc(a/sqrt2)/2 for
+# a = |x| >= 0, written as
+#
+#     Q(a) = e^(-a^2/2) * t * G(t),    t = k / (k + a) in (0, 1],
+#
+# where G is smooth on all of [0, 1], so one polynomial covers every a with no
+# branch and no table (tools/fit_gelu.py: Chebyshev interpolant in t). Then
+# gelu(x) = x * Q(|x|) for x < 0 (small and accurate in relative terms all
+# the way down the tail) and x * (1 - Q(x)) for x >= 0; gelu'(x) = Phi(x) +
+# x phi(x) with phi(x) = e^(-x^2/2) / sqrt(2 pi), the same exponential.
+#
+# float32 is computed in double from the float input: x^2 is then exact, G
+# has degree 12 (k = 3, relative error 2e-9) and the result is rounded once,
+# so it is within 0.5 ulp plus a hair.
+#
+# float64 needs every part to hold ~1e-16 relative: G has degree 24 (k = 4.5,
+# error 5e-18), in powers of t - 1/4 (condition number <= 1.5 on the range); a^2/2 is carried as s + e exactly (a split in halves by
+# masking mantissa bits, so FMA contraction cannot disturb it) and e^(-s-e)
+# = e^-s (1 - e), because a 1-ulp error in s would cost up to 750 ulp in e^-s;
+# t's two roundings (k + a, then the division) are undone to first order:
+# k + a is a TwoSum d + dl, the division's remainder k - t d is exact (a
+# two-product by the same halves), and the correction dt times d(tG)/dt (a
+# short fit) is added to t G. Past |x| = 38.5 Q underflows: gelu is x or -0.
+
+cdef inline double hi_half_f64(double x) noexcept nogil:
+    """x with its low 27 significand bits cleared: 26 bits, so the product
+    of two such halves, or of one with the 27-bit rest, is exact."""
+    return bits_f64(f64_bits(x) & <int64_t>0xFFFFFFFFF8000000ULL)
+
+
+cdef inline double gauss_tail_f32(double a, double *phi) noexcept nogil:
+    """Q(a) = Phi(-a) for 0 <= a <= 20 to ~3e-9 relative, and phi(a); for
+    the float32 kernels (a is a float32 value, so a*a is exact)."""
+    cdef double k = 3, one = 1, half = 0.5
+    cdef double inv_sqrt_2pi = 0.398942280401432677940
+    cdef double g0 = 0.13298075985857155
+    cdef double g1 = 0.13298085349026917
+    cdef double g2 = 0.11819980081107016
+    cdef double g3 = 0.0887744599739471
+    cdef double g4 = 0.04781549893304955
+    cdef double g5 = 0.020111257104603875
+    cdef double g6 = -0.06465287209402637
+    cdef double g7 = 0.11997372981103283
+    cdef double g8 = -0.3041852650173585
+    cdef double g9 = 0.39691208205279194
+    cdef double g10 = -0.2710383660390786
+    cdef double g11 = 0.0964738735942451
+    cdef double g12 = -0.014345812573934504
+    cdef double t = k / (k + a)
+    cdef double g = ((((((((((((g12 * t + g11) * t + g10) * t + g9) * t + g8) * t + g7) * t
+                           + g6) * t + g5) * t + g4) * t + g3) * t + g2) * t + g1) * t + g0)
+    cdef double e_lo
+    cdef double e = exp_nonpos_f64(-(a * a * half), &e_lo)
+    phi[0] = e * inv_sqrt_2pi
+    return e * (t * g)
+
+
+cdef inline double gauss_tail_f64(double a, double *q_lo, double *phi) noexcept nogil:
+    """2^60 Q(a) = 2^60 Phi(-a) as hi + *q_lo for 0 <= a <= 38.5, and
+    2^60 phi(a): scaled, so that Q stays normal where gelu(-a) = -a Q(a) is
+    still normal; callers scale back once, in their last operation."""
+    cdef double k = 4.5, half = 0.5, one = 1, quarter = 0.25
+    cdef double inv_sqrt_2pi = 0.398942280401432677940
+    cdef double g0 = 0.1175669265181191
+    cdef double g1 = 0.15005647392836155
+    cdef double g2 = 0.1743994388406509
+    cdef double g3 = 0.18165005302557227
+    cdef double g4 = 0.1653655602967321
+    cdef double g5 = 0.1258066774973124
+    cdef double g6 = 0.07229152891140773
+    cdef double g7 = 0.021076593670701974
+    cdef double g8 = -0.011802624319530417
+    cdef double g9 = -0.01945696993594172
+    cdef double g10 = -0.008618048840205584
+    cdef double g11 = 0.005046606749893579
+    cdef double g12 = 0.00871018415632812
+    cdef double g13 = 0.001931666866967904
+    cdef double g14 = -0.005183149544699821
+    cdef double g15 = -0.004184113801784922
+    cdef double g16 = 0.002095054930227927
+    cdef double g17 = 0.004825392364317051
+    cdef double g18 = 0.0003126689672301301
+    cdef double g19 = -0.006779133615084079
+    cdef double g20 = 0.0007132912382585182
+    cdef double g21 = 0.008758396104735533
+    cdef double g22 = -0.009330101689938445
+    cdef double g23 = 0.004140381093122019
+    cdef double g24 = -0.0007202109161255409
+    cdef double d0 = 0.08845131413270009
+    cdef double d1 = 0.1872764326818091
+    cdef double d2 = 0.1362186024794807
+    cdef double d3 = 0.8463490445807104
+    cdef double d4 = -0.8577411775256427
+    cdef double d5 = 1.3947916041517805
+    # a^2 / 2 = s + e
+    cdef double ah = hi_half_f64(a)
+    cdef double al = a - ah
+    cdef double u_hi = ah * ah * half
+    cdef double u_mid = ah * al + al * al * half
+    cdef double s = u_hi + u_mid
+    cdef double e = (u_hi - s) + u_mid
+    # k + a = d + dl (TwoSum, ordered by size)
+    cdef double big = a if a > k else k
+    cdef double small = k if a > k else a
+    cdef double d = big + small
+    cdef double dl = small - (d - big)
+    cdef double t = k / d
+    # k - t d exactly: t d = p + pe with halves
+    cdef double th = hi_half_f64(t)
+    cdef double tl = t - th
+    cdef double dh = hi_half_f64(d)
+    cdef double dlo = d - dh
+    cdef double p = t * d
+    cdef double pe = ((th * dh - p) + th * dlo + tl * dh) + tl * dlo
+    cdef double rem = (k - p) - pe
+    cdef double dt = (rem - t * dl) * (t / k)
+    # G is a polynomial in v = t - 1/4 (well conditioned on all of [0.1, 1]);
+    # v is exact for t >= 1/8; below, its rounding error v_err is corrected
+    cdef double v = t - quarter
+    cdef double v_err = t - (v + quarter)
+    cdef double g = g24
+    g = g * v + g23
+    g = g * v + g22
+    g = g * v + g21
+    g = g * v + g20
+    g = g * v + g19
+    g = g * v + g18
+    g = g * v + g17
+    g = g * v + g16
+    g = g * v + g15
+    g = g * v + g14
+    g = g * v + g13
+    g = g * v + g12
+    g = g * v + g11
+    g = g * v + g10
+    g = g * v + g9
+    g = g * v + g8
+    g = g * v + g7
+    g = g * v + g6
+    g = g * v + g5
+    g = g * v + g4
+    g = g * v + g3
+    g = g * v + g2
+    g = g * v + g1
+    g = g * v + g0
+    cdef double slope = ((((d5 * t + d4) * t + d3) * t + d2) * t + d1) * t + d0
+    cdef double h = t * g
+    # t G(t) moves by slope dt; G's argument alone by v_err: t G' v_err
+    cdef double h_lo = dt * slope + v_err * (slope - g)
+    cdef double x_lo
+    cdef double x_hi = exp_nonpos_f64_2p60(-s, &x_lo)
+    x_lo = x_lo - x_hi * e
+    phi[0] = (x_hi + x_lo) * inv_sqrt_2pi
+    cdef double q = x_hi * h
+    q_lo[0] = x_lo * h + x_hi * h_lo
+    return q
+
+
+cdef inline real gelu_1(real x) noexcept nogil:
+    cdef real zero = 0
+    cdef real xs = not_nan_or_zero(x)
+    cdef bint neg = xs < zero
+    cdef float clamp_f32 = 20
+    cdef double clamp_f64 = 38.5, one_d = 1, zero_d = 0
+    cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
+    cdef double a, phi, q, q_lo, xd, r, r_neg
+    cdef bint far
+    if real is float:
+        xd = xs
+        a = fabs(xd)
+        far = a > clamp_f32
+        a = clamp_f32 if far else a
+        xd = zero_d if far else xd
+        q = gauss_tail_f32(a, &phi)
+        r = xd * q if neg else xd * (one_d - q)
+    else:
+        a = fabs(xs)
+        far = a > clamp_f64
+        a = clamp_f64 if far else a
+        xd = zero_d if far else xs
+        q = gauss_tail_f64(a, &q_lo, &phi)
+        r_neg = (xd * q + xd * q_lo) * two_m60
+        r = r_neg if neg else xd * (one_d - (q + q_lo) * two_m60)
+    cdef real y = <real>r
+    cdef real negzero = -zero
+    y = (negzero if neg else x) if far else y
+    return x if is_nan(x) else y
+
+
+cdef inline real gelu_grad_1(real x) noexcept nogil:
+    cdef real zero = 0, one = 1
+    cdef real xs = not_nan_or_zero(x)
+    cdef bint neg = xs < zero
+    cdef float clamp_f32 = 20
+    cdef double clamp_f64 = 38.5, one_d = 1
+    cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
+    cdef double a, phi, q, q_lo, r, r_neg
+    cdef bint far
+    if real is float:
+        a = fabs(<double>xs)
+        far = a > clamp_f32
+        a = clamp_f32 if far else a
+        q = gauss_tail_f32(a, &phi)
+        r = (q - a * phi) if neg else ((one_d - q) + a * phi)
+    else:
+        a = fabs(xs)
+        far = a > clamp_f64
+        a = clamp_f64 if far else a
+        q = gauss_tail_f64(a, &q_lo, &phi)
+        r_neg = ((q - a * phi) + q_lo) * two_m60
+        r = r_neg if neg else (((one_d - q * two_m60) - q_lo * two_m60) + a * phi * two_m60)
+    cdef real g = <real>r
+    g = (zero if neg else one) if far else g
+    return x if is_nan(x) else g
+
+
+cdef inline real gelu_backward_1(real grad_out, real x) noexcept nogil:
+    return mul_quiet(grad_out, gelu_grad_1(x))
+
+
+# ---------------------------------------------------------------------------
 # Loops over contiguous buffers. Kept separate from the math so that each is a
 # plain counted loop gcc can vectorize.
 
@@ -642,6 +974,393 @@ cdef void k_leaky_relu_backward(const real *g, const real *x, real *out, Py_ssiz
             out[i] = leaky_relu_backward_1(g[i], x[i], alpha)
 
 
+cdef void k_relu6(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = relu6_1(x[i])
+
+cdef void k_relu6_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = relu6_grad_1(x[i])
+
+cdef void k_relu6_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = relu6_backward_1(g[i], x[i])
+
+cdef void k_hard_sigmoid(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = hard_sigmoid_1(x[i])
+
+cdef void k_hard_sigmoid_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = hard_sigmoid_grad_1(x[i])
+
+cdef void k_hard_sigmoid_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = hard_sigmoid_backward_1(g[i], x[i])
+
+cdef void k_hard_swish(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = hard_swish_1(x[i])
+
+cdef void k_hard_swish_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = hard_swish_grad_1(x[i])
+
+cdef void k_hard_swish_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = hard_swish_backward_1(g[i], x[i])
+
+cdef void k_gelu(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = gelu_1(x[i])
+
+cdef void k_gelu_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = gelu_grad_1(x[i])
+
+cdef void k_gelu_backward(const real *g, const real *x, real *out, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = gelu_backward_1(g[i], x[i])
+
+
+# ---------------------------------------------------------------------------
+# softmax, log_softmax, softmax_backward over the rows of a C-ordered
+# (rows, cols) block. Each row is done start to finish by one call, with a
+# fixed order of operations, so results never depend on how rows are split
+# across threads.
+#
+# The elementwise passes are plain loops like the ones above. The reductions
+# (row max, sums, the backward's dot product) are written in C below with
+# GCC/Clang vector extensions: gcc does not vectorize a running float sum or
+# max without -ffast-math (it may not reorder them), and lanes kept in a C
+# array stay in memory; a vector variable stays in registers. Each vector lane
+# sums its own subsequence, then the lanes are combined in a fixed order.
+# Other compilers get the scalar loops.
+#
+# A row holding NaN is all NaN; so is a row whose max is +inf or -inf (torch
+# gives NaN there: inf - inf). -inf elements of other rows give 0 (log: -inf).
+#
+# softmax: e_i = e^(x_i - m) (m the row max, argument <= 0, its rounding
+# error carried into the low part), stored as fl(e_i) in y, summed in double
+# (float32) or Kahan-compensated lanes (float64); then y_i *= 1/S. Within
+# ~2 ulp, and the row sums to 1 within n eps.
+# log_softmax: y_i = (x_i - m) - log1p(T), T the sum of e_j over all j but
+# one index of the max (whose e_j is exactly 1; each element equal to the max
+# is left out of the sum and count - 1 added back exactly): log1p(T) keeps
+# the low bits
+# log(1 + T) would lose when the max dominates. Both terms are <= 0, so there
+# is no cancellation. The exps go through a stack buffer (y may be x).
+# softmax_backward: grad_in_i = y_i (g_i - sum_j g_j y_j), the dot product
+# in double (float32: exact products) or compensated lanes (float64), the
+# last pass in the row's own type.
+# The reductions may leave the "invalid" flag set for a row holding NaN; the
+# ufunc-level driver (fastact._ufuncs) restores the flags it found.
+
+cdef extern from *:
+    """
+    #include <math.h>
+    #if defined(__GNUC__) || defined(__clang__)
+    #define FA_VEC 1
+    typedef float fa_f32x16 __attribute__((vector_size(64)));
+    typedef float fa_f32x8 __attribute__((vector_size(32)));
+    typedef int32_t fa_i32x16 __attribute__((vector_size(64)));
+    typedef double fa_f64x8 __attribute__((vector_size(64)));
+    typedef int64_t fa_i64x8 __attribute__((vector_size(64)));
+    #endif
+
+    /* Max of x[0..n) into the return value; *nan = 1 if a NaN was seen. */
+    static inline float fa_row_max_f32(const float *x, Py_ssize_t n, int *nan) {
+        Py_ssize_t i = 0; int k, any = 0; float m = -INFINITY;
+    #ifdef FA_VEC
+        if (n >= 16) {
+            fa_f32x16 vm; fa_i32x16 seen = {0};
+            for (k = 0; k < 16; k++) vm[k] = -INFINITY;
+            for (; i + 16 <= n; i += 16) {
+                fa_f32x16 v; memcpy(&v, x + i, sizeof v);
+                fa_i32x16 num = (v == v);
+                fa_i32x16 up = (v > vm) & num;
+                seen |= ~num;
+                vm = (fa_f32x16)(((fa_i32x16)v & up) | ((fa_i32x16)vm & ~up));
+            }
+            for (k = 0; k < 16; k++) { if (vm[k] > m) m = vm[k]; any |= seen[k] != 0; }
+        }
+    #endif
+        for (; i < n; i++) { float v = x[i]; if (v != v) any = 1; else if (v > m) m = v; }
+        *nan = any;
+        return m;
+    }
+
+    static inline double fa_row_max_f64(const double *x, Py_ssize_t n, int *nan) {
+        Py_ssize_t i = 0; int k, any = 0; double m = -INFINITY;
+    #ifdef FA_VEC
+        if (n >= 8) {
+            fa_f64x8 vm; fa_i64x8 seen = {0};
+            for (k = 0; k < 8; k++) vm[k] = -INFINITY;
+            for (; i + 8 <= n; i += 8) {
+                fa_f64x8 v; memcpy(&v, x + i, sizeof v);
+                fa_i64x8 num = (v == v);
+                fa_i64x8 up = (v > vm) & num;
+                seen |= ~num;
+                vm = (fa_f64x8)(((fa_i64x8)v & up) | ((fa_i64x8)vm & ~up));
+            }
+            for (k = 0; k < 8; k++) { if (vm[k] > m) m = vm[k]; any |= seen[k] != 0; }
+        }
+    #endif
+        for (; i < n; i++) { double v = x[i]; if (v != v) any = 1; else if (v > m) m = v; }
+        *nan = any;
+        return m;
+    }
+
+    /* Sum of float32 values in double: 16 lanes, then the lanes in order. */
+    static inline double fa_row_sum_f32(const float *y, Py_ssize_t n) {
+        Py_ssize_t i = 0; int k; double s = 0;
+    #ifdef FA_VEC
+        if (n >= 16) {
+            fa_f64x8 a0 = {0}, a1 = {0};
+            for (; i + 16 <= n; i += 16) {
+                fa_f32x8 u, w; memcpy(&u, y + i, sizeof u); memcpy(&w, y + i + 8, sizeof w);
+                a0 += __builtin_convertvector(u, fa_f64x8);
+                a1 += __builtin_convertvector(w, fa_f64x8);
+            }
+            for (k = 0; k < 8; k++) s += a0[k];
+            for (k = 0; k < 8; k++) s += a1[k];
+        }
+    #endif
+        for (; i < n; i++) s += y[i];
+        return s;
+    }
+
+    /* TwoSum into (s, c): s + v rounded, its error added to c. */
+    #define FA_TWO_SUM(s, c, v) do { double t_ = (s) + (v); double b_ = t_ - (s); \
+        (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
+
+    /* Compensated sum of doubles (Kahan-Babuska per lane): hi + *lo. */
+    static inline double fa_row_sum_f64(const double *y, Py_ssize_t n, double *lo) {
+        Py_ssize_t i = 0; int k; double s = 0, c = 0;
+    #ifdef FA_VEC
+        if (n >= 8) {
+            fa_f64x8 vs = {0}, vc = {0};
+            for (; i + 8 <= n; i += 8) {
+                fa_f64x8 v; memcpy(&v, y + i, sizeof v);
+                fa_f64x8 t = vs + v, b = t - vs;
+                vc += (vs - (t - b)) + (v - b);
+                vs = t;
+            }
+            for (k = 0; k < 8; k++) { FA_TWO_SUM(s, c, vs[k]); c += vc[k]; }
+        }
+    #endif
+        for (; i < n; i++) FA_TWO_SUM(s, c, y[i]);
+        *lo = c;
+        return s;
+    }
+
+    /* sum g_i y_i: exact float32 products summed in double. */
+    static inline double fa_row_dot_f32(const float *g, const float *y, Py_ssize_t n) {
+        Py_ssize_t i = 0; int k; double s = 0;
+    #ifdef FA_VEC
+        if (n >= 16) {
+            fa_f64x8 a0 = {0}, a1 = {0};
+            for (; i + 16 <= n; i += 16) {
+                fa_f32x8 g0, g1, y0, y1;
+                memcpy(&g0, g + i, sizeof g0); memcpy(&g1, g + i + 8, sizeof g1);
+                memcpy(&y0, y + i, sizeof y0); memcpy(&y1, y + i + 8, sizeof y1);
+                a0 += __builtin_convertvector(g0, fa_f64x8) * __builtin_convertvector(y0, fa_f64x8);
+                a1 += __builtin_convertvector(g1, fa_f64x8) * __builtin_convertvector(y1, fa_f64x8);
+            }
+            for (k = 0; k < 8; k++) s += a0[k];
+            for (k = 0; k < 8; k++) s += a1[k];
+        }
+    #endif
+        for (; i < n; i++) s += (double)g[i] * (double)y[i];
+        return s;
+    }
+
+    /* sum g_i y_i in float64: rounded products, compensated sum. */
+    static inline double fa_row_dot_f64(const double *g, const double *y, Py_ssize_t n) {
+        Py_ssize_t i = 0; int k; double s = 0, c = 0;
+    #ifdef FA_VEC
+        if (n >= 8) {
+            fa_f64x8 vs = {0}, vc = {0};
+            for (; i + 8 <= n; i += 8) {
+                fa_f64x8 a, b; memcpy(&a, g + i, sizeof a); memcpy(&b, y + i, sizeof b);
+                fa_f64x8 v = a * b;
+                fa_f64x8 t = vs + v, bp = t - vs;
+                vc += (vs - (t - bp)) + (v - bp);
+                vs = t;
+            }
+            for (k = 0; k < 8; k++) { FA_TWO_SUM(s, c, vs[k]); c += vc[k]; }
+        }
+    #endif
+        for (; i < n; i++) { double v = g[i] * y[i]; FA_TWO_SUM(s, c, v); }
+        return s + c;
+    }
+    """
+    float row_max_f32 "fa_row_max_f32"(const float *x, Py_ssize_t n, int *nan) noexcept nogil
+    double row_max_f64 "fa_row_max_f64"(const double *x, Py_ssize_t n, int *nan) noexcept nogil
+    double row_sum_f32 "fa_row_sum_f32"(const float *y, Py_ssize_t n) noexcept nogil
+    double row_sum_f64 "fa_row_sum_f64"(const double *y, Py_ssize_t n, double *lo) noexcept nogil
+    double row_dot_f32 "fa_row_dot_f32"(const float *g, const float *y, Py_ssize_t n) noexcept nogil
+    double row_dot_f64 "fa_row_dot_f64"(const double *g, const double *y, Py_ssize_t n) noexcept nogil
+
+
+cdef enum:
+    EXP_CHUNK = 1024     # log_softmax's stack buffer of exps, elements
+
+
+cdef inline bint row_max(const real *x, Py_ssize_t n, real *m) noexcept nogil:
+    """The row max into *m; True when the row holds NaN."""
+    cdef int nan = 0
+    if real is float:
+        m[0] = row_max_f32(x, n, &nan)
+    else:
+        m[0] = row_max_f64(x, n, &nan)
+    return nan != 0
+
+
+cdef inline double row_sum(const real *y, Py_ssize_t n) noexcept nogil:
+    cdef double lo
+    if real is float:
+        return row_sum_f32(y, n)
+    else:
+        return row_sum_f64(y, n, &lo) + lo
+
+
+cdef inline real exp_shifted(real v, real m, real *lo) noexcept nogil:
+    """e^(v - m) as hi + *lo for v <= m, both non-NaN, m finite.
+
+    v - m is rounded; its error a_lo (TwoSum) would cost |v - m| * a_lo
+    relative error in e^(v - m), up to ~15 ulp for |v - m| ~ 30. So
+    e^(a + a_lo) = e^a (1 + a_lo) goes into the low part."""
+    cdef real zero = 0
+    cdef real lowest
+    if real is float:
+        lowest = -104
+    else:
+        lowest = -746
+    cdef real a = v - m
+    cdef bint far = not (a > lowest)      # far below the max, or -inf
+    cdef real vs = m if far else v         # keeps the TwoSum finite
+    cdef real a2 = vs - m
+    cdef real bp = a2 - vs
+    cdef real a_lo = (vs - (a2 - bp)) + (-m - bp)
+    a = lowest if far else a2
+    a_lo = zero if far else a_lo
+    cdef real hi
+    if real is float:
+        hi = exp_nonpos_f32(a, lo)
+    else:
+        hi = exp_nonpos_f64(a, lo)
+    lo[0] = lo[0] + hi * a_lo
+    return hi
+
+
+cdef inline void exps_into(const real *x, real *e, Py_ssize_t n, real m) noexcept nogil:
+    """e[i] = fl(e^(x[i] - m)), a plain loop (e may be x)."""
+    cdef Py_ssize_t i
+    cdef real hi, lo
+    for i in range(n):
+        hi = exp_shifted(x[i], m, &lo)
+        e[i] = hi + lo
+
+
+cdef inline void fill_row(real *y, Py_ssize_t n, real v) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        y[i] = v
+
+
+cdef void softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef real m, inv
+    cdef double one_d = 1
+    if n == 0:
+        return
+    cdef bint nan = row_max(x, n, &m)
+    if nan or is_inf(m):
+        fill_row(y, n, nan_of(m))
+        return
+    exps_into(x, y, n, m)
+    inv = <real>(one_d / row_sum(y, n))
+    for i in range(n):
+        y[i] = y[i] * inv
+
+
+cdef void log_softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
+    cdef real buf[EXP_CHUNK]
+    cdef Py_ssize_t i, start, m_len, count = 0
+    cdef real m, zero = 0, hi, lo
+    cdef double t = 0, t_c = 0, part, b, tt, log_s
+    if n == 0:
+        return
+    cdef bint nan = row_max(x, n, &m)
+    if nan or is_inf(m):
+        fill_row(y, n, nan_of(m))
+        return
+    # Every element equal to the max contributes exactly 1: leave them all
+    # out of the float sum and add (count - 1) back exactly, which is the
+    # sum over all but one of them.
+    for i in range(n):
+        count += x[i] == m          # quiet compare
+    start = 0
+    while start < n:
+        m_len = min(<Py_ssize_t>EXP_CHUNK, n - start)
+        for i in range(m_len):
+            hi = exp_shifted(x[start + i], m, &lo)
+            buf[i] = zero if x[start + i] == m else hi + lo
+        part = row_sum(buf, m_len)
+        tt = t + part                        # TwoSum of the chunk sums
+        b = tt - t
+        t_c += (t - (tt - b)) + (part - b)
+        t = tt
+        start += m_len
+    log_s = log1p((t + <double>(count - 1)) + t_c)
+    # Both terms are <= 0: each rounding is at most half an ulp of the result
+    cdef real log_s_r = <real>log_s
+    for i in range(n):
+        y[i] = (x[i] - m) - log_s_r
+
+
+cdef void softmax_backward_row(const real *g, const real *y, real *out,
+                               Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef real dot_r
+    if real is float:
+        dot_r = <float>row_dot_f32(g, y, n)
+    else:
+        dot_r = row_dot_f64(g, y, n)
+    for i in range(n):
+        out[i] = y[i] * (g[i] - dot_r)
+
+
+cdef void k_softmax(const real *x, real *y, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    cdef Py_ssize_t r
+    for r in range(rows):
+        softmax_row(x + r * cols, y + r * cols, cols)
+
+cdef void k_log_softmax(const real *x, real *y, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    cdef Py_ssize_t r
+    for r in range(rows):
+        log_softmax_row(x + r * cols, y + r * cols, cols)
+
+cdef void k_softmax_backward(const real *g, const real *y, real *out, Py_ssize_t rows,
+                             Py_ssize_t cols) noexcept nogil:
+    cdef Py_ssize_t r
+    for r in range(rows):
+        softmax_backward_row(g + r * cols, y + r * cols, out + r * cols, cols)
+
+
 cdef void fill_table(fa_table *t) noexcept nogil:
     t.sigmoid_f32 = k_sigmoid[float]
     t.sigmoid_f64 = k_sigmoid[double]
@@ -661,3 +1380,33 @@ cdef void fill_table(fa_table *t) noexcept nogil:
     t.leaky_relu_grad_f64 = k_leaky_relu_grad[double]
     t.leaky_relu_backward_f32 = k_leaky_relu_backward[float]
     t.leaky_relu_backward_f64 = k_leaky_relu_backward[double]
+    t.relu6_f32 = k_relu6[float]
+    t.relu6_f64 = k_relu6[double]
+    t.relu6_grad_f32 = k_relu6_grad[float]
+    t.relu6_grad_f64 = k_relu6_grad[double]
+    t.relu6_backward_f32 = k_relu6_backward[float]
+    t.relu6_backward_f64 = k_relu6_backward[double]
+    t.hard_sigmoid_f32 = k_hard_sigmoid[float]
+    t.hard_sigmoid_f64 = k_hard_sigmoid[double]
+    t.hard_sigmoid_grad_f32 = k_hard_sigmoid_grad[float]
+    t.hard_sigmoid_grad_f64 = k_hard_sigmoid_grad[double]
+    t.hard_sigmoid_backward_f32 = k_hard_sigmoid_backward[float]
+    t.hard_sigmoid_backward_f64 = k_hard_sigmoid_backward[double]
+    t.hard_swish_f32 = k_hard_swish[float]
+    t.hard_swish_f64 = k_hard_swish[double]
+    t.hard_swish_grad_f32 = k_hard_swish_grad[float]
+    t.hard_swish_grad_f64 = k_hard_swish_grad[double]
+    t.hard_swish_backward_f32 = k_hard_swish_backward[float]
+    t.hard_swish_backward_f64 = k_hard_swish_backward[double]
+    t.gelu_f32 = k_gelu[float]
+    t.gelu_f64 = k_gelu[double]
+    t.gelu_grad_f32 = k_gelu_grad[float]
+    t.gelu_grad_f64 = k_gelu_grad[double]
+    t.gelu_backward_f32 = k_gelu_backward[float]
+    t.gelu_backward_f64 = k_gelu_backward[double]
+    t.softmax_f32 = k_softmax[float]
+    t.softmax_f64 = k_softmax[double]
+    t.log_softmax_f32 = k_log_softmax[float]
+    t.log_softmax_f64 = k_log_softmax[double]
+    t.softmax_backward_f32 = k_softmax_backward[float]
+    t.softmax_backward_f64 = k_softmax_backward[double]

@@ -21,7 +21,8 @@ cimport numpy as cnp
 from numpy cimport npy_intp
 
 from fastact._table cimport (unary_f32, unary_f64, unary_p_f32, unary_p_f64,
-                             binary_f32, binary_f64, binary_p_f32, binary_p_f64)
+                             binary_f32, binary_f64, binary_p_f32, binary_p_f64,
+                             rows_f32, rows_f64, rows2_f32, rows2_f64)
 from fastact.kernels cimport *
 
 cnp.import_array()
@@ -505,3 +506,134 @@ leaky_relu_backward = make_ufunc(
     <void *>fa_leaky_relu_backward_f64, GRAIN_CHEAP,
     "leaky_relu_backward(grad_out, x, alpha, /, out=None, *, where=True, ...)\n\n"
     "Backward pass of leaky_relu: grad_out where x > 0, else alpha * grad_out.")
+
+
+relu6 = make_ufunc(
+    "relu6", UNARY, <void *>fa_relu6_f32, <void *>fa_relu6_f64, GRAIN_CHEAP,
+    "relu6(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
+    "min(max(x, 0), 6) elementwise (F.relu6); exact. NaN stays NaN.")
+
+relu6_grad = make_ufunc(
+    "relu6_grad", UNARY, <void *>fa_relu6_grad_f32, <void *>fa_relu6_grad_f64, GRAIN_CHEAP,
+    "relu6_grad(x, /, out=None, *, where=True, ...)\n\n"
+    "Derivative of relu6: 1 where 0 < x < 6, else 0 (0 at both kinks, as torch).")
+
+relu6_backward = make_ufunc(
+    "relu6_backward", BINARY, <void *>fa_relu6_backward_f32, <void *>fa_relu6_backward_f64,
+    GRAIN_CHEAP,
+    "relu6_backward(grad_out, x, /, out=None, *, where=True, ...)\n\n"
+    "Backward pass of relu6: grad_out where 0 < x < 6, else 0; x is the input.")
+
+hard_sigmoid = make_ufunc(
+    "hard_sigmoid", UNARY, <void *>fa_hard_sigmoid_f32, <void *>fa_hard_sigmoid_f64, GRAIN_CHEAP,
+    "hard_sigmoid(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
+    "relu6(x + 3) / 6 elementwise (F.hardsigmoid), torch's arithmetic:\nfl(fl(x + 3) / 6).")
+
+hard_sigmoid_grad = make_ufunc(
+    "hard_sigmoid_grad", UNARY, <void *>fa_hard_sigmoid_grad_f32, <void *>fa_hard_sigmoid_grad_f64, GRAIN_CHEAP,
+    "hard_sigmoid_grad(x, /, out=None, *, where=True, ...)\n\n"
+    "Derivative of hard_sigmoid: 1/6 where -3 < x < 3, else 0 (as torch).")
+
+hard_sigmoid_backward = make_ufunc(
+    "hard_sigmoid_backward", BINARY, <void *>fa_hard_sigmoid_backward_f32, <void *>fa_hard_sigmoid_backward_f64,
+    GRAIN_CHEAP,
+    "hard_sigmoid_backward(grad_out, x, /, out=None, *, where=True, ...)\n\n"
+    "Backward pass of hard_sigmoid: grad_out / 6 where -3 < x < 3, else 0;\nx is the input.")
+
+hard_swish = make_ufunc(
+    "hard_swish", UNARY, <void *>fa_hard_swish_f32, <void *>fa_hard_swish_f64, GRAIN_CHEAP,
+    "hard_swish(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
+    "x * relu6(x + 3) / 6 elementwise (F.hardswish): exactly x for x >= 3,\n-0.0 for x <= -3 (also at -inf, where torch gives NaN).")
+
+hard_swish_grad = make_ufunc(
+    "hard_swish_grad", UNARY, <void *>fa_hard_swish_grad_f32, <void *>fa_hard_swish_grad_f64, GRAIN_CHEAP,
+    "hard_swish_grad(x, /, out=None, *, where=True, ...)\n\n"
+    "Derivative of hard_swish: 0 for x <= -3, (2x + 3)/6 for -3 < x < 3,\n1 for x >= 3 (torch's choices at the kinks).")
+
+hard_swish_backward = make_ufunc(
+    "hard_swish_backward", BINARY, <void *>fa_hard_swish_backward_f32, <void *>fa_hard_swish_backward_f64,
+    GRAIN_CHEAP,
+    "hard_swish_backward(grad_out, x, /, out=None, *, where=True, ...)\n\n"
+    "Backward pass of hard_swish: grad_out * hard_swish_grad(x); x is the input.")
+
+gelu = make_ufunc(
+    "gelu", UNARY, <void *>fa_gelu_f32, <void *>fa_gelu_f64, GRAIN_EXP,
+    "gelu(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
+    "x * Phi(x) elementwise, Phi the standard normal CDF (exact F.gelu, the\nerf form); within 2 ulp in float64 and 1 ulp in float32, tails included.")
+
+gelu_grad = make_ufunc(
+    "gelu_grad", UNARY, <void *>fa_gelu_grad_f32, <void *>fa_gelu_grad_f64, GRAIN_EXP,
+    "gelu_grad(x, /, out=None, *, where=True, ...)\n\n"
+    "Derivative of gelu: Phi(x) + x phi(x); gelu_grad(-inf) = 0, gelu_grad(inf) = 1.")
+
+gelu_backward = make_ufunc(
+    "gelu_backward", BINARY, <void *>fa_gelu_backward_f32, <void *>fa_gelu_backward_f64,
+    GRAIN_EXP,
+    "gelu_backward(grad_out, x, /, out=None, *, where=True, ...)\n\n"
+    "Backward pass of gelu: grad_out * gelu_grad(x); x is the input.")
+
+
+# ---------------------------------------------------------------------------
+# softmax rows. fastact._softmax brings any array and axis to a C-ordered
+# (rows, cols) block; this runs the row kernel over it, whole rows per thread.
+
+cdef enum RowOp:
+    ROW_SOFTMAX, ROW_LOG_SOFTMAX, ROW_SOFTMAX_BACKWARD
+
+
+cdef void run_rows(RowOp op, const real *a, const real *b, real *out,
+                   Py_ssize_t start, Py_ssize_t stop, Py_ssize_t cols) noexcept nogil:
+    cdef Py_ssize_t off = start * cols, count = stop - start
+    if real is float:
+        if op == ROW_SOFTMAX:
+            fa_softmax_f32(a + off, out + off, count, cols)
+        elif op == ROW_LOG_SOFTMAX:
+            fa_log_softmax_f32(a + off, out + off, count, cols)
+        else:
+            fa_softmax_backward_f32(a + off, b + off, out + off, count, cols)
+    else:
+        if op == ROW_SOFTMAX:
+            fa_softmax_f64(a + off, out + off, count, cols)
+        elif op == ROW_LOG_SOFTMAX:
+            fa_log_softmax_f64(a + off, out + off, count, cols)
+        else:
+            fa_softmax_backward_f64(a + off, b + off, out + off, count, cols)
+
+
+cdef void rows_parallel(RowOp op, const real *a, const real *b, real *out,
+                        Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    cdef int nthreads = threads_for(rows * cols, GRAIN_EXP)
+    cdef Py_ssize_t chunk, start, stop
+    cdef int c
+    if nthreads > rows:
+        nthreads = <int>rows
+    if nthreads <= 1:
+        run_rows(op, a, b, out, 0, rows, cols)
+    else:
+        chunk = (rows + nthreads - 1) // nthreads
+        for c in prange(nthreads, num_threads=nthreads, schedule="static"):
+            start = c * chunk
+            stop = start + chunk
+            if stop > rows:
+                stop = rows
+            if start < stop:
+                run_rows(op, a, b, out, start, stop, cols)
+    fpflags_restore(flags)
+
+
+def _rows(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
+    """Run row kernel `op` (0 softmax, 1 log_softmax, 2 softmax_backward) on
+    C-contiguous 2-D arrays of one float dtype; b is ignored unless op == 2.
+    out may be a (then in place). The caller checks shapes and layouts."""
+    cdef Py_ssize_t rows = out.shape[0], cols = out.shape[1]
+    cdef RowOp rop = <RowOp>op
+    cdef char *pa = <char *>cnp.PyArray_DATA(a)
+    cdef char *pb = <char *>cnp.PyArray_DATA(b)
+    cdef char *po = <char *>cnp.PyArray_DATA(out)
+    if out.dtype.num == cnp.NPY_FLOAT:
+        with nogil:
+            rows_parallel(rop, <const float *>pa, <const float *>pb, <float *>po, rows, cols)
+    else:
+        with nogil:
+            rows_parallel(rop, <const double *>pa, <const double *>pb, <double *>po, rows, cols)

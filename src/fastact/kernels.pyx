@@ -160,3 +160,96 @@ cdef void fa_leaky_relu_backward_f32(const float *grad_out, const float *x, floa
 
 cdef void fa_leaky_relu_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n, double alpha) noexcept nogil:
     TABLE.leaky_relu_backward_f64(grad_out, x, grad_in, n, alpha)
+
+
+# The activation family: relu6, hard_sigmoid, hard_swish, gelu; softmax rows.
+
+cdef void fa_relu6_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil:
+    TABLE.relu6_f32(x, y, n)
+
+cdef void fa_relu6_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil:
+    TABLE.relu6_f64(x, y, n)
+
+cdef void fa_relu6_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil:
+    TABLE.relu6_grad_f32(x, y, n)
+
+cdef void fa_relu6_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil:
+    TABLE.relu6_grad_f64(x, y, n)
+
+cdef void fa_relu6_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n) noexcept nogil:
+    TABLE.relu6_backward_f32(grad_out, x, grad_in, n)
+
+cdef void fa_relu6_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n) noexcept nogil:
+    TABLE.relu6_backward_f64(grad_out, x, grad_in, n)
+
+cdef void fa_hard_sigmoid_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_sigmoid_f32(x, y, n)
+
+cdef void fa_hard_sigmoid_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_sigmoid_f64(x, y, n)
+
+cdef void fa_hard_sigmoid_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_sigmoid_grad_f32(x, y, n)
+
+cdef void fa_hard_sigmoid_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_sigmoid_grad_f64(x, y, n)
+
+cdef void fa_hard_sigmoid_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_sigmoid_backward_f32(grad_out, x, grad_in, n)
+
+cdef void fa_hard_sigmoid_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_sigmoid_backward_f64(grad_out, x, grad_in, n)
+
+cdef void fa_hard_swish_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_swish_f32(x, y, n)
+
+cdef void fa_hard_swish_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_swish_f64(x, y, n)
+
+cdef void fa_hard_swish_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_swish_grad_f32(x, y, n)
+
+cdef void fa_hard_swish_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_swish_grad_f64(x, y, n)
+
+cdef void fa_hard_swish_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_swish_backward_f32(grad_out, x, grad_in, n)
+
+cdef void fa_hard_swish_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n) noexcept nogil:
+    TABLE.hard_swish_backward_f64(grad_out, x, grad_in, n)
+
+cdef void fa_gelu_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil:
+    TABLE.gelu_f32(x, y, n)
+
+cdef void fa_gelu_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil:
+    TABLE.gelu_f64(x, y, n)
+
+cdef void fa_gelu_grad_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil:
+    TABLE.gelu_grad_f32(x, y, n)
+
+cdef void fa_gelu_grad_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil:
+    TABLE.gelu_grad_f64(x, y, n)
+
+cdef void fa_gelu_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n) noexcept nogil:
+    TABLE.gelu_backward_f32(grad_out, x, grad_in, n)
+
+cdef void fa_gelu_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n) noexcept nogil:
+    TABLE.gelu_backward_f64(grad_out, x, grad_in, n)
+
+cdef void fa_softmax_f32(const float *x, float *y, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    TABLE.softmax_f32(x, y, rows, cols)
+
+cdef void fa_softmax_f64(const double *x, double *y, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    TABLE.softmax_f64(x, y, rows, cols)
+
+cdef void fa_log_softmax_f32(const float *x, float *y, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    TABLE.log_softmax_f32(x, y, rows, cols)
+
+cdef void fa_log_softmax_f64(const double *x, double *y, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    TABLE.log_softmax_f64(x, y, rows, cols)
+
+cdef void fa_softmax_backward_f32(const float *grad_out, const float *y, float *grad_in, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    TABLE.softmax_backward_f32(grad_out, y, grad_in, rows, cols)
+
+cdef void fa_softmax_backward_f64(const double *grad_out, const double *y, double *grad_in, Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    TABLE.softmax_backward_f64(grad_out, y, grad_in, rows, cols)

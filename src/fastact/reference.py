@@ -142,3 +142,171 @@ def leaky_relu_backward(grad_out, x, alpha=0.01):
         r = np.where(x > 0, g, alpha * g)
         r = np.where(np.isnan(x), x, r)
     return _result(r)
+
+
+# ---------------------------------------------------------------------------
+# The activation family (issue 5): relu6, hard_sigmoid, hard_swish, gelu and
+# the softmax trio. Same conventions: NaN in x propagates (also in the
+# derivatives, where torch gives 0), the ReLU-like ones give +0.0 for x <= 0,
+# infinities give the mathematical limits.
+
+__all__ += [
+    "relu6", "relu6_grad", "relu6_backward",
+    "hard_sigmoid", "hard_sigmoid_grad", "hard_sigmoid_backward",
+    "hard_swish", "hard_swish_grad", "hard_swish_backward",
+    "gelu", "gelu_grad", "gelu_backward",
+    "softmax", "log_softmax", "softmax_backward",
+]
+
+
+def _keep_nan(x, r):
+    return np.where(np.isnan(x), x, r)
+
+
+def relu6(x):
+    """min(max(x, 0), 6); +0.0 for x <= 0; NaN stays NaN."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = np.where(x <= 0, dtype.type(0), np.minimum(x, dtype.type(6)))
+    return _result(r)
+
+
+def relu6_grad(x):
+    """1 where 0 < x < 6, else 0 (torch's choice at both kinks)."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = np.where((x > 0) & (x < 6), dtype.type(1), dtype.type(0))
+    return _result(_keep_nan(x, r))
+
+
+def relu6_backward(grad_out, x):
+    """grad_out where 0 < x < 6, else 0; NaN in x gives NaN."""
+    dtype, (g, x) = _as_float_arrays(grad_out, x)
+    with np.errstate(all="ignore"):
+        r = np.where((x > 0) & (x < 6), g, dtype.type(0))
+    return _result(_keep_nan(x, r))
+
+
+def hard_sigmoid(x):
+    """relu6(x + 3) / 6, in torch's order of operations."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        a = x + dtype.type(3)
+        r = np.where(a <= 0, dtype.type(0), np.minimum(a, dtype.type(6))) / dtype.type(6)
+    return _result(r)
+
+
+def hard_sigmoid_grad(x):
+    """1/6 where -3 < x < 3, else 0."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = np.where((x > -3) & (x < 3), dtype.type(1) / dtype.type(6), dtype.type(0))
+    return _result(_keep_nan(x, r))
+
+
+def hard_sigmoid_backward(grad_out, x):
+    """grad_out / 6 where -3 < x < 3, else 0."""
+    dtype, (g, x) = _as_float_arrays(grad_out, x)
+    with np.errstate(all="ignore"):
+        r = np.where((x > -3) & (x < 3), g, dtype.type(0)) / dtype.type(6)
+    return _result(_keep_nan(x, r))
+
+
+def hard_swish(x):
+    """x * relu6(x + 3) / 6: (x * (x + 3)) / 6 on (-3, 3), x above, -0.0 below."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        xc = np.clip(x, dtype.type(-3), dtype.type(3))
+        a = np.maximum(xc + dtype.type(3), dtype.type(0))
+        r = np.where(x >= 3, x, (xc * a) / dtype.type(6))
+    return _result(_keep_nan(x, r))
+
+
+def hard_swish_grad(x):
+    """0 for x <= -3, (2x + 3) / 6 for -3 < x < 3, 1 for x >= 3."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        mid = (x + x + dtype.type(3)) / dtype.type(6)
+        r = np.where(x <= -3, dtype.type(0), np.where(x < 3, mid, dtype.type(1)))
+    return _result(_keep_nan(x, r))
+
+
+def hard_swish_backward(grad_out, x):
+    """grad_out * hard_swish_grad(x)."""
+    dtype, (g, x) = _as_float_arrays(grad_out, x)
+    with np.errstate(all="ignore"):
+        r = g * hard_swish_grad(x)
+    return _result(_keep_nan(x, r))
+
+
+def _ndtr(x):
+    """The standard normal CDF: scipy's when installed (accurate in both
+    tails), else erfc through the standard library, element by element."""
+    try:
+        from scipy.special import ndtr
+    except ImportError:
+        import math
+        erfc = np.vectorize(lambda v: 0.5 * math.erfc(-v / math.sqrt(2)), otypes=[np.float64])
+        return erfc(x).astype(x.dtype)
+    return ndtr(x)
+
+
+def gelu(x):
+    """x * Phi(x), Phi the standard normal CDF; -0.0 at -inf."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        r = x * _ndtr(x)
+        r = np.where(x == -np.inf, dtype.type(-0.0), r)
+    return _result(r)
+
+
+def gelu_grad(x):
+    """Phi(x) + x phi(x); 1 at +inf, 0 at -inf."""
+    dtype, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        phi = np.exp(-(x * x) / dtype.type(2)) / dtype.type(np.sqrt(2 * np.pi))
+        r = _ndtr(x) + x * phi
+        r = np.where(np.isinf(x), np.where(x > 0, dtype.type(1), dtype.type(0)), r)
+    return _result(r.astype(dtype, copy=False))
+
+
+def gelu_backward(grad_out, x):
+    """grad_out * gelu_grad(x)."""
+    dtype, (g, x) = _as_float_arrays(grad_out, x)
+    with np.errstate(all="ignore"):
+        r = g * gelu_grad(x)
+    return _result(np.asarray(r, dtype=dtype))
+
+
+def _finish(r, out):
+    if out is None:
+        return r
+    np.copyto(out, r, casting="same_kind")
+    return out
+
+
+def softmax(x, axis=-1, out=None):
+    """exp(x - max) / sum(exp(x - max)) along axis; rows with NaN, +inf or
+    only -inf give NaN (as torch)."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        r = e / np.sum(e, axis=axis, keepdims=True)
+    return _finish(r, out)
+
+
+def log_softmax(x, axis=-1, out=None):
+    """(x - max) - log(sum(exp(x - max))) along axis."""
+    _, (x,) = _as_float_arrays(x)
+    with np.errstate(all="ignore"):
+        s = x - np.max(x, axis=axis, keepdims=True)
+        r = s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+    return _finish(r, out)
+
+
+def softmax_backward(grad_out, y, axis=-1, out=None):
+    """y * (grad_out - sum(grad_out * y)) along axis, y = softmax(x)."""
+    _, (g, y) = _as_float_arrays(grad_out, y)
+    with np.errstate(all="ignore"):
+        r = y * (g - np.sum(g * y, axis=axis, keepdims=True))
+    return _finish(r, out)

@@ -1,0 +1,655 @@
+"""`python -m fastact bench`: fastact against numpy and the peers installed.
+
+For every function of the catalogue (`fastact._catalog.SPECS`), float32 and
+float64, several sizes, in place and out of place, it times fastact and each
+peer on the *same* arrays in the *same* mode and prints ns/element and how many
+times faster fastact is. Peers:
+
+- numpy: `fastact.reference`, the numerically stable numpy twin. It cannot
+  work in place, so "in place" means computing and copying the result back
+  (what a numpy user would do); out of place it returns a new array.
+- np-ufunc: the quick numpy a user writes by hand, a chain of ufuncs with
+  `out=` (for sigmoid: negative, exp, add 1, reciprocal) — in place when out
+  is the input. Not numerically stable; shown because it is numpy's fastest.
+- torch: PyTorch CPU on `torch.from_numpy` views of the same arrays, its
+  out= / in-place kernels (TORCH below).
+- scipy: `scipy.special.expit` for sigmoid.
+- numexpr: the expressions of NUMEXPR below.
+
+Timing: a warm-up call, then the best of several timed blocks of one or more
+calls (time.perf_counter); in place, the inputs are restored from a pristine
+copy before every block, untimed, and a block holds at most 10 calls so the
+values cannot drift far (leaky_relu applied 20 times in place would reach
+subnormals). Threads: every peer that has threads gets `--threads N`
+(default 1, so the table compares single cores); numpy and SciPy have none.
+
+It also measures the machine's memory-bandwidth bound (an in-place
+`np.multiply(x, 1, out=x)` pass over 1e7 elements), compares the memory-bound
+functions at 1e7 with it, and the call overhead on a 1-element array with
+`np.negative(x, out=x)`.
+"""
+import functools
+import json
+import math
+import os
+import platform
+import sys
+import time
+from importlib import metadata
+
+import numpy as np
+
+import fastact
+from fastact import kernels
+from fastact import reference
+from fastact._catalog import SPECS
+
+DTYPES = ("float32", "float64")
+SIZES = (10**3, 10**5, 10**6, 10**7)
+QUICK_SIZES = (10**5, 10**6)
+MODES = ("inplace", "out")
+QUICK_MODES = ("inplace",)
+QUICK_VARIANTS = ("forward", "backward")
+# Activations whose kernels are bound by memory traffic, not arithmetic:
+# compared with the bandwidth bound at BANDWIDTH_N elements.
+MEMORY_BOUND = ("relu", "leaky_relu")
+BANDWIDTH_N = 10**7
+MAX_BLOCK_INPLACE = 10
+
+
+# ---------------------------------------------------------------------------
+# Peers. Each table maps a catalogue name to a callable taking the inputs
+# positionally, the parameters as keywords, and `out` (the output array, which
+# is the first input when in place). New activations add one line per peer.
+
+def _np_sigmoid(x, *, out):
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1, out=out)
+    return np.reciprocal(out, out=out)
+
+
+def _np_sigmoid_grad(x, *, out):
+    s = _np_sigmoid(x, out=out)
+    return np.subtract(s, s * s, out=out)
+
+
+NUMPY_UFUNC = {
+    "sigmoid": _np_sigmoid,
+    "sigmoid_grad": _np_sigmoid_grad,
+    "sigmoid_backward": lambda g, y, *, out: np.multiply(g, y * (1 - y), out=out),
+    "relu": lambda x, *, out: np.maximum(x, 0, out=out),
+    "relu_grad": lambda x, *, out: np.greater(x, 0, out=out),
+    "relu_backward": lambda g, y, *, out: np.multiply(g, y > 0, out=out),
+    "leaky_relu": lambda x, *, out, alpha: np.maximum(x, x * alpha, out=out),
+    "leaky_relu_grad": lambda x, *, out, alpha: np.copyto(
+        out, np.where(x > 0, x.dtype.type(1), x.dtype.type(alpha))),
+    "leaky_relu_backward": lambda g, x, *, out, alpha: np.copyto(
+        out, np.where(x > 0, g, g * x.dtype.type(alpha))),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _torch():
+    import torch
+    return torch
+
+
+@functools.lru_cache(maxsize=None)
+def _tscalar(value, dtype):
+    """A cached 0-d tensor, so a call does not pay for building it."""
+    torch = _torch()
+    return torch.tensor(value, dtype=dtype)
+
+
+def _t_sigmoid_grad(x, *, out):
+    torch = _torch()
+    torch.sigmoid(x, out=out)
+    return torch.addcmul(out, out, out, value=-1, out=out)   # s - s*s
+
+
+TORCH = {
+    "sigmoid": lambda x, *, out: _torch().sigmoid(x, out=out),
+    "sigmoid_grad": _t_sigmoid_grad,
+    "sigmoid_backward": lambda g, y, *, out: _torch().ops.aten.sigmoid_backward.grad_input(
+        g, y, grad_input=out),
+    "relu": lambda x, *, out: _torch().clamp_min(x, 0, out=out),   # aten::relu is clamp_min
+    "relu_grad": lambda x, *, out: _torch().heaviside(x, _tscalar(0.0, x.dtype), out=out),
+    "relu_backward": lambda g, y, *, out: _torch().ops.aten.threshold_backward.grad_input(
+        g, y, 0, grad_input=out),
+    "leaky_relu": lambda x, *, out, alpha: _torch().ops.aten.leaky_relu.out(x, alpha, out=out),
+    "leaky_relu_grad": lambda x, *, out, alpha: _torch().where(
+        x > 0, _tscalar(1.0, x.dtype), _tscalar(float(alpha), x.dtype), out=out),
+    "leaky_relu_backward": lambda g, x, *, out, alpha: _torch().ops.aten.leaky_relu_backward.grad_input(
+        g, x, alpha, False, grad_input=out),
+}
+
+SCIPY = {
+    "sigmoid": lambda x, *, out: __import__("scipy.special").special.expit(x, out=out),
+}
+
+# numexpr expressions over the catalogue's input and parameter names.
+NUMEXPR = {
+    "sigmoid": "1 / (1 + exp(-x))",
+    "sigmoid_backward": "grad_out * y * (1 - y)",
+    "relu": "where(x > 0, x, 0)",
+    "relu_backward": "where(y > 0, grad_out, 0)",
+    "leaky_relu": "where(x > 0, x, alpha * x)",
+    "leaky_relu_backward": "where(x > 0, grad_out, alpha * grad_out)",
+}
+
+
+def _version(dist):
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+class Peer:
+    """One implementation to time: a name, whether it is installed, and how to
+    make a call for a function, or None if it has no version of it."""
+
+    def __init__(self, name, dist, make):
+        self.name = name
+        self.version = _version(dist) if dist else np.__version__
+        self.make = make
+
+    @property
+    def installed(self):
+        return self.version is not None
+
+
+def _make_fastact(spec, arrays, out):
+    f = getattr(fastact, spec.name)
+    params = spec.params
+    return lambda: f(*arrays, out=out, **params)
+
+
+def _make_reference(spec, arrays, out):
+    f = getattr(reference, spec.name)
+    params = spec.params
+    if out is arrays[0]:
+        return lambda: np.copyto(out, f(*arrays, **params))
+    return lambda: f(*arrays, **params)
+
+
+def _make_from(table):
+    def make(spec, arrays, out):
+        f = table.get(spec.name)
+        if f is None:
+            return None
+        params = spec.params
+        return lambda: f(*arrays, out=out, **params)
+    return make
+
+
+def _make_torch(spec, arrays, out):
+    f = TORCH.get(spec.name)
+    if f is None:
+        return None
+    torch = _torch()
+    tensors = [torch.from_numpy(a) for a in arrays]
+    t_out = tensors[0] if out is arrays[0] else torch.from_numpy(out)
+    params = spec.params
+    return lambda: f(*tensors, out=t_out, **params)
+
+
+def _make_numexpr(spec, arrays, out):
+    expr = NUMEXPR.get(spec.name)
+    if expr is None:
+        return None
+    import numexpr
+    local = dict(zip(spec.inputs, arrays))
+    local.update({k: arrays[0].dtype.type(v) for k, v in spec.params.items()})
+    return lambda: numexpr.evaluate(expr, local_dict=local, out=out)
+
+
+def peers():
+    return [
+        Peer("numpy", None, _make_reference),
+        Peer("np-ufunc", None, _make_from(NUMPY_UFUNC)),
+        Peer("torch", "torch", _make_torch),
+        Peer("scipy", "scipy", _make_from(SCIPY)),
+        Peer("numexpr", "numexpr", _make_numexpr),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Inputs and timing
+
+def make_inputs(spec, dtype, n, seed=0):
+    """Arrays for spec's inputs: x and grad_out standard normal (x scaled by 3,
+    so about half the values are negative and sigmoid's tails are used); y the
+    forward's output on such an x (computed by fastact: only its values
+    matter here, and they are checked elsewhere)."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for name in spec.inputs:
+        v = rng.standard_normal(n, dtype=np.dtype(dtype).type)
+        if name in ("x", "y"):
+            v *= 3
+        if name == "y":
+            getattr(fastact, spec.activation)(v, out=v, **spec.params)
+        arrays.append(v)
+    return arrays
+
+
+def time_call(call, n, restore=None, budget=0.1, min_repeats=3, max_repeats=50,
+              max_block=1000):
+    """Best ns/element of `call` over timed blocks. `restore` (untimed) runs
+    before each block."""
+    if restore:
+        restore()
+    t = time.perf_counter()
+    call()                                  # warm-up
+    single = max(time.perf_counter() - t, 1e-7)
+    block = int(min(max_block, max(1, 2e-4 / single)))
+    best = math.inf
+    spent = 0.0
+    reps = 0
+    while reps < min_repeats or (spent < budget and reps < max_repeats):
+        if restore:
+            restore()
+        t0 = time.perf_counter()
+        for _ in range(block):
+            call()
+        dt = time.perf_counter() - t0
+        spent += dt
+        reps += 1
+        best = min(best, dt / block)
+    return best * 1e9 / n
+
+
+class Timer:
+    def __init__(self, quick, min_repeats=None):
+        self.budget = 0.01 if quick else 0.1
+        self.min_repeats = min_repeats or (2 if quick else 3)
+
+    def measure(self, make, spec, pristine, mode):
+        """ns/element of the callable `make` builds, or None if the peer has no
+        version of this function."""
+        arrays = [a.copy() for a in pristine]
+        out = arrays[0] if mode == "inplace" else np.empty_like(arrays[0])
+        call = make(spec, arrays, out)
+        if call is None:
+            return None
+        if mode == "inplace":
+            def restore():
+                for a, p in zip(arrays, pristine):
+                    np.copyto(a, p)
+            max_block = MAX_BLOCK_INPLACE
+        else:
+            restore, max_block = None, 1000
+        return time_call(call, pristine[0].size, restore, self.budget, self.min_repeats,
+                         max_block=max_block)
+
+
+# ---------------------------------------------------------------------------
+# The runs
+
+def add_arguments(parser):
+    parser.add_argument("--quick", action="store_true",
+                        help="forward and backward only, sizes 1e5 and 1e6, in place, "
+                             "fewer repeats (a few seconds)")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="threads for fastact and for the peers that have threads "
+                             "(torch, numexpr); default 1")
+    parser.add_argument("--functions", metavar="NAMES",
+                        help="comma-separated catalogue names (default: all)")
+    parser.add_argument("--sizes", metavar="N,N",
+                        help="comma-separated sizes (default 1e3,1e5,1e6,1e7)")
+    parser.add_argument("--isa", default="current", metavar="TIERS",
+                        help="fastact tiers to time: 'current' (default), 'all' or a "
+                             "comma-separated list; each extra tier gets a column")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--plot", metavar="PATH",
+                        help="also plot speedup vs size (needs matplotlib)")
+
+
+def _progress(text):
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K" + text)
+        sys.stderr.flush()
+
+
+def _parse_sizes(text):
+    return tuple(int(float(s)) for s in text.split(",") if s.strip())
+
+
+def _select_specs(args):
+    specs = list(SPECS)
+    if args.functions:
+        names = [n.strip() for n in args.functions.split(",") if n.strip()]
+        known = {s.name: s for s in SPECS}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise SystemExit(f"bench: unknown function(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(known)}")
+        specs = [known[n] for n in names]
+    elif args.quick:
+        specs = [s for s in specs if s.variant in QUICK_VARIANTS]
+    return specs
+
+
+def _select_tiers(option):
+    available = kernels.available_isas()
+    current = kernels.current_isa()
+    if option in (None, "", "current"):
+        return [current]
+    if option == "all":
+        return [current] + [t for t in reversed(available) if t != current]
+    wanted = [t.strip() for t in option.split(",") if t.strip()]
+    for t in wanted:
+        if t not in available:
+            raise SystemExit(f"bench: tier {t!r} is not available here "
+                             f"(available: {', '.join(available)})")
+    return wanted
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _set_threads(n, peer_list):
+    """Give every peer with threads n of them; returns a function undoing it."""
+    undo = []
+    old = fastact.get_num_threads()
+    fastact.set_num_threads(n)
+    undo.append(lambda: fastact.set_num_threads(old))
+    for p in peer_list:
+        if not p.installed:
+            continue
+        if p.name == "torch":
+            torch = _torch()
+            old_t = torch.get_num_threads()
+            torch.set_num_threads(n)
+            undo.append(lambda: torch.set_num_threads(old_t))
+        elif p.name == "numexpr":
+            import numexpr
+            old_ne = numexpr.set_num_threads(n)
+            undo.append(lambda: numexpr.set_num_threads(old_ne))
+    return lambda: [u() for u in reversed(undo)]
+
+
+def bandwidth(dtype, n=BANDWIDTH_N, quick=False):
+    """ns/element of an in-place np.multiply(x, 1, out=x): one read and one
+    write per element, the floor for any in-place unary kernel."""
+    x = np.ones(n, dtype=dtype)
+    return time_call(lambda: np.multiply(x, 1, out=x), n,
+                     budget=0.1 if quick else 0.3, min_repeats=5 if quick else 10)
+
+
+def call_overhead(specs, quick=False):
+    """ns per call on a 1-element float64 array, in place, vs np.negative."""
+    calls = 2000 if quick else 20000
+    rows = {}
+    x = np.zeros(1)
+
+    def per_call(call):
+        best = math.inf
+        for _ in range(3 if quick else 7):
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                call()
+            best = min(best, (time.perf_counter() - t0) / calls)
+        return best * 1e9
+
+    rows["np.negative"] = per_call(lambda: np.negative(x, out=x))
+    for spec in specs:
+        arrays = make_inputs(spec, np.float64, 1)
+        f = getattr(fastact, spec.name)
+        params = spec.params
+        rows[spec.name] = per_call(lambda: f(*arrays, out=arrays[0], **params))
+    return rows
+
+
+def run(args):
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print("bench: --plot needs matplotlib, which is not installed "
+                  "(pip install matplotlib)", file=sys.stderr)
+            return 2
+    if args.threads < 1:
+        print("bench: --threads must be >= 1", file=sys.stderr)
+        return 2
+    specs = _select_specs(args)
+    sizes = _parse_sizes(args.sizes) if args.sizes else (QUICK_SIZES if args.quick else SIZES)
+    modes = QUICK_MODES if args.quick else MODES
+    tiers = _select_tiers(args.isa)
+    peer_list = peers()
+    start_tier = kernels.current_isa()
+    timer = Timer(args.quick)
+    undo_threads = _set_threads(args.threads, peer_list)
+    t_start = time.perf_counter()
+    try:
+        with np.errstate(all="ignore"):
+            results = _run_table(specs, sizes, modes, tiers, peer_list, timer)
+            kernels._set_isa(tiers[0])
+            bw = {d: bandwidth(d, quick=args.quick) for d in DTYPES}
+            # Bandwidth figures are noisy: always several repeats, even --quick.
+            mem = _memory_bound(specs, results, bw, Timer(quick=False, min_repeats=5))
+            overhead = call_overhead(specs, args.quick)
+    finally:
+        kernels._set_isa(start_tier)
+        undo_threads()
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\033[K")
+    took = time.perf_counter() - t_start
+
+    report = {
+        "fastact": fastact.__version__,
+        "config": {**fastact.config(), "isa": tiers[0]},
+        "tiers_timed": tiers,
+        "threads": args.threads,
+        "quick": bool(args.quick),
+        "machine": {"cpu": _cpu_name(), "cores": os.cpu_count(),
+                    "python": platform.python_version(), "numpy": np.__version__},
+        "peers": {p.name: p.version for p in peer_list},
+        "results": results,
+        "bandwidth_ns_per_element": bw,
+        "memory_bound": mem,
+        "call_overhead_ns": overhead,
+        "seconds": took,
+    }
+    print_report(report, peer_list)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+        print(f"\nwrote {args.json}")
+    if args.plot:
+        plot(report, args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _fastact_label(tier, tiers):
+    return "fastact" if tier == tiers[0] else f"fastact[{tier}]"
+
+
+def _run_table(specs, sizes, modes, tiers, peer_list, timer):
+    results = []
+    total = len(specs) * len(DTYPES) * len(sizes) * len(modes)
+    k = 0
+    for dtype in DTYPES:
+        for spec in specs:
+            for n in sizes:
+                pristine = make_inputs(spec, dtype, n)
+                for mode in modes:
+                    k += 1
+                    _progress(f"[{k}/{total}] {spec.name} {dtype} n={n:.0e} {mode}")
+                    ns = {}
+                    for tier in tiers:
+                        kernels._set_isa(tier)
+                        ns[_fastact_label(tier, tiers)] = timer.measure(
+                            _make_fastact, spec, pristine, mode)
+                    kernels._set_isa(tiers[0])
+                    for p in peer_list:
+                        ns[p.name] = timer.measure(p.make, spec, pristine, mode) \
+                            if p.installed else None
+                    base = ns["fastact"]
+                    results.append({
+                        "function": spec.name, "activation": spec.activation,
+                        "variant": spec.variant, "dtype": dtype, "n": n, "mode": mode,
+                        "ns_per_element": ns,
+                        "speedup": {name: v / base for name, v in ns.items()
+                                    if v is not None and name != "fastact"},
+                    })
+                del pristine
+    return results
+
+
+def _memory_bound(specs, results, bw, timer):
+    """The memory-bound functions at BANDWIDTH_N in place against the bound
+    scaled by their traffic: k inputs read and one written, vs the multiply's
+    one read and one write."""
+    rows = []
+    for spec in specs:
+        if spec.activation not in MEMORY_BOUND:
+            continue
+        for dtype in DTYPES:
+            found = [r for r in results if r["function"] == spec.name and r["dtype"] == dtype
+                     and r["n"] == BANDWIDTH_N and r["mode"] == "inplace"]
+            ns = timer.measure(_make_fastact, spec, make_inputs(spec, dtype, BANDWIDTH_N),
+                               "inplace")
+            if found:                       # the table's figure, if better
+                ns = min(ns, found[0]["ns_per_element"]["fastact"])
+            bound = bw[dtype] * (len(spec.inputs) + 1) / 2
+            rows.append({"function": spec.name, "dtype": dtype, "n": BANDWIDTH_N,
+                         "ns_per_element": ns, "bound_ns_per_element": bound,
+                         "ratio_to_bound": ns / bound})
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Output
+
+def _cell(ns, speedup, width):
+    if ns is None:
+        return "-".rjust(width)
+    if speedup is None:
+        return f"{ns:.3g}".rjust(width)
+    return f"{ns:6.3g} x{speedup:<5.3g}".rjust(width)
+
+
+def print_report(rep, peer_list):
+    cfg = rep["config"]
+    tiers = rep["tiers_timed"]
+    print(f"fastact {rep['fastact']} bench · {rep['machine']['cpu']} · "
+          f"{rep['machine']['cores']} cores")
+    missing = [t for t in kernels.TIERS if t not in cfg["isas"]]
+    print(f"tier {tiers[0]} (available: {', '.join(cfg['isas'])}"
+          + (f"; not available here: {', '.join(missing)}" if missing else "")
+          + f"; others timed with --isa all) · threads {rep['threads']} for fastact, torch "
+          f"and numexpr · numpy {np.__version__}")
+    print("peers: " + " · ".join(
+        f"{p.name} {p.version}" if p.installed else f"{p.name} not installed"
+        for p in peer_list if p.name not in ("numpy", "np-ufunc")))
+    print("ns/element, best of repeats (lower is better); xK = fastact is K times faster "
+          "than that peer; - = the peer has no such function")
+    print("numpy = fastact.reference (in place: result copied back); np-ufunc = hand-written "
+          "ufunc chain with out=")
+    labels = [_fastact_label(t, tiers) for t in tiers[1:]] + [p.name for p in peer_list]
+    installed = {p.name: p.installed for p in peer_list}
+    widths = {lab: max(15, len(lab) + 2) for lab in labels}
+    for dtype in DTYPES:
+        rows = [r for r in rep["results"] if r["dtype"] == dtype]
+        if not rows:
+            continue
+        print()
+        head = f"{dtype:20s} {'n':>5s} {'mode':7s} {'fastact':>8s}" + "".join(
+            f"{lab:>{widths[lab]}s}" for lab in labels)
+        print(head)
+        print("-" * len(head))
+        last = None
+        for r in rows:
+            name = r["function"] if r["function"] != last else ""
+            last = r["function"]
+            line = f"{name:20s} {_size(r['n']):>5s} {r['mode']:7s} " \
+                   f"{r['ns_per_element']['fastact']:8.3g}"
+            for lab in labels:
+                if lab in installed and not installed[lab]:
+                    line += "not installed".rjust(widths[lab])
+                else:
+                    line += _cell(r["ns_per_element"].get(lab), r["speedup"].get(lab),
+                                  widths[lab])
+            print(line)
+
+    print()
+    bw = rep["bandwidth_ns_per_element"]
+    print("memory-bandwidth bound (in-place np.multiply(x, 1, out=x), n=1e7, one thread): " +
+          ", ".join(f"{d} {bw[d]:.3g} ns/element = {2 * np.dtype(d).itemsize / bw[d]:.1f} GB/s"
+                    for d in DTYPES))
+    if rep["memory_bound"]:
+        print("memory-bound functions in place at n=1e7 (bound scaled by arrays moved; "
+              "1.00 = at the bound):")
+        for m in rep["memory_bound"]:
+            print(f"  {m['function']:22s} {m['dtype']:8s} {m['ns_per_element']:7.3g} ns/element"
+                  f"  bound {m['bound_ns_per_element']:.3g}  ratio {m['ratio_to_bound']:.2f}")
+    print()
+    oh = rep["call_overhead_ns"]
+    ref = oh["np.negative"]
+    print(f"call overhead, 1-element float64 array in place: np.negative(x, out=x) "
+          f"{ref:.0f} ns/call")
+    for name, v in oh.items():
+        if name != "np.negative":
+            print(f"  {name:22s} {v:6.0f} ns/call  ({v / ref:.2f}x np.negative)")
+    print(f"\n({rep['seconds']:.1f} s)")
+
+
+def _size(n):
+    e = math.log10(n)
+    return f"1e{int(e)}" if e == int(e) else str(n)
+
+
+def plot(rep, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    peers_with_data = [p for p in rep["peers"]
+                       if any(p in r["speedup"] for r in rep["results"])]
+    if not peers_with_data:
+        peers_with_data = ["numpy"]
+    dtypes = [d for d in DTYPES if any(r["dtype"] == d for r in rep["results"])]
+    fig, axes = plt.subplots(len(dtypes), len(peers_with_data), squeeze=False,
+                             figsize=(4 * len(peers_with_data), 3.5 * len(dtypes)),
+                             sharex=True)
+    names = list(dict.fromkeys(r["function"] for r in rep["results"]))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, dtype in enumerate(dtypes):
+        for j, peer in enumerate(peers_with_data):
+            ax = axes[i][j]
+            for k, name in enumerate(names):
+                for mode, style in (("inplace", "-"), ("out", "--")):
+                    pts = [(r["n"], r["speedup"][peer]) for r in rep["results"]
+                           if r["function"] == name and r["dtype"] == dtype
+                           and r["mode"] == mode and peer in r["speedup"]]
+                    if pts:
+                        xs, ys = zip(*pts)
+                        ax.plot(xs, ys, style, marker="o", ms=3, color=colors[k % len(colors)],
+                                label=f"{name}" if mode == "inplace" or not any(
+                                    r["mode"] == "inplace" for r in rep["results"]) else None)
+            ax.axhline(1, color="grey", lw=0.8)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title(f"vs {peer}, {dtype}", fontsize=10)
+            if i == len(dtypes) - 1:
+                ax.set_xlabel("elements")
+            if j == 0:
+                ax.set_ylabel("speedup of fastact (x)")
+    axes[0][0].legend(fontsize=7, title="solid: in place, dashed: out", title_fontsize=7)
+    fig.suptitle(f"fastact {rep['fastact']}, tier {rep['tiers_timed'][0]}, "
+                 f"{rep['threads']} thread(s)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

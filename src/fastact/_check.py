@@ -1,0 +1,505 @@
+"""`python -m fastact check`: every function at every ISA tier against an oracle.
+
+For each function of the catalogue (`fastact._catalog.SPECS`), float32 and
+float64, and each tier this machine runs (`fastact.kernels.available_isas()`),
+the check evaluates fastact on one fixed set of inputs — dense sweeps over
+several ranges, a sweep of magnitudes from the smallest subnormal to the
+largest finite number, random bit patterns, random normals, and special values
+(±0, ±inf, NaN, the overflow/underflow points of exp and their neighbours) —
+and compares with the oracle of `fastact._oracle` computed in higher precision
+(float64 for float32 results, longdouble for float64 results).
+
+Error is measured in units in the last place (ulp) of the result dtype, ulp
+taken at the exact value's binade. Where the exact value is below the smallest
+normal the contract allows flushing, so there a result only has to lie within
+the smallest normal of it. A function whose catalogue bound is 0 is exact: its
+results must equal the correctly rounded value bit for bit (signed zeros and
+NaN included). Each evaluation also runs under
+`np.errstate(all='raise', under='ignore')` (no FP flag may escape) and checks
+that in place (`out=` its first input) and strided inputs give the same bits
+as the plain call.
+
+`--exhaustive` sweeps all 2**32 float32 bit patterns through the unary float32
+functions of the sigmoid activation at every tier.
+"""
+import sys
+import time
+
+import numpy as np
+
+import fastact
+from fastact import kernels
+from fastact._catalog import SPECS
+from fastact._oracle import ORACLE, working_dtype
+
+DTYPES = (np.float32, np.float64)
+# Activations whose unary float32 functions `--exhaustive` sweeps.
+EXHAUSTIVE_ACTIVATIONS = ("sigmoid",)
+# An exact function's result may differ from the oracle rounded to its dtype
+# only where the longdouble oracle itself sat within this many ulp of a
+# rounding tie (its double rounding); then the one-operation IEEE result in
+# the dtype decides.
+TIE_SLACK = 2.0 ** -10
+
+
+def add_arguments(parser):
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer points per function (a few seconds)")
+    parser.add_argument("--exhaustive", action="store_true",
+                        help="also sweep all 2**32 float32 inputs of the sigmoid "
+                             "family's unary functions (minutes)")
+    parser.add_argument("--isa", default="all", metavar="TIERS",
+                        help="comma-separated tiers to check, 'current' or 'all' "
+                             "(default: all available)")
+    parser.add_argument("--functions", metavar="NAMES",
+                        help="comma-separated function names (default: the whole catalogue)")
+    parser.add_argument("--points", type=int, metavar="N",
+                        help="approximate number of points per sweep "
+                             "(default 200000, --quick 10000)")
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+
+def _landmarks(dtype):
+    """Points where exp-based kernels clamp, switch or underflow, and the
+    range ends, each with its neighbours a few ulp away, both signs."""
+    fi = np.finfo(dtype)
+    base = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 20.0, 30.0, 40.0,
+            np.log(fi.max), np.log(fi.smallest_normal), np.log(fi.smallest_subnormal),
+            np.log(fi.eps), np.log(fi.eps / 2), fi.nmant * np.log(2.0),
+            fi.smallest_normal, fi.smallest_subnormal, fi.max, fi.eps]
+    out = []
+    with np.errstate(over="ignore"):
+        for v in base:
+            v = dtype(abs(v))
+            for s in (v, -v):
+                out.append(s)
+                up = dn = s
+                for _ in range(3):
+                    up = np.nextafter(up, dtype(np.inf))
+                    dn = np.nextafter(dn, dtype(-np.inf))
+                    out += [up, dn]
+    return out
+
+
+def special_values(dtype):
+    d = np.dtype(dtype).type
+    vals = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan] + _landmarks(d)
+    return np.array(vals, dtype=dtype)
+
+
+def _uint(dtype):
+    return np.uint32 if np.dtype(dtype).itemsize == 4 else np.uint64
+
+
+def value_pool(dtype, points, rng):
+    """The values an input like x sweeps through."""
+    fi = np.finfo(dtype)
+    parts = [special_values(dtype)]
+    for a in (1.0, 8.0, 32.0, 128.0, 1024.0):
+        parts.append(np.linspace(-a, a, points + 1))
+    # Dense around the exp limits (where sigmoid-like kernels switch formulas).
+    for v in (np.log(fi.max), np.log(fi.smallest_normal), np.log(fi.smallest_subnormal)):
+        parts.append(np.linspace(abs(v) - 2, abs(v) + 2, points // 4))
+        parts.append(-np.linspace(abs(v) - 2, abs(v) + 2, points // 4))
+    with np.errstate(over="ignore"):
+        mags = np.logspace(np.log10(float(fi.smallest_subnormal)), np.log10(float(fi.max)),
+                           points, dtype=np.float64)
+    mags = np.minimum(mags, fi.max)
+    parts += [mags, -mags]
+    parts.append(rng.integers(0, np.iinfo(_uint(dtype)).max, size=points,
+                              dtype=_uint(dtype), endpoint=True).view(dtype))
+    parts.append(rng.standard_normal(points) * 4)
+    with np.errstate(all="ignore"):
+        return np.concatenate([np.asarray(p).astype(dtype) for p in parts])
+
+
+def grad_pool(dtype, size, rng):
+    """Values for grad_out: normals, wide magnitudes with both signs, specials."""
+    fi = np.finfo(dtype)
+    k = size // 3
+    mags = 10.0 ** rng.uniform(np.log10(float(fi.smallest_normal)), np.log10(float(fi.max)), k)
+    signs = rng.choice([-1.0, 1.0], k)
+    spec = special_values(dtype)
+    with np.errstate(all="ignore"):
+        g = np.concatenate([rng.standard_normal(size - 2 * k), mags * signs,
+                            rng.choice(spec.astype(np.float64), k)]).astype(dtype)
+    rng.shuffle(g)
+    return g
+
+
+def make_inputs(spec, dtype, points, seed=0):
+    """Equal-length arrays, one per input of `spec`, in `dtype`."""
+    rng = np.random.default_rng(seed)
+    pool = value_pool(dtype, points, rng)
+    if len(spec.inputs) == 1:
+        return [pool]
+    if len(spec.inputs) != 2:
+        raise NotImplementedError(f"check: {spec.name} has {len(spec.inputs)} inputs")
+    spec_vals = special_values(dtype)
+    if spec.inputs[-1] == "y":
+        # Backward from the forward output y: y ranges over what the forward
+        # returns (for the pool and the special values), plus [0, 1] densely
+        # and close to its ends. Arbitrary y is outside the function's domain.
+        def forward(v):
+            with np.errstate(all="ignore"):
+                return np.asarray(getattr(fastact.reference, spec.activation)(v, **spec.params),
+                                  dtype=dtype)
+        ends = 10.0 ** -np.linspace(0, np.finfo(dtype).precision + 3, points // 4)
+        main = np.concatenate([forward(pool), np.linspace(0, 1, points + 1).astype(dtype),
+                               ends.astype(dtype), (1 - ends).astype(dtype)])
+        second_specials = forward(spec_vals)
+    else:
+        main = pool
+        second_specials = spec_vals
+    g = grad_pool(dtype, main.size, rng)
+    a, b = np.meshgrid(spec_vals, second_specials, indexing="ij")
+    return [np.concatenate([g, a.ravel()]), np.concatenate([main, b.ravel()])]
+
+
+def typed_params(spec, dtype):
+    """Parameters as the ufunc sees them for `dtype` (rounded to it)."""
+    return {k: np.dtype(dtype).type(v) for k, v in spec.params.items()}
+
+
+# ---------------------------------------------------------------------------
+# Errors
+
+def ulp_errors(result, exact, dtype):
+    """|result - exact| in ulp of `dtype` at exact's binade, as float64.
+
+    NaN/NaN is 0; NaN against a number is inf. Where the exact value is below
+    the smallest normal (flushing allowed) the error is 0 if the result is
+    within the smallest normal of it, else inf. Where exact rounds to ±inf in
+    `dtype`, the result must be that inf."""
+    fi = np.finfo(dtype)
+    p = fi.nmant + 1
+    wd = exact.dtype
+    with np.errstate(all="ignore"):
+        r = result.astype(wd)
+        diff = np.abs(r - exact)
+        _, e = np.frexp(exact)
+        err = np.ldexp(diff, (p - e).astype(np.int32)).astype(np.float64)
+        nan_r, nan_e = np.isnan(r), np.isnan(exact)
+        err[nan_r & nan_e] = 0.0
+        err[nan_r ^ nan_e] = np.inf
+        rounded = exact.astype(dtype)
+        inf_e = np.isinf(rounded)
+        err[inf_e] = np.where(result[inf_e] == rounded[inf_e], 0.0, np.inf)
+        small = ~nan_e & ~inf_e & (np.abs(exact) < fi.smallest_normal)
+        err[small] = np.where(diff[small] <= fi.smallest_normal, 0.0, np.inf)
+    return err
+
+
+def _same_bits(a, b):
+    """Elementwise bit equality, with any NaN equal to any NaN."""
+    u = _uint(a.dtype)
+    same = a.view(u) == b.view(u)
+    return same | (np.isnan(a) & np.isnan(b))
+
+
+class Outcome:
+    """What one (function, dtype, tier) evaluation found."""
+
+    def __init__(self):
+        self.max_ulp = 0.0
+        self.worst = None          # (inputs..., result, exact) at the max
+        self.mismatches = 0        # exact functions: results not bitwise right
+        self.problems = []         # semantics failures (text)
+        self.points = 0
+
+    def ok(self, bound):
+        if self.problems:
+            return False
+        if bound == 0:
+            return self.mismatches == 0
+        return self.max_ulp <= bound
+
+
+def evaluate(spec, dtype, inputs, exact, tier_outcome=None):
+    """Run fastact on `inputs` at the current tier and compare with `exact`."""
+    f = getattr(fastact, spec.name)
+    params = typed_params(spec, dtype)
+    out = tier_outcome or Outcome()
+    out.points += inputs[0].size
+    try:
+        with np.errstate(all="raise", under="ignore"):
+            result = f(*inputs, **params)
+    except FloatingPointError as exc:
+        out.problems.append(f"floating-point flag escaped: {exc}")
+        with np.errstate(all="ignore"):
+            result = f(*inputs, **params)
+    result = np.asarray(result)
+    if result.dtype != dtype:
+        out.problems.append(f"result dtype {result.dtype}, expected {np.dtype(dtype)}")
+        return out
+
+    err = ulp_errors(result, exact, dtype)
+    if spec.ulp == 0:
+        with np.errstate(all="ignore"):
+            rounded = exact.astype(dtype)
+        bad = ~_same_bits(result, rounded)
+        if bad.any():
+            idx = np.flatnonzero(bad)
+            # Ties of the longdouble oracle: one IEEE operation in the dtype
+            # itself is correctly rounded, so it settles them.
+            with np.errstate(all="ignore"):
+                alt = np.asarray(ORACLE[spec.name](*[a[idx] for a in inputs], **params),
+                                 dtype=dtype)
+            settled = (_same_bits(result[idx], alt) & (err[idx] <= 0.5 + TIE_SLACK)
+                       & (np.abs(rounded[idx]) >= np.finfo(dtype).smallest_normal))
+            idx = idx[~settled]
+            out.mismatches += idx.size
+            if idx.size and out.worst is None:
+                i = idx[0]
+                out.worst = tuple(a[i] for a in inputs) + (result[i], rounded[i])
+    if err.size:
+        i = int(np.argmax(err))
+        if err[i] > out.max_ulp:
+            out.max_ulp = float(err[i])
+            if spec.ulp != 0:
+                out.worst = tuple(a[i] for a in inputs) + (result[i], exact[i])
+
+    # Semantics: in place and strided give the same bits as the plain call.
+    work = [a.copy() for a in inputs]
+    with np.errstate(all="ignore"):
+        r_in = f(*work, out=work[0], **params)
+    if r_in is not work[0]:
+        out.problems.append("in place did not return its out= array")
+    if not _same_bits(work[0], result).all():
+        out.problems.append("in place (out= first input) differs from out of place")
+    strided = []
+    for a in inputs:
+        s = np.empty(2 * a.size, dtype=dtype)
+        s[1::2] = a
+        strided.append(s[1::2])
+    with np.errstate(all="ignore"):
+        r_s = np.asarray(f(*strided, **params))
+    if not _same_bits(r_s, result).all():
+        out.problems.append("strided input differs from contiguous")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Runs
+
+def _tiers(option):
+    available = kernels.available_isas()
+    if option in (None, "", "all"):
+        return list(available)
+    if option == "current":
+        return [kernels.current_isa()]
+    wanted = [t.strip() for t in option.split(",") if t.strip()]
+    for t in wanted:
+        if t not in available:
+            raise SystemExit(f"check: tier {t!r} is not available here "
+                             f"(available: {', '.join(available)})")
+    return wanted
+
+
+def _specs(option):
+    if not option:
+        return list(SPECS)
+    names = [n.strip() for n in option.split(",") if n.strip()]
+    by_name = {s.name: s for s in SPECS}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise SystemExit(f"check: unknown function(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(by_name)}")
+    return [by_name[n] for n in names]
+
+
+def _fmt(v):
+    """A value in full: the shortest repr for float32/float64, 21 digits for
+    longdouble."""
+    if np.asarray(v).dtype == np.longdouble:
+        return np.format_float_scientific(v, precision=20)
+    return np.format_float_scientific(v, unique=True) if v != 0 and (
+        abs(v) < 1e-4 or abs(v) >= 1e6) else np.format_float_positional(v, unique=True)
+
+
+def _describe(spec, worst):
+    if worst is None:
+        return ""
+    *ins, got, want = worst
+    args = ", ".join(f"{n}={_fmt(v)}" for n, v in zip(spec.inputs, ins))
+    return f"at {args}: got {_fmt(got)}, exact {_fmt(want)}"
+
+
+def _progress(text):
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K" + text)
+        sys.stderr.flush()
+
+
+def _progress_done():
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def run(args):
+    specs = _specs(args.functions)
+    tiers = _tiers(args.isa)
+    points = args.points or (10_000 if args.quick else 200_000)
+    start_tier = kernels.current_isa()
+    t0 = time.perf_counter()
+
+    missing = [s.name for s in specs if s.name not in ORACLE]
+    print(f"fastact {fastact.__version__} check: max error in ulp against the oracle "
+          f"(float64 for float32, longdouble for float64)")
+    print(f"tiers: {', '.join(tiers)} (in use at start: {start_tier}); "
+          f"~{points} points per sweep")
+    if np.finfo(np.longdouble).nmant < 60:
+        print("note: longdouble is no wider than double here, so the float64 oracle "
+              "is itself only float64-accurate")
+    if missing:
+        print(f"FAIL: no oracle in fastact._oracle.ORACLE for: {', '.join(missing)}")
+
+    header = f"{'function':24s} {'dtype':8s} {'tier':9s} {'max ulp':>9s} {'bound':>7s}  result"
+    print()
+    print(header)
+    print("-" * len(header))
+    failures = len(missing)
+    try:
+        for spec in specs:
+            if spec.name not in ORACLE:
+                continue
+            for dtype in DTYPES:
+                inputs = make_inputs(spec, dtype, points)
+                wd = working_dtype(dtype)
+                params_w = {k: wd.type(v) for k, v in typed_params(spec, dtype).items()}
+                with np.errstate(all="ignore"):
+                    exact = np.asarray(ORACLE[spec.name](*[a.astype(wd) for a in inputs],
+                                                         **params_w), dtype=wd)
+                for tier in tiers:
+                    _progress(f"{spec.name} {np.dtype(dtype).name} {tier}")
+                    kernels._set_isa(tier)
+                    o = evaluate(spec, dtype, inputs, exact)
+                    _progress_done()
+                    failures += _report_row(spec, dtype, tier, o)
+        if args.exhaustive:
+            failures += run_exhaustive(specs, tiers)
+    finally:
+        kernels._set_isa(start_tier)
+        _progress_done()
+
+    print()
+    took = time.perf_counter() - t0
+    if failures:
+        print(f"check FAILED: {failures} problem(s) ({took:.1f} s)")
+        return 1
+    print(f"check passed: every function within its bound at every tier ({took:.1f} s)")
+    return 0
+
+
+def _report_row(spec, dtype, tier, o):
+    bound = "exact" if spec.ulp == 0 else f"{spec.ulp:g}"
+    if spec.ulp == 0:
+        shown = "exact" if o.mismatches == 0 else f"{o.max_ulp:.3g}"
+    else:
+        shown = f"{o.max_ulp:.3f}" if np.isfinite(o.max_ulp) else "inf"
+    ok = o.ok(spec.ulp)
+    verdict = "ok" if ok else "FAIL"
+    print(f"{spec.name:24s} {np.dtype(dtype).name:8s} {tier:9s} {shown:>9s} {bound:>7s}  {verdict}")
+    if not ok:
+        if spec.ulp == 0 and o.mismatches:
+            print(f"    {o.mismatches} result(s) not bitwise correct, first {_describe(spec, o.worst)}")
+        elif spec.ulp != 0 and o.max_ulp > spec.ulp:
+            print(f"    worst {_describe(spec, o.worst)}")
+        for p in o.problems:
+            print(f"    {p}")
+    return 0 if ok else 1
+
+
+def run_exhaustive(specs, tiers):
+    """All 2**32 float32 inputs of the unary functions of EXHAUSTIVE_ACTIVATIONS.
+
+    Chunks of 2**14 inputs, so every temporary stays in the L2 cache; per
+    chunk and function the oracle, its rounding, the ulp scale and the masks
+    of special results are computed once and shared by all tiers."""
+    chosen = [s for s in specs if s.activation in EXHAUSTIVE_ACTIVATIONS
+              and len(s.inputs) == 1 and s.name in ORACLE]
+    if not chosen:
+        return 0
+    print()
+    print(f"exhaustive float32: all 2**32 inputs of {', '.join(s.name for s in chosen)} "
+          f"at {', '.join(tiers)}")
+    f32 = np.float32
+    chunk = 1 << 14
+    outcomes = {(s.name, t): Outcome() for s in chosen for t in tiers}
+    funcs = [(s, getattr(fastact, s.name), typed_params(s, f32)) for s in chosen]
+    t0 = time.perf_counter()
+    # Chunks this small gain nothing from fastact's threads (and on a busy
+    # machine waking them costs more than the work).
+    threads = fastact.get_num_threads()
+    fastact.set_num_threads(1)
+    try:
+        _sweep_all_float32(funcs, tiers, outcomes, chunk, t0)
+    finally:
+        fastact.set_num_threads(threads)
+    _progress_done()
+    failures = 0
+    for spec in chosen:
+        for tier in tiers:
+            failures += _report_row(spec, f32, tier, outcomes[(spec.name, tier)])
+    print(f"(exhaustive sweep: {time.perf_counter() - t0:.0f} s)")
+    return failures
+
+
+def _sweep_all_float32(funcs, tiers, outcomes, chunk, t0):
+    f32 = np.float32
+    fi = np.finfo(f32)
+    tiny = np.float64(fi.smallest_normal)
+    p = fi.nmant + 1
+    base = np.arange(chunk, dtype=np.uint32)
+    x = np.empty(chunk, dtype=f32)
+    r = np.empty(chunk, dtype=f32)
+    err = np.empty(chunk, dtype=np.float64)
+    last = t0
+    with np.errstate(all="ignore"):
+        for start in range(0, 1 << 32, chunk):
+            np.add(base, np.uint32(start), out=x.view(np.uint32))
+            xw = x.astype(np.float64)
+            for spec, f, params in funcs:
+                exact = np.asarray(ORACLE[spec.name](
+                    xw, **{k: np.float64(v) for k, v in params.items()}), dtype=np.float64)
+                rounded = exact.astype(f32)
+                scale = np.ldexp(1.0, p - np.frexp(exact)[1])
+                special = np.isnan(exact) | np.isinf(rounded) | (np.abs(exact) < tiny)
+                any_special = special.any()
+                for tier in tiers:
+                    kernels._set_isa(tier)
+                    o = outcomes[(spec.name, tier)]
+                    with np.errstate(all="raise", under="ignore"):
+                        try:
+                            f(x, out=r, **params)
+                        except FloatingPointError as exc:
+                            if not o.problems:
+                                o.problems.append(f"floating-point flag escaped: {exc}")
+                            with np.errstate(all="ignore"):
+                                f(x, out=r, **params)
+                    o.points += chunk
+                    np.subtract(r, exact, out=err)
+                    np.abs(err, out=err)
+                    np.multiply(err, scale, out=err)
+                    if any_special:
+                        idx = np.flatnonzero(special)
+                        e_s, r_s = exact[idx], r[idx]
+                        ok = ((np.isnan(e_s) & np.isnan(r_s))
+                              | (np.isinf(rounded[idx]) & (r_s == rounded[idx]))
+                              | (np.abs(r_s - e_s) <= tiny))
+                        err[idx] = np.where(ok, 0.0, np.inf)
+                    i = int(np.argmax(err))
+                    if spec.ulp == 0:
+                        o.mismatches += int(np.count_nonzero(~_same_bits(r, rounded)))
+                    if err[i] > o.max_ulp:
+                        o.max_ulp = float(err[i])
+                        o.worst = (x[i], r[i], exact[i])
+            now = time.perf_counter()
+            if now - last > 0.5:
+                last = now
+                done = (start + chunk) / (1 << 32)
+                _progress(f"exhaustive {done:6.1%}  {now - t0:5.0f} s elapsed, "
+                          f"~{(now - t0) / done - (now - t0):4.0f} s left")

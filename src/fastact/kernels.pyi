@@ -1,0 +1,16 @@
+# Stub for the compiled module fastact.kernels (src/fastact/kernels.pyx): the
+# ISA dispatch point. Its C API (fa_<name>_<f32|f64>) is declared in
+# kernels.pxd and reached through __pyx_capi__, not from Python.
+from typing import Any, Final
+
+TIERS: Final[tuple[str, ...]]
+__pyx_capi__: dict[str, Any]
+_isa: str | None
+
+def _cpu_supports(tier: str) -> bool: ...
+def available_isas() -> tuple[str, ...]: ...
+def current_isa() -> str | None: ...
+def _set_isa(tier: str) -> None: ...
+def _initial_isa() -> str: ...
+
+__test__: dict[str, str]   # Cython's doctest table, empty

@@ -1,0 +1,117 @@
+"""The command line: `python -m fastact info`, `bench` and `check`."""
+import json
+import math
+
+import pytest
+
+import fastact
+from fastact import _check
+from fastact.__main__ import main
+from fastact._catalog import SPECS
+
+from _subproc import run_python
+
+NAMES = {s.name for s in SPECS}
+
+
+def _positive_finite(v):
+    return isinstance(v, (int, float)) and math.isfinite(v) and v > 0
+
+
+def test_info_prints_version_and_settings():
+    proc = run_python(["-m", "fastact", "info"], env={"FASTACT_ISA": "baseline"})
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert fastact.__version__ in out
+    assert "OpenMP" in out and "numpy" in out
+    for tier in fastact.config()["isas"]:
+        assert tier in out
+    assert "tier in use          baseline" in out     # the environment is honoured
+    assert "FASTACT_ISA          baseline" in out
+
+
+def test_no_command_prints_usage_and_fails(capsys):
+    assert main([]) == 2
+    assert "bench" in capsys.readouterr().err
+
+
+def test_bench_quick_writes_table_and_json(tmp_path):
+    path = tmp_path / "bench.json"
+    proc = run_python(["-m", "fastact", "bench", "--quick", "--json", str(path)], timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "[1/" not in proc.stderr          # progress only on a terminal
+    assert "fastact" in proc.stdout and "memory-bandwidth bound" in proc.stdout
+    rep = json.loads(path.read_text())
+    assert rep["config"]["isa"] in fastact.config()["isas"]
+    assert rep["threads"] == 1 and rep["quick"] is True
+    results = rep["results"]
+    assert results
+    assert {r["function"] for r in results} == {
+        s.name for s in SPECS if s.variant in ("forward", "backward")}
+    for r in results:
+        assert r["function"] in NAMES
+        assert r["dtype"] in ("float32", "float64")
+        assert r["mode"] in ("inplace", "out")
+        assert r["n"] > 0
+        ns = r["ns_per_element"]
+        assert _positive_finite(ns["fastact"])
+        assert "numpy" in ns and _positive_finite(ns["numpy"])
+        for peer, v in ns.items():
+            assert v is None or _positive_finite(v), (peer, v)
+        for peer, v in r["speedup"].items():
+            assert _positive_finite(v)
+            assert v == pytest.approx(ns[peer] / ns["fastact"])
+    for peer, version in rep["peers"].items():
+        if version is None:                  # not installed: no timings
+            assert all(r["ns_per_element"][peer] is None for r in results)
+    assert all(_positive_finite(v) for v in rep["bandwidth_ns_per_element"].values())
+    assert rep["memory_bound"]
+    for m in rep["memory_bound"]:
+        assert _positive_finite(m["ratio_to_bound"])
+    assert all(_positive_finite(v) for v in rep["call_overhead_ns"].values())
+
+
+def test_bench_plot_writes_a_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "speedup.png"
+    rc = main(["bench", "--functions", "relu", "--sizes", "1000,4000",
+               "--isa", "all", "--plot", str(path)])
+    assert rc == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    out = capsys.readouterr().out
+    for tier in fastact.config()["isas"]:
+        if tier != fastact.config()["isa"]:
+            assert f"fastact[{tier}]" in out     # one column per extra tier
+
+
+def test_check_quick_passes():
+    proc = run_python(["-m", "fastact", "check", "--quick"], timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for spec in SPECS:
+        assert spec.name in proc.stdout
+    assert "check passed" in proc.stdout
+
+
+def test_check_fails_when_a_result_is_off(monkeypatch, capsys):
+    # An oracle one ulp away from relu's correct results: check must see it.
+    import numpy as np
+    good = _check.ORACLE["relu"]
+
+    def off_by_some_ulp(x):
+        r = good(x)
+        eps = 2.0 ** -20 if x.dtype == np.float64 else 2.0 ** -49
+        return np.where(x > 1, r * x.dtype.type(1 + eps), r)
+
+    monkeypatch.setitem(_check.ORACLE, "relu", off_by_some_ulp)
+    rc = main(["check", "--quick", "--functions", "relu", "--isa", "current"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "FAIL" in out and "not bitwise correct" in out
+
+
+def test_check_fails_without_an_oracle(monkeypatch, capsys):
+    monkeypatch.delitem(_check.ORACLE, "relu_grad")
+    rc = main(["check", "--quick", "--functions", "relu_grad", "--isa", "current"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "no oracle" in out and "relu_grad" in out

@@ -1,0 +1,99 @@
+"""Every ISA tier this machine supports, each in its own process selected with
+FASTACT_ISA: the tier is the one in use, `python -m fastact check` passes at
+it, and the exact functions (the ReLU family: catalogue bound 0) give the same
+bits at every tier."""
+import json
+
+import numpy as np
+import pytest
+
+from fastact import kernels
+from fastact._catalog import SPECS
+
+from _subproc import run_code
+
+TIERS = kernels.available_isas()
+EXACT = [s for s in SPECS if s.ulp == 0]
+
+# Results of every exact function on special values, sweeps and a large
+# (threaded) array; run in each tier's process and in this one.
+EXACT_RESULTS = r"""
+def exact_results():
+    import numpy as np
+    import fastact
+    from fastact import _check
+    arrays = {}
+    for spec in _check.SPECS:
+        if spec.ulp != 0:
+            continue
+        for dtype in (np.float32, np.float64):
+            inputs = _check.make_inputs(spec, dtype, 2000, seed=1)
+            rng = np.random.default_rng(2)
+            big = [rng.standard_normal(300_001).astype(dtype) * 4 for _ in spec.inputs]
+            for tag, ins in (("sweep", inputs), ("big", big)):
+                with np.errstate(all="ignore"):
+                    r = getattr(fastact, spec.name)(*ins, **spec.params)
+                arrays[f"{spec.name}/{np.dtype(dtype).name}/{tag}"] = r
+    return arrays
+"""
+
+SCRIPT = EXACT_RESULTS + r"""
+import json
+import numpy as np
+import fastact
+from fastact.__main__ import main
+
+isa = fastact.config()["isa"]
+rc = main(["check", "--quick", "--isa", "current"])
+np.savez(OUT_PATH, **exact_results())
+print("RESULT " + json.dumps({"isa": isa, "rc": rc}))
+"""
+
+
+def _exact_results_here():
+    namespace = {}
+    exec(EXACT_RESULTS, namespace)
+    return namespace["exact_results"]()
+
+
+@pytest.fixture(scope="module")
+def per_tier(tmp_path_factory):
+    """tier -> (isa in use, check's exit code, its output, saved results)."""
+    results = {}
+    for tier in TIERS:
+        path = tmp_path_factory.mktemp("tiers") / f"{tier}.npz"
+        proc = run_code(f"OUT_PATH = {str(path)!r}\n" + SCRIPT,
+                        env={"FASTACT_ISA": tier}, timeout=300)
+        line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+        assert line, f"tier {tier}: script failed\n{proc.stdout}\n{proc.stderr}"
+        info = json.loads(line[-1][len("RESULT "):])
+        results[tier] = (info["isa"], info["rc"], proc.stdout, dict(np.load(path)))
+    return results
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_fastact_isa_selects_the_tier(per_tier, tier):
+    assert per_tier[tier][0] == tier
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_check_passes_at_tier(per_tier, tier):
+    _, rc, output, _ = per_tier[tier]
+    assert f" {tier} " in output            # the check ran at this tier
+    assert rc == 0, output
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_exact_functions_bitwise_identical_across_tiers(per_tier, tier):
+    """Each tier's results equal those of this process (the best tier), bit
+    for bit (any NaN equals any NaN)."""
+    want_all = _exact_results_here()
+    got_all = per_tier[tier][3]
+    assert set(got_all) == set(want_all)
+    for spec in EXACT:
+        assert f"{spec.name}/float32/big" in got_all
+    for key, want in want_all.items():
+        got = got_all[key]
+        bits = np.uint32 if want.dtype == np.float32 else np.uint64
+        same = (got.view(bits) == want.view(bits)) | (np.isnan(got) & np.isnan(want))
+        assert same.all(), f"{key}: {tier} differs at {np.flatnonzero(~same)[:5]}"

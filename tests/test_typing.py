@@ -1,0 +1,79 @@
+"""Type information ships with fastact: a hand-written .pyi stub beside every
+compiled module, checked against the module by mypy's stubtest, and a
+py.typed marker so that type checkers use them."""
+import importlib.machinery
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import fastact
+
+PACKAGE = Path(fastact.__file__).parent
+
+
+def compiled_modules():
+    """fastact's extension modules as they are installed here."""
+    names = set()
+    for path in PACKAGE.iterdir():
+        # Longest first: ".cpython-311-x86_64-linux-gnu.so" before ".so".
+        for suffix in sorted(importlib.machinery.EXTENSION_SUFFIXES, key=len, reverse=True):
+            if path.name.endswith(suffix):
+                names.add("fastact." + path.name[:-len(suffix)])
+                break
+    return sorted(names)
+
+
+def test_every_compiled_module_has_a_stub_beside_it():
+    modules = compiled_modules()
+    assert {"fastact._ufuncs", "fastact.kernels", "fastact._isa_baseline"} <= set(modules)
+    missing = [m for m in modules if not (PACKAGE / (m.split(".")[1] + ".pyi")).is_file()]
+    assert not missing, f"write a .pyi stub for {missing}"
+
+
+def test_package_is_marked_typed():
+    assert (PACKAGE / "py.typed").is_file()
+
+
+def run_mypy(args, cwd):
+    env = dict(os.environ)
+    env.pop("MYPYPATH", None)
+    # The fastact imported here, also when the tests run from another
+    # directory against a source tree (PYTHONPATH=src is relative).
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE.parent), *sys.path[1:]])
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=600)
+
+
+def test_stubs_match_the_compiled_modules(tmp_path):
+    # stubtest imports each module and compares every public name and
+    # signature with its stub: a ufunc added in _ufuncs.pyx but not to
+    # _ufuncs.pyi fails here ("... is not present in stub").
+    pytest.importorskip("mypy")
+    proc = run_mypy(["mypy.stubtest", "--mypy-config-file", os.devnull, *compiled_modules()],
+                    cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_type_checker_sees_ufuncs_and_typed_functions(tmp_path):
+    pytest.importorskip("mypy")
+    (tmp_path / "user.py").write_text(textwrap.dedent("""\
+        import numpy as np
+        import fastact
+
+        u: np.ufunc = fastact.sigmoid
+        v: np.ufunc = fastact.relu_backward
+        isa: str | None = fastact.kernels.current_isa()
+        n: int = fastact.get_num_threads()
+        fastact.leaky_relu(np.ones(3), alpha=0.2)
+        fastact.set_num_threads("two")
+    """))
+    proc = run_mypy(["mypy", "--no-incremental", "--config-file", os.devnull, "user.py"],
+                    cwd=tmp_path)
+    # Exactly one error: the str passed where an int belongs.
+    assert proc.stdout.count("error:") == 1, proc.stdout + proc.stderr
+    assert 'user.py:9: error: Argument 1 to "set_num_threads" has incompatible type "str"' \
+        in proc.stdout, proc.stdout
