@@ -54,10 +54,10 @@
 # "invalid", and restored at the end. Sign tests of the ReLU family read the
 # sign bit as an integer. Products that could be inf * 0 use mul_quiet or are
 # guarded (`one if keep else x`) where the lane is thrown away, or are
-# proved impossible for the whole loop (leaky_relu with |alpha| <= 1; the
-# plain blocks of sigmoid_backward, where a quick scan finds every grad_out
-# finite and |y| <= 2). So no lane leaves a flag behind that its result does
-# not justify.
+# proved impossible for the whole loop (leaky_relu with |alpha| <= 1). So no
+# lane leaves a flag behind that its result does not justify (sigmoid_backward
+# keeps every lane: its grad_out * y(1-y) raises "invalid" only for inf * 0,
+# whose result is NaN).
 #
 # Constants are typed locals (`cdef real one = 1`), never bare literals in
 # arithmetic or compares: Cython writes a literal as a C double (1.0), which
@@ -490,35 +490,10 @@ cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
         w = w + (w_lo + y_small * c_lo)
         w = w if y_small == y_finite else y_finite * (one - y_finite)
     w = w if finite else -fabs_real(y)
-    return mul_quiet(grad_out, w)
-
-
-cdef inline real sigmoid_backward_plain_1(real grad_out, real y) noexcept nogil:
-    # For finite grad_out and |y| <= 2 nothing can be inf * 0 or overflow.
-    return grad_out * (y - y * y)
-
-
-cdef inline bint plain_block(const real *g, const real *y, Py_ssize_t m) noexcept nogil:
-    """Every g finite and every |y| <= 2 (max of the bit patterns: a
-    vectorized reduction over a block that stays in L1 for the pass that
-    follows)."""
-    cdef Py_ssize_t i
-    cdef int32_t eg32 = 0, ay32 = 0, v32
-    cdef int64_t eg64 = 0, ay64 = 0, v64
-    if real is float:
-        for i in range(m):
-            v32 = f32_bits(g[i]) & 0x7f800000
-            eg32 = v32 if v32 > eg32 else eg32
-            v32 = f32_bits(y[i]) & 0x7fffffff
-            ay32 = v32 if v32 > ay32 else ay32
-        return (eg32 != 0x7f800000) & (ay32 <= 0x40000000)        # 2.0f
-    else:
-        for i in range(m):
-            v64 = f64_bits(g[i]) & 0x7ff0000000000000LL
-            eg64 = v64 if v64 > eg64 else eg64
-            v64 = f64_bits(y[i]) & 0x7fffffffffffffffLL
-            ay64 = v64 if v64 > ay64 else ay64
-        return (eg64 != 0x7ff0000000000000LL) & (ay64 <= 0x4000000000000000LL)
+    # A plain product: every lane is kept, and grad_out * w raises "invalid"
+    # only for inf * 0, whose NaN result is what the flag reports (the ufunc
+    # layer restores the flags anyway).
+    return grad_out * w
 
 
 cdef inline real relu_1(real x) noexcept nogil:
@@ -913,26 +888,9 @@ cdef void k_sigmoid_grad(const real *x, real *y, Py_ssize_t n) noexcept nogil:
         y[i] = sigmoid_grad_1(x[i])
 
 cdef void k_sigmoid_backward(const real *g, const real *y, real *out, Py_ssize_t n) noexcept nogil:
-    # By blocks: where every grad_out is finite and every |y| <= 2 (a quick
-    # scan), the plain product is exact and quiet; else the careful one.
-    # With FMA both give the same bits. Without 64-bit compares (SSE2) the
-    # scan does not vectorize and only the careful loop is used.
-    cdef Py_ssize_t i, start = 0, m
-    if FA_FMA and (real is float or FA_I64_CMP):
-        while start < n:
-            m = n - start
-            if m > 1024:
-                m = 1024
-            if plain_block(g + start, y + start, m):
-                for i in range(start, start + m):
-                    out[i] = sigmoid_backward_plain_1(g[i], y[i])
-            else:
-                for i in range(start, start + m):
-                    out[i] = sigmoid_backward_1(g[i], y[i])
-            start += m
-    else:
-        for i in range(n):
-            out[i] = sigmoid_backward_1(g[i], y[i])
+    cdef Py_ssize_t i
+    for i in range(n):
+        out[i] = sigmoid_backward_1(g[i], y[i])
 
 cdef void k_relu(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
