@@ -69,7 +69,7 @@ def test_parameter_wrappers_pass_dask_arrays_through(spec):
     # A parameter that is itself a dask array broadcasts like any operand.
     key = next(iter(numeric_params(spec)))
     per_element = da.from_array(np.full(args[0].shape, params[key]), chunks=3_000)
-    result = getattr(fastact, spec.name)(*lazy, **{key: per_element})
+    result = getattr(fastact, spec.name)(*lazy, **(params | {key: per_element}))
     assert isinstance(result, da.Array)
     np.testing.assert_array_equal(result.compute(), getattr(fastact, spec.name)(*args, **params))
 
