@@ -43,6 +43,8 @@ def _run(op, inputs, axis, out):
     if out is not None:
         if not isinstance(out, np.ndarray):
             raise TypeError("out must be a numpy array")
+        if not out.flags.writeable:
+            raise ValueError("output array is read-only")
         if out.shape != shape:
             raise ValueError(f"out has shape {out.shape}, expected {shape}")
         if not np.can_cast(dtype, out.dtype, casting="same_kind"):
