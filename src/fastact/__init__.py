@@ -18,6 +18,8 @@ ctypes/cffi/numba (`fastact.kernel_address(name)`).
 from __future__ import annotations
 
 import os as _os
+
+import numpy as _np
 from typing import Any
 
 from fastact import kernels as _kernels
@@ -91,21 +93,35 @@ __all__ = [
 ]
 
 
+# Operand dtypes for which the ufunc twins with the parameters at their
+# defaults pick the same loop as the parameterized ufuncs. (For other inputs
+# numpy's promotion with a Python float parameter may differ: int8 with
+# alpha=0.01 computes in float64, int8 alone in float32.)
+_FLOAT_DTYPES = frozenset([_np.dtype(_np.float32), _np.dtype(_np.float64)])
+
+
 def leaky_relu(x, alpha=0.01, **kwargs):
     """x where x > 0, else alpha * x (alpha broadcasts against x).
 
     Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
     """
+    if type(alpha) is float and alpha == 0.01 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
+        return _ufuncs.leaky_relu_defaults(x, **kwargs)
     return _ufuncs.leaky_relu(x, alpha, **kwargs)
 
 
 def leaky_relu_grad(x, alpha=0.01, **kwargs):
     """Derivative of leaky_relu: 1 where x > 0, else alpha (alpha at x = 0)."""
+    if type(alpha) is float and alpha == 0.01 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
+        return _ufuncs.leaky_relu_grad_defaults(x, **kwargs)
     return _ufuncs.leaky_relu_grad(x, alpha, **kwargs)
 
 
 def leaky_relu_backward(grad_out, x, alpha=0.01, **kwargs):
     """Backward pass of leaky_relu: grad_out where x > 0, else alpha * grad_out."""
+    if (type(alpha) is float and alpha == 0.01 and getattr(x, 'dtype', None) in _FLOAT_DTYPES
+            and getattr(grad_out, 'dtype', None) in _FLOAT_DTYPES):
+        return _ufuncs.leaky_relu_backward_defaults(grad_out, x, **kwargs)
     return _ufuncs.leaky_relu_backward(grad_out, x, alpha, **kwargs)
 
 
@@ -115,16 +131,23 @@ def softplus(x, beta=1.0, threshold=20.0, **kwargs):
 
     Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
     """
+    if type(beta) is float and beta == 1.0 and type(threshold) is float and threshold == 20.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
+        return _ufuncs.softplus_defaults(x, **kwargs)
     return _ufuncs.softplus(x, beta, threshold, **kwargs)
 
 
 def softplus_grad(x, beta=1.0, threshold=20.0, **kwargs):
     """Derivative of softplus: sigmoid(beta * x), 1 where beta * x > threshold."""
+    if type(beta) is float and beta == 1.0 and type(threshold) is float and threshold == 20.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
+        return _ufuncs.softplus_grad_defaults(x, **kwargs)
     return _ufuncs.softplus_grad(x, beta, threshold, **kwargs)
 
 
 def softplus_backward(grad_out, x, beta=1.0, threshold=20.0, **kwargs):
     """Backward pass of softplus: grad_out * softplus_grad(x, beta, threshold)."""
+    if (type(beta) is float and beta == 1.0 and type(threshold) is float and threshold == 20.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES
+            and getattr(grad_out, 'dtype', None) in _FLOAT_DTYPES):
+        return _ufuncs.softplus_backward_defaults(grad_out, x, **kwargs)
     return _ufuncs.softplus_backward(grad_out, x, beta, threshold, **kwargs)
 
 
@@ -133,16 +156,23 @@ def elu(x, alpha=1.0, **kwargs):
 
     Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
     """
+    if type(alpha) is float and alpha == 1.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
+        return _ufuncs.elu_defaults(x, **kwargs)
     return _ufuncs.elu(x, alpha, **kwargs)
 
 
 def elu_grad(x, alpha=1.0, **kwargs):
     """Derivative of elu: 1 where x > 0, else alpha * exp(x)."""
+    if type(alpha) is float and alpha == 1.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
+        return _ufuncs.elu_grad_defaults(x, **kwargs)
     return _ufuncs.elu_grad(x, alpha, **kwargs)
 
 
 def elu_backward(grad_out, x, alpha=1.0, **kwargs):
     """Backward pass of elu: grad_out where x > 0, else grad_out * alpha * exp(x)."""
+    if (type(alpha) is float and alpha == 1.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES
+            and getattr(grad_out, 'dtype', None) in _FLOAT_DTYPES):
+        return _ufuncs.elu_backward_defaults(grad_out, x, **kwargs)
     return _ufuncs.elu_backward(grad_out, x, alpha, **kwargs)
 
 

@@ -60,3 +60,14 @@ hard_swish_grad: np.ufunc
 hard_swish_backward: np.ufunc
 
 __test__: dict[str, str]   # Cython's doctest table, empty
+
+# Twins of the parameterized ufuncs with the parameters at their defaults.
+leaky_relu_defaults: np.ufunc
+leaky_relu_grad_defaults: np.ufunc
+leaky_relu_backward_defaults: np.ufunc
+elu_defaults: np.ufunc
+elu_grad_defaults: np.ufunc
+elu_backward_defaults: np.ufunc
+softplus_defaults: np.ufunc
+softplus_grad_defaults: np.ufunc
+softplus_backward_defaults: np.ufunc

@@ -513,7 +513,7 @@ cdef void binary_pp_f64_loop(char **args, const npy_intp *dims, const npy_intp *
 # the type lists, so all of them live in static storage for the process.
 
 cdef enum:
-    MAX_UFUNCS = 64
+    MAX_UFUNCS = 96
 
 # Grains: elements per thread below which a split does not pay. Cheap kernels
 # are memory-bound and need long runs; exp-based ones pay off much sooner.
@@ -527,6 +527,7 @@ cdef loop_data g_loop_data[MAX_UFUNCS][2]
 cdef char g_types[MAX_UFUNCS][10]  # float32 loop's types, then float64's
 cdef int g_count = 0
 cdef list g_docs = []   # keeps each ufunc's docstring bytes alive
+cdef dict g_index = {}  # ufunc name -> its slot in the arrays above
 
 
 cdef object make_ufunc(str name, Kind kind, void *kernel_f32, void *kernel_f64,
@@ -567,6 +568,7 @@ cdef object make_ufunc(str name, Kind kind, void *kernel_f32, void *kernel_f64,
     doc_bytes = doc.encode()
     name_bytes = name.encode()
     g_docs.append((doc_bytes, name_bytes))
+    g_index[name] = u
     g_count += 1
     return cnp.PyUFunc_FromFuncAndData(
         &g_funcs[u][0], &g_data[u][0], &g_types[u][0], 2, nin, 1,
@@ -863,3 +865,91 @@ mish_grad = make_ufunc(
 mish_backward = make_ufunc(
     "mish_backward", BINARY, <void *>fa_mish_backward_f32, <void *>fa_mish_backward_f64, GRAIN_EXP,
     "mish_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of mish: grad_out * mish_grad(x).")
+
+
+# ---------------------------------------------------------------------------
+# Parameters at their defaults. `leaky_relu(x)` could call the two-operand
+# ufunc with alpha = 0.01, but numpy's set-up of a second operand (a Python
+# float made into an array, broadcast) doubles the cost of a small call. So
+# each parameterized ufunc has a twin that takes only the arrays: its loop
+# adds the defaults as stride-0 operands and calls the parameterized loop,
+# so both compute exactly the same thing. The public wrappers use the twin
+# when the parameters are the defaults and the arrays are float32/float64.
+
+ctypedef void (*inner_loop)(char **args, const npy_intp *dims, const npy_intp *steps,
+                           void *data) noexcept nogil
+
+ctypedef struct defaults_data:
+    inner_loop loop                     # the parameterized ufunc's loop
+    void *data                          # and its data
+    int n_arrays                        # array operands numpy passes (1 or 2)
+    int n_params
+    char params[2][8]                   # the defaults, as float32 or float64
+
+cdef defaults_data g_defaults[MAX_UFUNCS][2]
+
+
+cdef void defaults_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                        void *data) noexcept nogil:
+    cdef defaults_data *d = <defaults_data *>data
+    cdef char *all_args[5]
+    cdef npy_intp all_steps[5]
+    cdef int i, k = 0
+    for i in range(d.n_arrays):
+        all_args[k] = args[i]
+        all_steps[k] = steps[i]
+        k += 1
+    for i in range(d.n_params):
+        all_args[k] = d.params[i]
+        all_steps[k] = 0
+        k += 1
+    all_args[k] = args[d.n_arrays]
+    all_steps[k] = steps[d.n_arrays]
+    d.loop(all_args, dims, all_steps, d.data)
+
+
+cdef object make_defaults_ufunc(str base, int n_arrays, tuple defaults):
+    """The twin of ufunc `base` with its parameters fixed at `defaults`."""
+    global g_count
+    if g_count >= MAX_UFUNCS:
+        raise RuntimeError("raise MAX_UFUNCS in _ufuncs.pyx")
+    cdef int b = g_index[base]
+    cdef int u = g_count
+    cdef int t, i
+    cdef float p32
+    cdef double p64
+    for t in range(2):
+        g_defaults[u][t].loop = <inner_loop>g_funcs[b][t]
+        g_defaults[u][t].data = g_data[b][t]
+        g_defaults[u][t].n_arrays = n_arrays
+        g_defaults[u][t].n_params = len(defaults)
+        for i, value in enumerate(defaults):
+            if t == 0:
+                p32 = value
+                memcpy(g_defaults[u][t].params[i], &p32, sizeof(float))
+            else:
+                p64 = value
+                memcpy(g_defaults[u][t].params[i], &p64, sizeof(double))
+        g_funcs[u][t] = defaults_loop
+        g_data[u][t] = &g_defaults[u][t]
+    for t in range(n_arrays + 1):
+        g_types[u][t] = cnp.NPY_FLOAT
+        g_types[u][n_arrays + 1 + t] = cnp.NPY_DOUBLE
+    name_bytes = f"{base}_defaults".encode()
+    doc_bytes = f"{base} with its parameters at their defaults {defaults}.".encode()
+    g_docs.append((doc_bytes, name_bytes))
+    g_count += 1
+    return cnp.PyUFunc_FromFuncAndData(
+        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], 2, n_arrays, 1,
+        cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
+
+
+leaky_relu_defaults = make_defaults_ufunc("leaky_relu", 1, (0.01,))
+leaky_relu_grad_defaults = make_defaults_ufunc("leaky_relu_grad", 1, (0.01,))
+leaky_relu_backward_defaults = make_defaults_ufunc("leaky_relu_backward", 2, (0.01,))
+elu_defaults = make_defaults_ufunc("elu", 1, (1.0,))
+elu_grad_defaults = make_defaults_ufunc("elu_grad", 1, (1.0,))
+elu_backward_defaults = make_defaults_ufunc("elu_backward", 2, (1.0,))
+softplus_defaults = make_defaults_ufunc("softplus", 1, (1.0, 20.0))
+softplus_grad_defaults = make_defaults_ufunc("softplus_grad", 1, (1.0, 20.0))
+softplus_backward_defaults = make_defaults_ufunc("softplus_backward", 2, (1.0, 20.0))
