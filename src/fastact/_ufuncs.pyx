@@ -516,10 +516,15 @@ cdef enum:
     MAX_UFUNCS = 96
 
 # Grains: elements per thread below which a split does not pay. Cheap kernels
-# are memory-bound and need long runs; exp-based ones pay off much sooner.
+# are memory-bound and need long runs; exp-based ones pay off sooner. Set
+# well above the break-even point: GNU OpenMP's idle workers spin for a while
+# after each parallel region, and in a training loop that alternates small
+# activations with BLAS calls that spinning competes with OpenBLAS's threads
+# for the cores (measured: a 256x64 sigmoid between matmuls went from ~0.1 ms
+# on one thread to ~10 ms on two). Above these sizes the work dwarfs it.
 cdef enum:
-    GRAIN_CHEAP = 1 << 16
-    GRAIN_EXP = 1 << 13
+    GRAIN_CHEAP = 1 << 17
+    GRAIN_EXP = 1 << 15
 
 cdef cnp.PyUFuncGenericFunction g_funcs[MAX_UFUNCS][2]
 cdef void *g_data[MAX_UFUNCS][2]
