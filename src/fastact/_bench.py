@@ -122,6 +122,37 @@ TORCH = {
         x > 0, _tscalar(1.0, x.dtype), _tscalar(float(alpha), x.dtype), out=out),
     "leaky_relu_backward": lambda g, x, *, out, alpha: _torch().ops.aten.leaky_relu_backward.grad_input(
         g, x, alpha, False, grad_input=out),
+    # The activation family: ATen's out= kernels, what torch.nn.functional
+    # and autograd run (no derivative-only functions: torch has none).
+    "tanh": lambda x, *, out: _torch().tanh(x, out=out),
+    "tanh_backward": lambda g, y, *, out: _torch().ops.aten.tanh_backward.grad_input(
+        g, y, grad_input=out),
+    "softplus": lambda x, *, out, beta, threshold: _torch().ops.aten.softplus.out(
+        x, beta, threshold, out=out),
+    "softplus_backward": lambda g, x, *, out, beta, threshold:
+        _torch().ops.aten.softplus_backward.grad_input(g, x, beta, threshold, grad_input=out),
+    "silu": lambda x, *, out: _torch().ops.aten.silu.out(x, out=out),
+    "silu_backward": lambda g, x, *, out: _torch().ops.aten.silu_backward.grad_input(
+        g, x, grad_input=out),
+    "gelu": lambda x, *, out: _torch().ops.aten.gelu.out(x, approximate="none", out=out),
+    "gelu_backward": lambda g, x, *, out: _torch().ops.aten.gelu_backward.grad_input(
+        g, x, approximate="none", grad_input=out),
+    "gelu_tanh": lambda x, *, out: _torch().ops.aten.gelu.out(x, approximate="tanh", out=out),
+    "gelu_tanh_backward": lambda g, x, *, out: _torch().ops.aten.gelu_backward.grad_input(
+        g, x, approximate="tanh", grad_input=out),
+    "elu": lambda x, *, out, alpha: _torch().ops.aten.elu.out(x, alpha, 1, 1, out=out),
+    "elu_backward": lambda g, x, *, out, alpha: _torch().ops.aten.elu_backward.grad_input(
+        g, alpha, 1, 1, False, x, grad_input=out),
+    "selu": lambda x, *, out: _torch().ops.aten.elu.out(
+        x, 1.6732632423543772, 1.0507009873554805, 1, out=out),
+    "mish": lambda x, *, out: _torch().ops.aten.mish.out(x, out=out),
+    "relu6": lambda x, *, out: _torch().ops.aten.hardtanh.out(x, 0.0, 6.0, out=out),
+    "relu6_backward": lambda g, x, *, out: _torch().ops.aten.hardtanh_backward.grad_input(
+        g, x, 0.0, 6.0, grad_input=out),
+    "hard_sigmoid": lambda x, *, out: _torch().ops.aten.hardsigmoid.out(x, out=out),
+    "hard_sigmoid_backward": lambda g, x, *, out: _torch().ops.aten.hardsigmoid_backward.grad_input(
+        g, x, grad_input=out),
+    "hard_swish": lambda x, *, out: _torch().ops.aten.hardswish.out(x, out=out),
 }
 
 SCIPY = {
