@@ -320,19 +320,24 @@ def plot(report, path):
 
     deep = [r for r in report["runs"] if r["setting"] == "deep"]
     dying = [r for r in report["runs"] if r["setting"] == "dying"]
-    fig, (ax_loss, ax_grad, ax_dead) = plt.subplots(1, 3, figsize=(15, 4.5))
-    for r in deep:
-        ax_loss.plot(range(1, len(r["loss_curve"]) + 1), r["loss_curve"], label=r["activation"])
-        ax_grad.semilogy(range(1, len(r["grad_norms"]) + 1), r["grad_norms"], "o-",
-                         label=r["activation"])
+    fig, (ax_loss, ax_grad, ax_dead) = plt.subplots(1, 3, figsize=(17, 5))
+    # One colour per activation (20 distinct ones), solid then dashed lines,
+    # so that a dozen curves stay tellable apart.
+    colours = plt.get_cmap("tab20").colors
+    for i, r in enumerate(deep):
+        style = dict(color=colours[i % len(colours)], linestyle="-" if i < 10 else "--",
+                     label=r["activation"])
+        ax_loss.plot(range(1, len(r["loss_curve"]) + 1), r["loss_curve"], **style)
+        ax_grad.semilogy(range(1, len(r["grad_norms"]) + 1), r["grad_norms"], marker="o",
+                         **style)
     ax_loss.set(title="training loss (deep net)", xlabel="epoch", ylabel="cross-entropy")
+    ax_loss.set_ylim(bottom=0)
     ax_grad.set(title="gradient norm per layer, first epoch", xlabel="layer (1 = input, last = output)",
                 ylabel="|dL/dW|")
-    ax_loss.legend(fontsize="small")
-    ax_grad.legend(fontsize="small")
+    ax_grad.legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.0, 0.5))
     names = [r["activation"] for r in dying]
     bars = ax_dead.bar(names, [100 * r["dead_fraction"] for r in dying], color="tab:red")
-    ax_dead.bar_label(bars, fmt="%.1f%%")
+    ax_dead.bar_label(bars, fmt="%.0f%%", fontsize="x-small")
     ax_dead.set_ylim(0, 105)
     ax_dead.set(title=f"dead hidden units ({report['settings']['dying']['depth']} layers, "
                       f"lr {report['settings']['dying']['lr']})",
