@@ -69,6 +69,19 @@ def test_bench_quick_writes_table_and_json(tmp_path):
     for m in rep["memory_bound"]:
         assert _positive_finite(m["ratio_to_bound"])
     assert all(_positive_finite(v) for v in rep["call_overhead_ns"].values())
+    # The softmax trio: its own section, every function x dtype x row length.
+    sm = rep["softmax"]
+    assert {(r["function"], r["dtype"], r["n"]) for r in sm} == {
+        (f, d, n) for f in _check.SOFTMAX_NAMES for d in ("float32", "float64")
+        for n in (10, 1000, 100_000)}
+    for r in sm:
+        assert r["mode"] == "inplace" and r["rows"] >= 1
+        ns = r["ns_per_element"]
+        assert _positive_finite(ns["fastact"]) and _positive_finite(ns["numpy"])
+        assert (ns["torch"] is None) == (rep["peers"]["torch"] is None)
+        for peer, v in r["speedup"].items():
+            assert v == pytest.approx(ns[peer] / ns["fastact"])
+    assert "softmax trio" in proc.stdout
 
 
 def test_bench_plot_writes_a_png(tmp_path, capsys):
@@ -89,6 +102,16 @@ def test_check_quick_passes():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for spec in SPECS:
         assert spec.name in proc.stdout
+    # The softmax trio's rows follow the catalogue's: one per dtype and tier.
+    lines = proc.stdout.splitlines()
+    for name in _check.SOFTMAX_NAMES:
+        for dtype in ("float32", "float64"):
+            for tier in fastact.config()["isas"]:
+                row = [ln for ln in lines if ln.split()[:3] == [name, dtype, tier]]
+                assert len(row) == 1, (name, dtype, tier)
+                assert row[0].split()[5] == "ok"
+                assert float(row[0].split()[3]) <= _check.SOFTMAX_ULP
+    assert "row sums within" in proc.stdout
     assert "check passed" in proc.stdout
 
 
@@ -115,3 +138,22 @@ def test_check_fails_without_an_oracle(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert rc == 1
     assert "no oracle" in out and "relu_grad" in out
+
+
+def test_check_fails_when_a_softmax_result_is_off(monkeypatch, capsys):
+    # An oracle 8 ulp away from the float32 softmax results: above the
+    # 4-ulp bound, so the row must fail and the exit status be 1.
+    import numpy as np
+    good = _check.ORACLE["softmax"]
+
+    def off(x):
+        r = good(x)
+        return r * np.longdouble(1 + 8 * 2.0 ** -23) if x.dtype == np.float32 else r
+
+    monkeypatch.setitem(_check.ORACLE, "softmax", off)
+    rc = main(["check", "--quick", "--functions", "softmax", "--isa", "current"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    rows = [ln.split() for ln in out.splitlines() if ln.startswith("softmax ")]
+    assert [r[1] for r in rows if r[5] == "FAIL"] == ["float32"]
+    assert [r[1] for r in rows if r[5] == "ok"] == ["float64"]

@@ -23,6 +23,12 @@ values cannot drift far (leaky_relu applied 20 times in place would reach
 subnormals). Threads: every peer that has threads gets `--threads N`
 (default 1, so the table compares single cores); numpy and SciPy have none.
 
+After the elementwise tables, a section times the softmax trio in place on
+(rows, n) blocks of about 1e6 elements (1e5 with --quick), n = 10, 1000,
+100000: fastact, the numpy reference and torch (torch.softmax /
+torch.log_softmax with out=, aten._softmax_backward_data.out); in the JSON
+output under "softmax".
+
 It also measures the machine's memory-bandwidth bound (an in-place
 `np.multiply(x, 1, out=x)` pass over 1e7 elements), compares the memory-bound
 functions at 1e7 with it, and the call overhead on a 1-element array with
@@ -349,18 +355,21 @@ def _parse_sizes(text):
 
 
 def _select_specs(args):
+    """The catalogue specs and the softmax-trio names to time."""
     specs = list(SPECS)
+    softmax_names = list(SOFTMAX_NAMES)
     if args.functions:
         names = [n.strip() for n in args.functions.split(",") if n.strip()]
         known = {s.name: s for s in SPECS}
-        unknown = [n for n in names if n not in known]
+        unknown = [n for n in names if n not in known and n not in SOFTMAX_NAMES]
         if unknown:
             raise SystemExit(f"bench: unknown function(s) {', '.join(unknown)}; "
-                             f"known: {', '.join(known)}")
-        specs = [known[n] for n in names]
+                             f"known: {', '.join(list(known) + list(SOFTMAX_NAMES))}")
+        specs = [known[n] for n in names if n in known]
+        softmax_names = [n for n in SOFTMAX_NAMES if n in names]
     elif args.quick:
         specs = [s for s in specs if s.variant in QUICK_VARIANTS]
-    return specs
+    return specs, softmax_names
 
 
 def _select_tiers(option):
@@ -453,7 +462,7 @@ def run(args):
     if args.threads < 1:
         print("bench: --threads must be >= 1", file=sys.stderr)
         return 2
-    specs = _select_specs(args)
+    specs, softmax_names = _select_specs(args)
     sizes = _parse_sizes(args.sizes) if args.sizes else (QUICK_SIZES if args.quick else SIZES)
     modes = QUICK_MODES if args.quick else MODES
     tiers = _select_tiers(args.isa)
@@ -465,6 +474,7 @@ def run(args):
     try:
         with np.errstate(all="ignore"):
             results = _run_table(specs, sizes, modes, tiers, peer_list, timer)
+            softmax_results = _run_softmax(softmax_names, args.quick, tiers, peer_list, timer)
             kernels._set_isa(tiers[0])
             bw = {d: bandwidth(d, quick=args.quick) for d in DTYPES}
             # Bandwidth figures are noisy: always several repeats, even --quick.
@@ -487,6 +497,7 @@ def run(args):
                     "python": platform.python_version(), "numpy": np.__version__},
         "peers": {p.name: p.version for p in peer_list},
         "results": results,
+        "softmax": softmax_results,
         "bandwidth_ns_per_element": bw,
         "memory_bound": mem,
         "call_overhead_ns": overhead,
@@ -614,6 +625,7 @@ def print_report(rep, peer_list):
                     line += _cell(r["ns_per_element"].get(lab), r["speedup"].get(lab),
                                   widths[lab])
             print(line)
+    print_softmax(rep)
 
     print()
     bw = rep["bandwidth_ns_per_element"]
@@ -684,3 +696,121 @@ def plot(rep, path):
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+# ---------------------------------------------------------------------------
+# The softmax trio (not elementwise, so not in the catalogue): (rows, n)
+# blocks of about SOFTMAX_TOTAL elements, along the last axis, in place.
+
+SOFTMAX_NAMES = ("softmax", "log_softmax", "softmax_backward")
+SOFTMAX_LENGTHS = (10, 1000, 100_000)
+SOFTMAX_TOTAL = 10**6
+QUICK_SOFTMAX_TOTAL = 10**5
+
+
+class _RowSpec:
+    """The part of a catalogue Spec that Timer.measure and the makers read."""
+
+    def __init__(self, name):
+        self.name = name
+        self.inputs = ("grad_out", "y") if name == "softmax_backward" else ("x",)
+        self.params = {}
+
+
+def _t_softmax_backward(g, y, *, out):
+    torch = _torch()
+    return torch.ops.aten._softmax_backward_data.out(g, y, -1, g.dtype, grad_input=out)
+
+
+TORCH_SOFTMAX = {
+    "softmax": lambda x, *, out: _torch().softmax(x, -1, out=out),
+    "log_softmax": lambda x, *, out: _torch().log_softmax(x, -1, out=out),
+    "softmax_backward": _t_softmax_backward,
+}
+
+
+def _make_torch_softmax(spec, arrays, out):
+    torch = _torch()
+    tensors = [torch.from_numpy(a) for a in arrays]
+    t_out = tensors[0] if out is arrays[0] else torch.from_numpy(out)
+    f = TORCH_SOFTMAX[spec.name]
+    return lambda: f(*tensors, out=t_out)
+
+
+def softmax_inputs(name, dtype, n, total, seed=0):
+    """(max(1, total // n), n) arrays: x normal times 3; grad_out normal and
+    y = softmax of such an x."""
+    rng = np.random.default_rng(seed)
+    shape = (max(1, total // n), n)
+    x = rng.standard_normal(shape, dtype=np.dtype(dtype).type) * 3
+    if name != "softmax_backward":
+        return [x]
+    g = rng.standard_normal(shape, dtype=np.dtype(dtype).type)
+    return [g, fastact.softmax(x)]
+
+
+def _run_softmax(names, quick, tiers, peer_list, timer):
+    """ns/element in place (out= the first input) for fastact at each tier,
+    the numpy reference (result copied back) and torch."""
+    total = QUICK_SOFTMAX_TOTAL if quick else SOFTMAX_TOTAL
+    torch_ok = any(p.name == "torch" and p.installed for p in peer_list)
+    results = []
+    for dtype in DTYPES:
+        for name in names:
+            spec = _RowSpec(name)
+            for n in SOFTMAX_LENGTHS:
+                _progress(f"{name} {dtype} rows of {n}")
+                pristine = softmax_inputs(name, dtype, n, total)
+                ns = {}
+                for tier in tiers:
+                    kernels._set_isa(tier)
+                    ns[_fastact_label(tier, tiers)] = timer.measure(
+                        _make_fastact, spec, pristine, "inplace")
+                kernels._set_isa(tiers[0])
+                ns["numpy"] = timer.measure(_make_reference, spec, pristine, "inplace")
+                ns["torch"] = (timer.measure(_make_torch_softmax, spec, pristine, "inplace")
+                               if torch_ok else None)
+                base = ns["fastact"]
+                results.append({
+                    "function": name, "dtype": dtype, "n": n,
+                    "rows": pristine[0].shape[0], "mode": "inplace",
+                    "ns_per_element": ns,
+                    "speedup": {k: v / base for k, v in ns.items()
+                                if v is not None and k != "fastact"},
+                })
+    return results
+
+
+def print_softmax(rep):
+    rows = rep.get("softmax") or []
+    if not rows:
+        return
+    tiers = rep["tiers_timed"]
+    labels = [_fastact_label(t, tiers) for t in tiers[1:]] + ["numpy", "torch"]
+    widths = {lab: max(15, len(lab) + 2) for lab in labels}
+    print()
+    print("softmax trio along the last axis of (rows, n) blocks, in place (out= first "
+          "input); numpy = fastact.reference; torch = torch.softmax / log_softmax / "
+          "aten._softmax_backward_data with out=")
+    for dtype in DTYPES:
+        sel = [r for r in rows if r["dtype"] == dtype]
+        if not sel:
+            continue
+        print()
+        head = f"{dtype:20s} {'n':>6s} {'rows':>6s} {'fastact':>8s}" + "".join(
+            f"{lab:>{widths[lab]}s}" for lab in labels)
+        print(head)
+        print("-" * len(head))
+        last = None
+        for r in sel:
+            name = r["function"] if r["function"] != last else ""
+            last = r["function"]
+            line = f"{name:20s} {r['n']:>6d} {r['rows']:>6d} " \
+                   f"{r['ns_per_element']['fastact']:8.3g}"
+            for lab in labels:
+                v = r["ns_per_element"].get(lab)
+                if lab == "torch" and rep["peers"].get("torch") is None:
+                    line += "not installed".rjust(widths[lab])
+                else:
+                    line += _cell(v, r["speedup"].get(lab), widths[lab])
+            print(line)

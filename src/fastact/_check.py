@@ -19,6 +19,15 @@ NaN included). Each evaluation also runs under
 that in place (`out=` its first input) and strided inputs give the same bits
 as the plain call.
 
+After the catalogue, the softmax trio (softmax, log_softmax,
+softmax_backward: whole rows, so not in the catalogue) is checked on (rows, n)
+blocks of lengths 10, 1000 and 100000 (10000 with --quick): normal rows,
+rows spread up to +-1e4, and special rows (constant, one dominant element,
+-inf, NaN, +inf, all -inf), against the longdouble oracles of
+`fastact._oracle_family_b`; bound 4 ulp (softmax_backward: or 4 eps absolute
+where the exact value is below 1), and softmax rows must sum to 1 within
+n eps.
+
 `--exhaustive` sweeps all 2**32 float32 bit patterns through the unary float32
 functions of the sigmoid activation at every tier.
 """
@@ -359,15 +368,17 @@ def _tiers(option):
 
 
 def _specs(option):
+    """The catalogue specs and the softmax-trio names --functions selects."""
     if not option:
-        return list(SPECS)
+        return list(SPECS), list(SOFTMAX_NAMES)
     names = [n.strip() for n in option.split(",") if n.strip()]
     by_name = {s.name: s for s in SPECS}
-    unknown = [n for n in names if n not in by_name]
+    unknown = [n for n in names if n not in by_name and n not in SOFTMAX_NAMES]
     if unknown:
         raise SystemExit(f"check: unknown function(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(by_name)}")
-    return [by_name[n] for n in names]
+                         f"known: {', '.join(list(by_name) + list(SOFTMAX_NAMES))}")
+    return ([by_name[n] for n in names if n in by_name],
+            [n for n in SOFTMAX_NAMES if n in names])
 
 
 def _fmt(v):
@@ -400,7 +411,7 @@ def _progress_done():
 
 
 def run(args):
-    specs = _specs(args.functions)
+    specs, softmax_names = _specs(args.functions)
     tiers = _tiers(args.isa)
     points = args.points or (10_000 if args.quick else 200_000)
     start_tier = kernels.current_isa()
@@ -441,6 +452,7 @@ def run(args):
                     o = evaluate(spec, dtype, inputs, exact)
                     _progress_done()
                     failures += _report_row(spec, dtype, tier, o)
+        failures += run_softmax(softmax_names, tiers, args.quick)
         if args.exhaustive:
             failures += run_exhaustive(specs, tiers)
     finally:
@@ -565,3 +577,156 @@ def _sweep_all_float32(funcs, tiers, outcomes, chunk, t0):
                 done = (start + chunk) / (1 << 32)
                 _progress(f"exhaustive {done:6.1%}  {now - t0:5.0f} s elapsed, "
                           f"~{(now - t0) / done - (now - t0):4.0f} s left")
+
+
+# ---------------------------------------------------------------------------
+# The softmax trio (not elementwise, so not in the catalogue): whole rows
+
+SOFTMAX_NAMES = ("softmax", "log_softmax", "softmax_backward")
+SOFTMAX_ULP = 4.0
+# softmax_backward: within SOFTMAX_ULP ulp, or this many eps absolute where
+# the exact value is below 1 in magnitude (y * (g - sum) cancels).
+SOFTMAX_ABS_EPS = 4.0
+SOFTMAX_LENGTHS = (10, 1000, 100_000)
+QUICK_SOFTMAX_LENGTHS = (10, 1000, 10_000)
+
+
+class _RowSpec:
+    """What `_with_absolute_allowance` and `_describe` read of a Spec."""
+
+    def __init__(self, name):
+        self.name = name
+        self.inputs = ("grad_out", "y") if name == "softmax_backward" else ("x",)
+        self.ulp = SOFTMAX_ULP
+        self.abs_eps = SOFTMAX_ABS_EPS if name == "softmax_backward" else 0
+
+
+def softmax_rows(dtype, n, quick, seed=0):
+    """(rows, n) logits: normal rows at a few scales, rows uniform in
+    +-1e4 (large spreads: most exps underflow), and for n >= 4 special rows
+    (constant, one dominant element, -inf elements, a NaN, +inf, all -inf)."""
+    rng = np.random.default_rng(seed + n)
+    total = 20_000 if quick else 200_000
+    k = max(1, total // n // 4)
+    parts = [rng.standard_normal((k, n)) * s for s in (1.0, 10.0)]
+    parts.append(rng.uniform(-1e4, 1e4, (k, n)))
+    parts.append(rng.uniform(-1e4, 1e4, (k, n)) * 10.0 ** rng.uniform(-4, 0, (k, 1)))
+    if n >= 4:
+        sp = np.zeros((7, n))
+        sp[1] = 3.0                           # constant row: 1/n each
+        sp[2] = rng.standard_normal(n)
+        sp[2, n // 2] = 1e4                   # one element takes it all
+        sp[3] = rng.standard_normal(n)
+        sp[3, ::3] = -np.inf                  # -inf elements give 0 / -inf
+        sp[4] = rng.standard_normal(n)
+        sp[4, 1] = np.nan                     # a NaN: the row is NaN
+        sp[5] = rng.standard_normal(n)
+        sp[5, 2] = np.inf                     # +inf: the row is NaN
+        sp[6] = -np.inf                       # only -inf: the row is NaN
+        parts.append(sp)
+    return np.concatenate(parts).astype(dtype)
+
+
+def _softmax_inputs(name, dtype, n, quick):
+    x = softmax_rows(dtype, n, quick)
+    if name != "softmax_backward":
+        return [x]
+    with np.errstate(all="ignore"):
+        y = fastact.softmax(x)
+    g = np.random.default_rng(n + 1).standard_normal(x.shape).astype(dtype)
+    if n >= 4:
+        g[-7, :] = 0.0                        # zero gradient: zero result
+        g[-6, 0] = np.nan                     # a NaN gradient
+    return [g, y]
+
+
+def evaluate_softmax(rspec, dtype, inputs, exact, o):
+    """One (rows, n) block at the current tier: ulp errors, row sums for
+    softmax, in place gives the same bits."""
+    f = getattr(fastact, rspec.name)
+    o.points += inputs[0].size
+    with np.errstate(all="ignore"):
+        result = np.asarray(f(*inputs))
+    if result.dtype != dtype or result.shape != inputs[0].shape:
+        o.problems.append(f"result {result.dtype} {result.shape}, expected "
+                          f"{np.dtype(dtype)} {inputs[0].shape}")
+        return
+    err = ulp_errors(result.ravel(), exact.ravel(), dtype)
+    if rspec.abs_eps:
+        err = _with_absolute_allowance(err, result.ravel(), exact.ravel(), dtype, rspec)
+    if err.size:
+        i = int(np.argmax(err))
+        if err[i] > o.max_ulp:
+            o.max_ulp = float(err[i])
+            o.worst = tuple(a.ravel()[i] for a in inputs) + (result.ravel()[i], exact.ravel()[i])
+            o.worst_n = inputs[0].shape[-1]
+    if rspec.name == "softmax":
+        n = result.shape[-1]
+        finite = ~np.isnan(exact).any(axis=-1)
+        with np.errstate(all="ignore"):
+            dev = np.abs(result[finite].astype(np.longdouble).sum(axis=-1) - 1)
+        dev = (dev / (n * np.finfo(dtype).eps)).astype(np.float64)
+        if dev.size:
+            o.row_sum = max(o.row_sum, float(dev.max()))
+    work = [a.copy() for a in inputs]
+    with np.errstate(all="ignore"):
+        r_in = f(*work, out=work[0])
+    if r_in is not work[0]:
+        o.problems.append("in place did not return its out= array")
+    elif not _same_bits(work[0], result).all():
+        o.problems.append("in place (out= first input) differs from out of place")
+
+
+def run_softmax(names, tiers, quick):
+    """Rows for the softmax trio after the catalogue's; returns failures."""
+    lengths = QUICK_SOFTMAX_LENGTHS if quick else SOFTMAX_LENGTHS
+    failures = 0
+    for name in names:
+        rspec = _RowSpec(name)
+        oracle = ORACLE.get(name)
+        if oracle is None:
+            print(f"{name:24s} FAIL: no oracle in fastact._oracle.ORACLE")
+            failures += 1
+            continue
+        for dtype in DTYPES:
+            outcomes = {t: Outcome() for t in tiers}
+            for o in outcomes.values():
+                o.row_sum, o.worst_n = 0.0, None
+            for n in lengths:
+                inputs = _softmax_inputs(name, dtype, n, quick)
+                # The oracle widens its float inputs to longdouble itself.
+                exact = np.asarray(oracle(*inputs), dtype=np.longdouble)
+                if name == "log_softmax":
+                    # The contract (and torch, and the softmax oracle): a row
+                    # holding +inf is all NaN. The log_softmax oracle gives
+                    # -inf for its finite elements instead (its log1p of the
+                    # other exps drops the NaN of inf - inf): overrule it there.
+                    exact[np.isposinf(inputs[0]).any(axis=-1)] = np.nan
+                for tier in tiers:
+                    _progress(f"{name} {np.dtype(dtype).name} {tier} n={n}")
+                    kernels._set_isa(tier)
+                    evaluate_softmax(rspec, dtype, inputs, exact, outcomes[tier])
+                    _progress_done()
+            for tier in tiers:
+                failures += _report_softmax_row(rspec, dtype, tier, outcomes[tier], lengths)
+    return failures
+
+
+def _report_softmax_row(rspec, dtype, tier, o, lengths):
+    rows_ok = o.row_sum <= 1.0
+    ok = o.ok(rspec.ulp) and rows_ok
+    shown = f"{o.max_ulp:.3f}" if np.isfinite(o.max_ulp) else "inf"
+    extra = f"  (rows n={','.join(str(n) for n in lengths)}"
+    if rspec.name == "softmax":
+        extra += f"; row sums within {o.row_sum:.3f} n*eps of 1"
+    extra += ")"
+    print(f"{rspec.name:24s} {np.dtype(dtype).name:8s} {tier:9s} {shown:>9s} "
+          f"{rspec.ulp:>7g}  {'ok' if ok else 'FAIL'}{extra}")
+    if not ok:
+        if o.max_ulp > rspec.ulp:
+            print(f"    worst (row length {o.worst_n}) {_describe(rspec, o.worst)}")
+        if not rows_ok:
+            print(f"    a row sums to 1 +- {o.row_sum:.3g} n*eps (bound 1 n*eps)")
+        for p in o.problems:
+            print(f"    {p}")
+    return 0 if ok else 1
