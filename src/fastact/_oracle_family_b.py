@@ -154,7 +154,11 @@ def log_softmax(x, axis=-1):
         top = np.expand_dims(np.argmax(np.where(np.isnan(xl), -np.inf, xl), axis=axis), axis)
         np.put_along_axis(e, top, LD(0), axis=axis)
         rest = np.sum(e, axis=axis, keepdims=True)
-        return s - np.log1p(rest)
+        r = s - np.log1p(rest)
+        # A row holding +inf (or NaN) is all NaN, as softmax's: its max
+        # subtraction is inf - inf, which the log1p of the other terms drops.
+        bad = np.any(np.isnan(xl) | np.isposinf(xl), axis=axis, keepdims=True)
+        return np.where(bad, LD(np.nan), r)
 
 
 def softmax_backward(grad_out, y, axis=-1):
