@@ -10,23 +10,12 @@ the fastact version, the kernel tier and the machine that drew it.
 """
 import argparse
 import math
-import platform
 
 import numpy as np
 
 import fastact
 from fastact import _catalog
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from fastact._bench import _cpu_name
 
 
 def curves(name, x):
@@ -76,7 +65,7 @@ def main(argv=None):
     axes.flat[0].legend(loc="upper left", fontsize="small")
     cfg = fastact.config()
     fig.text(0.5, 0.005, f"drawn by fastact {cfg['version']} (tools/plot_activations.py), "
-             f"ISA {cfg['isa']}, {cpu_name()}", ha="center", va="bottom", fontsize=8, color="0.4")
+             f"ISA {cfg['isa']}, {_cpu_name()}", ha="center", va="bottom", fontsize=8, color="0.4")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(args.path, dpi=100)
     print(f"wrote {args.path}: {', '.join(names)}")

@@ -25,6 +25,7 @@ from typing import Any
 from fastact import kernels as _kernels
 from fastact._capi import get_include, kernel_address
 from fastact import _ufuncs
+from fastact._catalog import SPECS as _SPECS
 from fastact._softmax import log_softmax, softmax, softmax_backward
 from fastact._ufuncs import (
     gelu,
@@ -70,24 +71,10 @@ from fastact._ufuncs import (
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "sigmoid", "sigmoid_grad", "sigmoid_backward",
-    "relu", "relu_grad", "relu_backward",
-    "leaky_relu", "leaky_relu_grad", "leaky_relu_backward",
-    "gelu", "gelu_grad", "gelu_backward",
-    "relu6", "relu6_grad", "relu6_backward",
-    "hard_sigmoid", "hard_sigmoid_grad", "hard_sigmoid_backward",
-    "hard_swish", "hard_swish_grad", "hard_swish_backward",
+# Every catalogued elementwise function, the softmax trio, and the package's
+# own functions: the catalogue is the one list of the former.
+__all__ = [spec.name for spec in _SPECS] + [
     "softmax", "log_softmax", "softmax_backward",
-    "tanh", "tanh_grad", "tanh_backward",
-    "softsign", "softsign_grad", "softsign_backward",
-    "softplus", "softplus_grad", "softplus_backward",
-    "log_sigmoid", "log_sigmoid_grad", "log_sigmoid_backward",
-    "silu", "silu_grad", "silu_backward",
-    "gelu_tanh", "gelu_tanh_grad", "gelu_tanh_backward",
-    "elu", "elu_grad", "elu_backward",
-    "selu", "selu_grad", "selu_backward",
-    "mish", "mish_grad", "mish_backward",
     "set_num_threads", "get_num_threads", "config", "reference",
     "get_include", "kernel_address",
 ]

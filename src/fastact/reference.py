@@ -15,26 +15,10 @@ import numbers
 
 import numpy as np
 
-__all__ = [
-    "sigmoid",
-    "relu",
-    "leaky_relu",
-    "sigmoid_grad",
-    "relu_grad",
-    "leaky_relu_grad",
-    "sigmoid_backward",
-    "relu_backward",
-    "leaky_relu_backward",
-    "tanh", "tanh_grad", "tanh_backward",
-    "softsign", "softsign_grad", "softsign_backward",
-    "softplus", "softplus_grad", "softplus_backward",
-    "log_sigmoid", "log_sigmoid_grad", "log_sigmoid_backward",
-    "silu", "silu_grad", "silu_backward",
-    "gelu_tanh", "gelu_tanh_grad", "gelu_tanh_backward",
-    "elu", "elu_grad", "elu_backward",
-    "selu", "selu_grad", "selu_backward",
-    "mish", "mish_grad", "mish_backward",
-]
+from fastact._catalog import SPECS
+
+# The catalogue's elementwise functions and the softmax trio (defined below).
+__all__ = [spec.name for spec in SPECS] + ["softmax", "log_softmax", "softmax_backward"]
 
 
 def _as_float_arrays(*args):
@@ -159,13 +143,6 @@ def leaky_relu_backward(grad_out, x, alpha=0.01):
 # derivatives, where torch gives 0), the ReLU-like ones give +0.0 for x <= 0,
 # infinities give the mathematical limits.
 
-__all__ += [
-    "relu6", "relu6_grad", "relu6_backward",
-    "hard_sigmoid", "hard_sigmoid_grad", "hard_sigmoid_backward",
-    "hard_swish", "hard_swish_grad", "hard_swish_backward",
-    "gelu", "gelu_grad", "gelu_backward",
-    "softmax", "log_softmax", "softmax_backward",
-]
 
 
 def _keep_nan(x, r):
