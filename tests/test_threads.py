@@ -289,3 +289,61 @@ def test_results_do_not_depend_on_threads_in_flush_to_zero_mode():
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     assert r == {"softplus_same": True, "softmax_same": True, "flushed": True,
                  "caller_mode_kept": True, "worker_mode_restored": True}
+
+
+def test_thread_hammer_gives_the_serial_results(restore_threads):
+    # Many Python threads calling random functions (numpy releases the GIL
+    # around the loops, so they run at once, each splitting large calls
+    # across OpenMP threads) while another thread keeps changing the thread
+    # count: every result is bit-identical to the serial one.
+    import threading
+    rng = np.random.default_rng(11)
+    sizes = [100, 70_001, 300_007]
+    cases = []
+    for k in range(24):
+        spec = SPECS[rng.integers(len(SPECS))]
+        dtype = (np.float32, np.float64)[k % 2]
+        n = sizes[k % 3]
+        arrays = [a[:n].copy() for a in _large_inputs(spec, dtype)]
+        cases.append((spec, arrays))
+    cases += [("softmax", [rng.standard_normal((64, 4099)).astype(np.float32)]),
+              ("softmax_backward", [rng.standard_normal((64, 4099)),
+                                    rng.random((64, 4099))])]
+
+    def compute(case):
+        spec, arrays = case
+        if isinstance(spec, str):
+            return getattr(fastact, spec)(*arrays)
+        return getattr(fastact, spec.name)(*arrays, **spec.params)
+
+    fastact.set_num_threads(1)
+    with np.errstate(all="ignore"):
+        want = [compute(c) for c in cases]
+    stop = threading.Event()
+    failures = []
+
+    def changer():
+        r = np.random.default_rng(12)
+        while not stop.is_set():
+            fastact.set_num_threads(int(r.integers(1, 4)))
+
+    def worker(seed):
+        r = np.random.default_rng(seed)
+        with np.errstate(all="ignore"):
+            for _ in range(30):
+                i = int(r.integers(len(cases)))
+                got = compute(cases[i])
+                if not np.array_equal(got, want[i], equal_nan=True) or \
+                        not np.array_equal(np.signbit(got), np.signbit(want[i])):
+                    failures.append(i)
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in range(6)]
+    change = threading.Thread(target=changer)
+    change.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    change.join()
+    assert failures == []
