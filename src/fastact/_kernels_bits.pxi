@@ -1,0 +1,181 @@
+# Bit-level helpers shared by every kernel: bit casts, sign and NaN tests on
+# the bit patterns (no floating-point compare, so no flag), quiet products,
+# and the float type every kernel is written over. Part of _kernels.pxi.
+
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+
+
+from libc.math cimport fabs, fabsf, fma, fmaf, log1p
+
+
+cdef extern from *:
+    """
+    #include <string.h>
+    #include <stdint.h>
+    /* Bit casts; memcpy is how C says it, and gcc turns it into nothing. */
+    static inline int32_t fa_f32_bits(float x) { int32_t i; memcpy(&i, &x, 4); return i; }
+    static inline float fa_bits_f32(int32_t i) { float x; memcpy(&x, &i, 4); return x; }
+    static inline int64_t fa_f64_bits(double x) { int64_t i; memcpy(&i, &x, 8); return i; }
+    static inline double fa_bits_f64(int64_t i) { double x; memcpy(&x, &i, 8); return x; }
+    /* 64-bit integer compares: x86-64's baseline (SSE2) has none, and gcc
+       leaves loops that need them scalar. */
+    #if (defined(__x86_64__) || defined(_M_X64)) && !defined(__SSE4_2__) && !defined(__AVX__)
+    #define FA_I64_CMP 0
+    #else
+    #define FA_I64_CMP 1
+    #endif
+    /* Does the tier have fused multiply-add (one rounding for a*b+c)? */
+    #if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+    #define FA_FMA 1
+    #else
+    #define FA_FMA 0
+    #endif
+    """
+    int32_t f32_bits "fa_f32_bits"(float x) noexcept nogil
+    float bits_f32 "fa_bits_f32"(int32_t i) noexcept nogil
+    int64_t f64_bits "fa_f64_bits"(double x) noexcept nogil
+    double bits_f64 "fa_bits_f64"(int64_t i) noexcept nogil
+    const bint FA_I64_CMP
+    const bint FA_FMA
+
+
+ctypedef fused real:
+    float
+    double
+
+
+# ---------------------------------------------------------------------------
+# Bit-level predicates: no floating-point compare, so no flag for NaN.
+
+
+cdef inline bint is_positive(real x) noexcept nogil:
+    """x > 0 by its bits: sign clear and not +0. (+NaN counts; callers that
+    care test is_nan first.)"""
+    cdef real zero = 0
+    if real is float:
+        return f32_bits(x) > 0
+    elif FA_I64_CMP:
+        return f64_bits(x) > 0
+    else:
+        # ordered compare only once NaN is gone (NaN counts as not positive)
+        return (x if x == x else zero) > zero
+
+
+cdef inline bint keeps_sign_for_relu(real x) noexcept nogil:
+    """True for x > 0 and for NaN of either sign: the lanes where relu(x) = x.
+    As signed integers every negative non-NaN value, -0 and -inf included, is
+    at most the bits of -inf; positive values and negative NaNs are above."""
+    cdef real zero = 0, one = 1
+    if real is float:
+        return f32_bits(x) > -8388608           # (int32_t)0xff800000, -inf
+    elif FA_I64_CMP:
+        return f64_bits(x) > -4503599627370496LL  # (int64_t)0xfff0000000000000, -inf
+    else:
+        return (x if x == x else one) > zero    # NaN -> 1 before the ordered compare
+
+
+cdef inline real fabs_real(real x) noexcept nogil:
+    if real is float:
+        return fabsf(x)
+    else:
+        return fabs(x)
+
+
+cdef inline bint is_nan(real x) noexcept nogil:
+    return x != x  # != is a quiet compare: no "invalid" for a quiet NaN
+
+
+cdef inline bint is_inf(real x) noexcept nogil:
+    # == is a quiet compare (NaN gives False without a flag). A float compare,
+    # not one on the bits: SSE2 has no 64-bit integer compare, and the
+    # baseline tier would leave every double loop using it scalar.
+    cdef real inf
+    if real is float:
+        inf = bits_f32(0x7f800000)
+    else:
+        inf = bits_f64(0x7ff0000000000000LL)
+    return fabs_real(x) == inf
+
+
+cdef inline bint is_finite(real x) noexcept nogil:
+    cdef real zero = 0
+    if real is float:
+        return (f32_bits(x) & 0x7f800000) != 0x7f800000
+    elif FA_I64_CMP:
+        return (f64_bits(x) & 0x7ff0000000000000LL) != 0x7ff0000000000000LL
+    else:
+        # NaN made inf first; then one quiet compare
+        return fabs(x if x == x else bits_f64(0x7ff0000000000000LL)) != bits_f64(0x7ff0000000000000LL)
+
+
+cdef inline real nan_of(real x) noexcept nogil:
+    """A quiet NaN of x's type."""
+    if real is float:
+        return bits_f32(0x7fc00000)
+    else:
+        return bits_f64(0x7ff8000000000000LL)
+
+
+cdef inline real mul_quiet(real a, real b) noexcept nogil:
+    """a * b, giving NaN for inf * 0 without raising "invalid" (the only
+    product that raises it: NaN operands are quiet). With the magnitudes'
+    bits as integers that case is min == 0 and max == inf."""
+    cdef real zero = 0
+    cdef int32_t ma32, mb32
+    cdef int64_t ma64, mb64
+    cdef bint undefined
+    if real is float:
+        ma32 = f32_bits(a) & 0x7fffffff
+        mb32 = f32_bits(b) & 0x7fffffff
+        undefined = (((ma32 if ma32 < mb32 else mb32) == 0)
+                     & ((ma32 if ma32 > mb32 else mb32) == 0x7f800000))
+    elif FA_I64_CMP:
+        ma64 = f64_bits(a) & 0x7fffffffffffffffLL
+        mb64 = f64_bits(b) & 0x7fffffffffffffffLL
+        undefined = (((ma64 if ma64 < mb64 else mb64) == 0)
+                     & ((ma64 if ma64 > mb64 else mb64) == 0x7ff0000000000000LL))
+    else:
+        undefined = (is_inf(a) & (b == zero)) | ((a == zero) & is_inf(b))
+    return (nan_of(a) if undefined else a) * b
+
+
+cdef inline bint sign_clear(real x) noexcept nogil:
+    """x >= +0 by the sign bit (NaN of either sign may go either way)."""
+    cdef real zero = 0
+    if real is float:
+        return f32_bits(x) >= 0
+    elif FA_I64_CMP:
+        return f64_bits(x) >= 0
+    else:
+        return (x if x == x else zero) >= zero
+
+
+cdef inline real not_nan_or_zero(real x) noexcept nogil:
+    cdef real zero = 0
+    return x if x == x else zero
+
+
+cdef inline real negative_if(real r, real x) noexcept nogil:
+    """r (>= 0) with x's sign bit: odd functions, -0 kept. Bit operations
+    only (SSE2 has 64-bit and/or but no 64-bit compare)."""
+    if real is float:
+        return bits_f32(f32_bits(r) | (f32_bits(x) & (-2147483647 - 1)))
+    else:
+        return bits_f64(f64_bits(r) | (f64_bits(x) & (-9223372036854775807LL - 1)))
+
+
+cdef inline real clamp_abs(real x, real bound) noexcept nogil:
+    """x limited to [-bound, bound] (x not NaN)."""
+    cdef real lo = -bound
+    x = x if x < bound else bound
+    return x if x > lo else lo
+
+
+cdef inline real far_x(real x) noexcept nogil:
+    """|x| beyond which e^-|x| is 0 in x's type (200 / 1000)."""
+    cdef float far_f32 = 200
+    cdef double far_f64 = 1000
+    if real is float:
+        return far_f32
+    else:
+        return far_f64

@@ -1,0 +1,480 @@
+# exp, expm1 and log1p on the non-positive axis, and the double-word helpers
+# (two_sum, two_prod) the accurate kernels carry their low parts with.
+# Part of _kernels.pxi; the header there gives the error bounds.
+
+# ---------------------------------------------------------------------------
+# exp on the non-positive axis
+
+
+cdef inline float exp_nonpos_f32(float a, float *lo) noexcept nogil:
+    """e^a for -104 <= a <= 0 (callers clamp and remove NaN first), as an
+    unevaluated sum hi + *lo that carries the last rounding's error too."""
+    cdef float two_m24 = 5.9604644775390625e-8   # 2^-24
+    cdef float hi = exp_nonpos_scaled_f32(a, lo)
+    lo[0] = lo[0] * two_m24
+    return hi * two_m24
+
+
+cdef inline float exp_nonpos_scaled_f32(float a, float *lo) noexcept nogil:
+    """e^a * 2^24 (= hi + *lo) for -104 <= a <= 0: always a normal number, so
+    that a product with e^a that is itself normal can be formed before the
+    one rounding into the subnormal range (x e^x near x = -90)."""
+    cdef float magic = 12582912.0       # 1.5 * 2^23: adding it rounds to an integer
+    cdef float log2e = 1.44269504088896341
+    cdef float ln2_hi = 0.693145751953125       # 16 bits: k * ln2_hi is exact
+    cdef float ln2_lo = 1.42860682030941723212e-6
+    cdef float q1 = 0.1666657702559798819
+    cdef float q2 = 0.041666554662050533982
+    cdef float q3 = 0.0083631730745137109028
+    cdef float q4 = 0.0013926176119935578884
+    cdef float half = 0.5, one = 1
+    cdef float kf = a * log2e + magic
+    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
+    kf = kf - magic
+    cdef float r_hi = a - kf * ln2_hi      # exact
+    cdef float r_lo = -(kf * ln2_lo)
+    cdef float r = r_hi + r_lo
+    cdef float q = (((q4 * r + q3) * r + q2) * r + q1) * r
+    q = q + half
+    # r_lo joins the small terms, so the only rounding that matters is the last
+    cdef float small = r_hi + (r_lo + r * r * q)
+    cdef float p = one + small
+    cdef float p_lo = small - (p - one)     # exact: Fast2Sum, |small| < 1
+    # 2^(k+24): k >= -150 keeps the exponent field positive
+    cdef float scale = bits_f32((k + 24 + 127) << 23)
+    lo[0] = p_lo * scale
+    return p * scale
+
+
+cdef inline double exp_nonpos_f64(double a, double *lo) noexcept nogil:
+    """e^a for -746 <= a <= 0 (callers clamp and remove NaN first), as an
+    unevaluated sum hi + *lo."""
+    cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
+    cdef double hi = exp_nonpos_scaled_f64(a, lo)
+    lo[0] = lo[0] * two_m60
+    return hi * two_m60
+
+
+cdef inline double exp_nonpos_scaled_f64(double a, double *lo) noexcept nogil:
+    """e^a * 2^60 (= hi + *lo) for -746 <= a <= 0, always normal; see
+    exp_nonpos_scaled_f32."""
+    cdef double magic = 6755399441055744.0    # 1.5 * 2^52
+    cdef double log2e = 1.4426950408889634074
+    cdef double ln2_hi = 6.93147180369123816490e-01   # 32 bits: k * ln2_hi exact
+    cdef double ln2_lo = 1.90821492927058770002e-10
+    cdef double q1 = 0.16666666666666667452
+    cdef double q2 = 0.041666666666624161903
+    cdef double q3 = 0.0083333333333300644495
+    cdef double q4 = 0.0013888888917196719077
+    cdef double q5 = 0.00019841269863040545271
+    cdef double q6 = 0.000024801521322368693266
+    cdef double q7 = 2.7557268480310025526e-6
+    cdef double q8 = 2.7620075879983366586e-7
+    cdef double q9 = 2.5100375832561233664e-8
+    cdef double q0 = 0.50000000000000010211
+    cdef double one = 1
+    cdef double kf = a * log2e + magic
+    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
+    kf = kf - magic
+    cdef double r_hi = a - kf * ln2_hi     # exact
+    cdef double r_lo = -(kf * ln2_lo)
+    cdef double r = r_hi + r_lo
+    cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
+                      + q3) * r + q2) * r + q1) * r + q0
+    cdef double small = r_hi + (r_lo + r * r * q)
+    cdef double p = one + small
+    cdef double p_lo = small - (p - one)    # exact: Fast2Sum, |small| < 1
+    # 2^(k+60): k >= -1076 keeps the exponent field positive
+    cdef double scale = bits_f64((k + 60 + 1023) << 52)
+    lo[0] = p_lo * scale
+    return p * scale
+
+
+cdef inline real exp_neg_abs(real x, real *lo) noexcept nogil:
+    """e^-|x| = hi + *lo for a non-NaN x; 0 (or a subnormal) far out."""
+    # Below the clamp e^a is under half the smallest subnormal.
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef real a = -fabs_real(x)
+    if real is float:
+        a = a if a > lowest_f32 else lowest_f32
+        return exp_nonpos_f32(a, lo)
+    else:
+        a = a if a > lowest_f64 else lowest_f64
+        return exp_nonpos_f64(a, lo)
+
+
+cdef inline float expm1_nonpos_f32(float a) noexcept nogil:
+    """e^a - 1 for a <= 0 (callers remove NaN first), within 1 ulp.
+
+    Same reduction as exp_nonpos_f32, a = k ln2 + r, but e^r - 1 = r + r^2 q(r)
+    is kept apart from the 1 so that it keeps its relative precision near
+    0 (q of degree 5 from tools/fit_family_a.py, relative error 5e-10). Then
+    e^a - 1 = (2^k - 1) + 2^k (e^r - 1): both terms exact, one rounding."""
+    cdef float lowest = -30                # e^-30 - 1 rounds to -1
+    cdef float magic = 12582912.0
+    cdef float log2e = 1.44269504088896341
+    cdef float ln2_hi = 0.693145751953125
+    cdef float ln2_lo = 1.42860682030941723212e-6
+    cdef float q0 = 0.5000000013457727153
+    cdef float q1 = 0.16666666681614255706
+    cdef float q2 = 0.041666465006040048761
+    cdef float q3 = 0.0083333109344488684687
+    cdef float q4 = 0.001393364103198670115
+    cdef float q5 = 0.00019890980869750325563
+    cdef float one = 1
+    a = a if a > lowest else lowest
+    cdef float kf = a * log2e + magic
+    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
+    kf = kf - magic
+    cdef float r_hi = a - kf * ln2_hi
+    cdef float r_lo = -(kf * ln2_lo)
+    cdef float r = r_hi + r_lo
+    cdef float q = ((((q5 * r + q4) * r + q3) * r + q2) * r + q1) * r + q0
+    cdef float p = r_hi + (r_lo + r * r * q)
+    cdef float scale = bits_f32((k + 127) << 23)    # 2^k, -44 <= k <= 0
+    return (scale - one) + scale * p
+
+
+cdef inline double expm1_nonpos_f64(double a) noexcept nogil:
+    """e^a - 1 for a <= 0, within 1 ulp (q of degree 10, relative error
+    5e-19); see expm1_nonpos_f32."""
+    cdef double lowest = -40               # e^-40 - 1 rounds to -1
+    cdef double magic = 6755399441055744.0
+    cdef double log2e = 1.4426950408889634074
+    cdef double ln2_hi = 6.93147180369123816490e-01
+    cdef double ln2_lo = 1.90821492927058770002e-10
+    cdef double q0 = 0.5
+    cdef double q1 = 0.16666666666666670986
+    cdef double q2 = 0.041666666666666669752
+    cdef double q3 = 0.008333333333326140884
+    cdef double q4 = 0.0013888888888883752417
+    cdef double q5 = 0.00019841269874800491981
+    cdef double q6 = 0.000024801587325533363819
+    cdef double q7 = 2.7557255425746434282e-6
+    cdef double q8 = 2.7557273661348636219e-7
+    cdef double q9 = 2.5105206373957011116e-8
+    cdef double q10 = 2.09146793765839351e-9
+    cdef double one = 1
+    a = a if a > lowest else lowest
+    cdef double kf = a * log2e + magic
+    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
+    kf = kf - magic
+    cdef double r_hi = a - kf * ln2_hi
+    cdef double r_lo = -(kf * ln2_lo)
+    cdef double r = r_hi + r_lo
+    cdef double q = (((((((((q10 * r + q9) * r + q8) * r + q7) * r + q6) * r + q5) * r
+                        + q4) * r + q3) * r + q2) * r + q1) * r + q0
+    cdef double p = r_hi + (r_lo + r * r * q)
+    cdef double scale = bits_f64((k + 1023) << 52)  # 2^k, -58 <= k <= 0
+    return (scale - one) + scale * p
+
+
+cdef inline real expm1_neg_abs(real x) noexcept nogil:
+    """e^-|x| - 1 for a non-NaN x."""
+    if real is float:
+        return expm1_nonpos_f32(-fabsf(x))
+    else:
+        return expm1_nonpos_f64(-fabs(x))
+
+
+# log1p on [0, 1]. With u = 1 + t rounded and c what the rounding lost,
+# u is brought to m in [sqrt(1/2), sqrt(2)] by halving when needed (k = 1), and
+# log(1 + t) = k ln2 + log1p(f) + c/m with f = m - 1 exact. log1p f is
+# 2 atanh(s), s = f/(2 + f), written f - s (f - z R(z)) with z = s^2 so that
+# the rounding of s only touches a term below f/4. R from
+# tools/fit_family_a.py: degree 2 for float32 (relative error 2.7e-9), 6 for
+# float64 (4.5e-18). Within 1 ulp.
+
+
+cdef inline float log1p_r_f32(float z) noexcept nogil:
+    cdef float r0 = 0.66666685039575855022
+    cdef float r1 = 0.39988780566021981899
+    cdef float r2 = 0.29579949391972784709
+    return (r2 * z + r1) * z + r0
+
+
+cdef inline double log1p_r_f64(double z) noexcept nogil:
+    cdef double r0 = 0.66666666666666696862
+    cdef double r1 = 0.3999999999989950449
+    cdef double r2 = 0.28571428625975484921
+    cdef double r3 = 0.22222211134795079855
+    cdef double r4 = 0.1818288912526172208
+    cdef double r5 = 0.15331721600556041269
+    cdef double r6 = 0.1461644968504340586
+    return (((((r6 * z + r5) * z + r4) * z + r3) * z + r2) * z + r1) * z + r0
+
+
+cdef inline real log1p_unit(real t, real t_lo) noexcept nogil:
+    """log(1 + t + t_lo) for 0 <= t <= 1 and a small correction t_lo (the low
+    part of an exp_neg_abs result)."""
+    cdef real zero = 0, half = 0.5, one = 1, two = 2
+    cdef float sqrt2_f32 = 1.4142135381698608
+    cdef double sqrt2_f64 = 1.4142135623730951
+    cdef float ln2_hi_f32 = 0.6931471824645996
+    cdef float ln2_lo_f32 = -1.9046542999577678785e-9
+    cdef double ln2_hi_f64 = 0.6931471805599453
+    cdef double ln2_lo_f64 = 2.3190468138462996155e-17
+    cdef real sqrt2, ln2_hi, ln2_lo, rz
+    if real is float:
+        sqrt2 = sqrt2_f32
+        ln2_hi = ln2_hi_f32
+        ln2_lo = ln2_lo_f32
+    else:
+        sqrt2 = sqrt2_f64
+        ln2_hi = ln2_hi_f64
+        ln2_lo = ln2_lo_f64
+    cdef real u = one + t
+    cdef real c = (t - (u - one)) + t_lo     # Fast2Sum: exact but for t_lo
+    cdef bint halve = u > sqrt2
+    cdef real m = u * half if halve else u
+    cdef real f = m - one                    # exact (Sterbenz)
+    cdef real s = f / (two + f)
+    cdef real z = s * s
+    if real is float:
+        rz = z * log1p_r_f32(z)
+    else:
+        rz = z * log1p_r_f64(z)
+    cdef real lf = f - s * (f - rz)
+    cdef real k_hi = ln2_hi if halve else zero
+    cdef real k_lo = ln2_lo if halve else zero
+    return k_hi + (lf + (c / u + k_lo))
+
+
+# Sums carried to twice the working precision (products: two_prod, below),
+# for arguments whose relative error gets multiplied by a large factor
+# downstream (the exponent of gelu_tanh's sigmoid).
+
+
+cdef inline real two_sum(real a, real b, real *lo) noexcept nogil:
+    """a + b = result + *lo exactly (Knuth)."""
+    cdef real s = a + b
+    cdef real bb = s - a
+    lo[0] = (a - (s - bb)) + (b - bb)
+    return s
+
+
+cdef inline real exp_neg_abs_scaled(real x, real *lo, real *unscale) noexcept nogil:
+    """e^-|x| * 2^S = hi + *lo for a non-NaN x, always normal; *unscale is
+    2^-S (S = 24 for float, 60 for double)."""
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0
+    cdef real a = -fabs_real(x)
+    cdef real t
+    cdef bint beyond     # where e^-|x| rounds to 0: give 0, not e^lowest 2^S
+    if real is float:
+        unscale[0] = two_m24
+        beyond = a < lowest_f32
+        a = lowest_f32 if beyond else a
+        t = exp_nonpos_scaled_f32(a, lo)
+    else:
+        unscale[0] = two_m60
+        beyond = a < lowest_f64
+        a = lowest_f64 if beyond else a
+        t = exp_nonpos_scaled_f64(a, lo)
+    lo[0] = zero if beyond else lo[0]
+    return zero if beyond else t
+
+
+# Lean exp: the same reduction and polynomial without the low part, for
+# results whose bound leaves room (the 4-ulp functions and the derivatives):
+# within 1 ulp, at half the operations.
+
+
+cdef inline float exp_lean_scaled_f32(float a) noexcept nogil:
+    """e^a * 2^24 for -104 <= a <= 0, within 1 ulp, always normal."""
+    cdef float magic = 12582912.0
+    cdef float log2e = 1.44269504088896341
+    cdef float ln2_hi = 0.693145751953125
+    cdef float ln2_lo = 1.42860682030941723212e-6
+    cdef float q1 = 0.1666657702559798819
+    cdef float q2 = 0.041666554662050533982
+    cdef float q3 = 0.0083631730745137109028
+    cdef float q4 = 0.0013926176119935578884
+    cdef float half = 0.5, one = 1
+    cdef float kf = a * log2e + magic
+    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
+    kf = kf - magic
+    cdef float r = (a - kf * ln2_hi) - kf * ln2_lo
+    cdef float q = (((q4 * r + q3) * r + q2) * r + q1) * r + half
+    cdef float p = one + (r + r * r * q)
+    return p * bits_f32((k + 24 + 127) << 23)
+
+
+cdef inline double exp_lean_scaled_f64(double a) noexcept nogil:
+    """e^a * 2^60 for -746 <= a <= 0, within 1 ulp, always normal."""
+    cdef double magic = 6755399441055744.0
+    cdef double log2e = 1.4426950408889634074
+    cdef double ln2_hi = 6.93147180369123816490e-01
+    cdef double ln2_lo = 1.90821492927058770002e-10
+    cdef double q1 = 0.16666666666666667452
+    cdef double q2 = 0.041666666666624161903
+    cdef double q3 = 0.0083333333333300644495
+    cdef double q4 = 0.0013888888917196719077
+    cdef double q5 = 0.00019841269863040545271
+    cdef double q6 = 0.000024801521322368693266
+    cdef double q7 = 2.7557268480310025526e-6
+    cdef double q8 = 2.7620075879983366586e-7
+    cdef double q9 = 2.5100375832561233664e-8
+    cdef double q0 = 0.50000000000000010211
+    cdef double one = 1
+    cdef double kf = a * log2e + magic
+    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
+    kf = kf - magic
+    cdef double r = (a - kf * ln2_hi) - kf * ln2_lo
+    cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
+                      + q3) * r + q2) * r + q1) * r + q0
+    cdef double p = one + (r + r * r * q)
+    return p * bits_f64((k + 60 + 1023) << 52)
+
+
+cdef inline real exp_lean_neg_abs_scaled(real x, real *unscale) noexcept nogil:
+    """e^-|x| * 2^S for a non-NaN x (0 where e^-|x| rounds to 0); *unscale
+    is 2^-S. Lean: within 1 ulp."""
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0
+    cdef real a = -fabs_real(x)
+    cdef real t
+    cdef bint beyond
+    if real is float:
+        unscale[0] = two_m24
+        beyond = a < lowest_f32
+        t = exp_lean_scaled_f32(lowest_f32 if beyond else a)
+    else:
+        unscale[0] = two_m60
+        beyond = a < lowest_f64
+        t = exp_lean_scaled_f64(lowest_f64 if beyond else a)
+    return zero if beyond else t
+
+
+cdef inline real exp_lean_neg_abs(real x) noexcept nogil:
+    """e^-|x| for a non-NaN x, within 1 ulp where normal. At the clamp e^a
+    is below half the smallest subnormal, so unscaled it rounds to 0 by
+    itself."""
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real a = -fabs_real(x)
+    if real is float:
+        a = a if a > lowest_f32 else lowest_f32
+        return exp_lean_scaled_f32(a) * two_m24
+    else:
+        a = a if a > lowest_f64 else lowest_f64
+        return exp_lean_scaled_f64(a) * two_m60
+
+
+cdef inline real two_prod(real a, real b, real *lo) noexcept nogil:
+    """a * b = result + *lo exactly (for products far from under/overflow):
+    by one fused multiply-add where the tier has it (gcc inlines fma() then),
+    else by Dekker's product of halves split with Veltkamp's constant."""
+    cdef real p = a * b
+    cdef float split32 = 4097              # 2^12 + 1
+    cdef double split64 = 134217729        # 2^27 + 1
+    cdef real ca, cb, ah, al, bh, bl
+    if FA_FMA:
+        if real is float:
+            lo[0] = fmaf(a, b, -p)
+        else:
+            lo[0] = fma(a, b, -p)
+    else:
+        if real is float:
+            ca = a * split32
+            cb = b * split32
+        else:
+            ca = a * split64
+            cb = b * split64
+        ah = ca - (ca - a)
+        al = a - ah
+        bh = cb - (cb - b)
+        bl = b - bh
+        lo[0] = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p
+
+
+cdef inline real exp_scaled(real a, real *small) noexcept nogil:
+    """e^a = S (1 + *small) for a in [-88, 0] (float) / [-709, 0] (double),
+    non-NaN: returns S = 2^k built from the exponent bits alone (no
+    multiply): a normal number, or +0 where k = -127 / -1023 (a below about
+    -87.68 / -708.75, where e^a is under the smallest normal); and
+    *small = e^r - 1 with a = k ln2 + r, |r| <= ln2/2 (relative error of
+    1 + small about 0.2 ulp from the polynomial plus the rounding of r)."""
+    cdef float m32 = 12583039.0          # 1.5 * 2^23 + 127 (exponent bias)
+    cdef float log2e32 = 1.44269504088896341
+    cdef float ln2_hi32 = 0.693145751953125      # 16 bits: kf * ln2_hi exact
+    cdef float ln2_lo32 = 1.42860682030941723212e-6
+    cdef float f1 = 0.1666657702559798819
+    cdef float f2 = 0.041666554662050533982
+    cdef float f3 = 0.0083631730745137109028
+    cdef float f4 = 0.0013926176119935578884
+    cdef float half32 = 0.5
+    cdef double m64 = 6755399441056767.0  # 1.5 * 2^52 + 1023
+    cdef double log2e64 = 1.4426950408889634074
+    cdef double ln2_hi64 = 6.93147180369123816490e-01   # 32 bits
+    cdef double ln2_lo64 = 1.90821492927058770002e-10
+    cdef double d1 = 0.16666666666666667452
+    cdef double d2 = 0.041666666666624161903
+    cdef double d3 = 0.0083333333333300644495
+    cdef double d4 = 0.0013888888917196719077
+    cdef double d5 = 0.00019841269863040545271
+    cdef double d6 = 0.000024801521322368693266
+    cdef double d7 = 2.7557268480310025526e-6
+    cdef double d8 = 2.7620075879983366586e-7
+    cdef double d9 = 2.5100375832561233664e-8
+    cdef double d0 = 0.50000000000000010211
+    cdef real kf, r, q
+    cdef int32_t scale_bits
+    cdef int64_t scale_bits64
+    if real is float:
+        # kf rounds to an integer k (plus m32) and k + 127 sits in the low
+        # bits of its pattern: shifted up 23 bits they are 2^k's pattern.
+        kf = a * log2e32 + m32
+        scale_bits = <int32_t>(<uint32_t>f32_bits(kf) << 23)
+        kf = kf - m32
+        r = (a - kf * ln2_hi32) - kf * ln2_lo32
+        q = (((f4 * r + f3) * r + f2) * r + f1) * r + half32
+        small[0] = r + r * r * q
+        return bits_f32(scale_bits)
+    else:
+        kf = a * log2e64 + m64
+        scale_bits64 = <int64_t>(<uint64_t>f64_bits(kf) << 52)
+        kf = kf - m64
+        r = (a - kf * ln2_hi64) - kf * ln2_lo64
+        q = ((((((((d9 * r + d8) * r + d7) * r + d6) * r + d5) * r + d4) * r
+              + d3) * r + d2) * r + d1) * r + d0
+        small[0] = r + r * r * q
+        return bits_f64(scale_bits64)
+
+
+cdef inline real neg_abs_clamped(real x) noexcept nogil:
+    """-|x| clamped below at -88 (float) / -709 (double), NaN sent there too.
+    There 2^k, the scale of e^a, is 2^-127 / 2^-1023: its exponent field is
+    0, so exp_scaled gives S = +0 and every result below the smallest normal
+    (e^-87.68 / e^-708.75 and under) comes out as +0, flushed with no extra
+    select (the contract allows the flush)."""
+    cdef real zero = 0
+    cdef real lowest = -709.0                          # SSE2 path only
+    cdef int32_t lowest32 = -1028653056                # 0xc2b00000, -88.0f
+    cdef int64_t lowest64 = -4573924391083048960LL     # 0xc086280000000000, -709.0
+    cdef int32_t na32
+    cdef int64_t na64
+    cdef real a
+    if real is float:
+        # -|x| as bits; as signed integers negative floats grow with their
+        # magnitude, so min() is the clamp, and takes NaN there too.
+        na32 = f32_bits(x) | (<int32_t>-2147483647 - 1)
+        return bits_f32(na32 if na32 < lowest32 else lowest32)
+    elif FA_I64_CMP:
+        na64 = f64_bits(x) | (<int64_t>-9223372036854775807LL - 1)
+        return bits_f64(na64 if na64 < lowest64 else lowest64)
+    else:
+        # SSE2 has no 64-bit integer compare: NaN replaced by 0 first, then
+        # an ordered compare
+        a = -fabs_real(x if x == x else zero)
+        return a if a > lowest else lowest

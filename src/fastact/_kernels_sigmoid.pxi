@@ -1,0 +1,226 @@
+# The sigmoid family: sigmoid, log_sigmoid and silu, their derivatives and
+# backward passes, per element. Part of _kernels.pxi.
+
+cdef inline real sigmoid_of_t_scaled(real t_s, real t_lo_s, real unscale, bint upper,
+                                     real *mult) noexcept nogil:
+    """sigmoid(v) = result * *mult from t_s + t_lo_s = e^-|v| 2^S and
+    unscale = 2^-S (exp_neg_abs_scaled); upper = v >= 0. The lower tail comes
+    scaled (*mult = 2^-S) so that a product with it rounds only once, even
+    where sigmoid(v) alone would be subnormal. sigmoid(|v|) = 1/(1+t) and
+    sigmoid(-|v|) = t/(1+t), with d + dl = 1 + t + t_lo (Fast2Sum, t <= 1);
+    the quotient num/d is corrected to first order for what d and num leave
+    out, (num + num_lo)/(d + dl) ~ q + (num_lo - q dl)/d, with 1/d taken from
+    the quotient itself."""
+    cdef real zero = 0, one = 1
+    cdef real t = t_s * unscale
+    cdef real d = one + t
+    cdef real dl = (t - (d - one)) + t_lo_s * unscale
+    cdef real q = (one if upper else t_s) / d
+    cdef real inv_d = q if upper else one - q * unscale
+    cdef real num_lo = zero if upper else t_lo_s
+    mult[0] = one if upper else unscale
+    return q + (num_lo - q * dl) * inv_d
+
+
+# Lean sigmoids: t from the lean exp, one division, no correction terms;
+# within 2 ulp. For the 4-ulp functions and the derivatives.
+
+
+cdef inline real sigmoid_lean(real v) noexcept nogil:
+    """sigmoid(v) for a non-NaN v, within 2 ulp."""
+    cdef real zero = 0, one = 1
+    cdef real t = exp_lean_neg_abs(v)
+    return (one if v >= zero else t) / (one + t)
+
+
+cdef inline void sigmoid_pair_lean(real v, real *s, real *s_neg) noexcept nogil:
+    """*s = sigmoid(v), *s_neg = sigmoid(-v), each within 2.5 ulp."""
+    cdef real zero = 0, one = 1
+    cdef real t = exp_lean_neg_abs(v)
+    cdef real big = one / (one + t)
+    cdef real small = t * big
+    cdef bint upper = v >= zero
+    s[0] = big if upper else small
+    s_neg[0] = small if upper else big
+
+
+cdef inline real sigmoid_1(real x) noexcept nogil:
+    # With t = e^-|x| <= 1: sigmoid(x) = 1/(1+t) for x >= 0 and t/(1+t)
+    # below, so nothing overflows and the lower tail keeps its precision.
+    # t = S (1 + small) = t + t_lo exactly (Fast2Sum of S and S*small, which
+    # is exact as S is a power of 2); d + dl = 1 + t + t_lo (Fast2Sum). The
+    # quotient num/d is corrected to first order for what num and d leave
+    # out: q + (num_lo - q dl)/d, with 1/d from a line (6% off: the
+    # correction is at most ~1.5 ulp, so that costs < 0.1 ulp).
+    cdef real zero = 0, one = 1
+    cdef real inv_c0 = 1.4117647058823529   # 24/17
+    cdef real inv_c1 = 0.47058823529411765  # 8/17
+    cdef real small, s, t, t_lo, d, dl, num, num_lo, q
+    cdef bint upper = sign_clear(x)
+    s = exp_scaled(neg_abs_clamped(x), &small)
+    t = s + s * small
+    t_lo = (s - t) + s * small
+    d = one + t
+    dl = (t - (d - one)) + t_lo
+    num = one if upper else t
+    num_lo = zero if upper else t_lo
+    q = num / d
+    q = q + (num_lo - q * dl) * (inv_c0 - inv_c1 * d)
+    return x if is_nan(x) else q
+
+
+cdef inline real sigmoid_grad_1(real x) noexcept nogil:
+    # sigmoid'(x) = s (1 - s) with s = sigmoid(-|x|) <= 1/2, even in x. s is
+    # taken as a double word s + s_lo: as in sigmoid_1 plus the division's
+    # own rounding (the remainder num - s d, exact by two_prod), with the
+    # exact 1/d = 1 - s. Then 1 - s = c + c_lo (Fast2Sum) and
+    # (s + s_lo)(c + c_lo) ~ s c + (s c_lo + s_lo (1 - 2s)), s c exact by
+    # two_prod: one rounding. Accurate in the tails (e^-|x| to first order).
+    cdef real one = 1, two = 2
+    cdef real small, s, t, t_lo, d, dl, q, q_lo, c, c_lo, p, p_lo
+    s = exp_scaled(neg_abs_clamped(x), &small)
+    t = s + s * small
+    t_lo = (s - t) + s * small
+    d = one + t
+    dl = (t - (d - one)) + t_lo
+    q = t / d
+    c = one - q
+    p = two_prod(q, d, &p_lo)
+    q_lo = (((t - p) - p_lo) + (t_lo - q * dl)) * c
+    c_lo = (one - c) - q
+    p = two_prod(q, c, &p_lo)
+    q = p + (p_lo + (q * c_lo + q_lo * (one - two * q)))
+    return x if is_nan(x) else q
+
+
+cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
+    # y (1 - y) = y - y^2 with one rounding: a fused multiply-add where the
+    # tier has one (correctly rounded: no cancellation survives an exact
+    # product). Without FMA, 1 - y = c + c_lo exactly (Fast2Sum; c_lo is 0
+    # for y >= 1/2 by Sterbenz) and Dekker's exact y c, so again one
+    # rounding. Then one more for grad_out: about 1 ulp in all (three plain
+    # roundings reach 2.5 ulp). y = +-inf gives -inf (its limit), NaN NaN.
+    cdef real zero = 0, one = 1, two = 2
+    cdef bint finite = is_finite(y)
+    cdef real y_finite = y if finite else zero   # no inf - inf below
+    cdef real w, w_lo, c, c_lo, y_small
+    if FA_FMA:
+        w = y_finite - y_finite * y_finite       # contracted: one rounding
+    else:
+        # on y in [-2, 2] (the outputs of sigmoid, with room): no overflow
+        # in Dekker's splitting; anything else takes the plain product
+        y_small = y_finite if fabs_real(y_finite) <= two else zero
+        c = one - y_small
+        c_lo = -y_small - ((one - y_small) - one)
+        w = two_prod(y_small, c, &w_lo)
+        w = w + (w_lo + y_small * c_lo)
+        w = w if y_small == y_finite else y_finite * (one - y_finite)
+    w = w if finite else -fabs_real(y)
+    # A plain product: every lane is kept, and grad_out * w raises "invalid"
+    # only for inf * 0, whose NaN result is what the flag reports (the ufunc
+    # layer restores the flags anyway).
+    return grad_out * w
+
+
+# log_sigmoid = -softplus(-x) = min(x, 0) - log1p(e^-|x|); derivative
+# sigmoid(-x).
+
+
+cdef inline real log_sigmoid_1(real x) noexcept nogil:
+    cdef real zero = 0
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real t_lo
+    cdef real t = exp_neg_abs(xs, &t_lo)
+    cdef real r = (xs if xs < zero else zero) - log1p_unit(t, t_lo)
+    return x if nan else r
+
+
+cdef inline real log_sigmoid_grad_1(real x) noexcept nogil:
+    cdef real zero = 0
+    cdef bint nan = is_nan(x)
+    cdef real s = sigmoid_lean(-(zero if nan else x))
+    return x if nan else s
+
+
+cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * log_sigmoid_grad_1(x)
+
+
+# silu x sigmoid(x); derivative s (1 + x (1 - s)) with 1 - s = sigmoid(-x)
+# computed directly, not by subtraction.
+
+
+cdef inline real silu_1(real x) noexcept nogil:
+    # x sigmoid(x) = x / (1 + t) for x >= 0, x t / (1 + t) below, t = e^-|x|
+    # (lean, scaled by 2^S so that the product rounds once near x = -90 /
+    # -710). Below 0, x is -|x|: its clamped copy, the exp's argument, is
+    # the factor, so that x = -inf gives -lowest * 0 = -0, not -inf * 0.
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0, one = 1
+    cdef real lowest, unscale, t_s
+    if real is float:
+        lowest = lowest_f32
+        unscale = two_m24
+    else:
+        lowest = lowest_f64
+        unscale = two_m60
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real a = -fabs_real(xs)
+    cdef bint beyond = a < lowest
+    a = lowest if beyond else a
+    if real is float:
+        t_s = exp_lean_scaled_f32(a)
+    else:
+        t_s = exp_lean_scaled_f64(a)
+    t_s = zero if beyond else t_s
+    cdef bint upper = xs >= zero
+    cdef real q = (xs if upper else a * t_s) / (one + t_s * unscale)
+    cdef real r = q * (one if upper else unscale)
+    return x if nan else r
+
+
+cdef inline real silu_grad_1(real x) noexcept nogil:
+    # s (1 + x (1 - s)) with t = e^-|x| (lean) and d = 1 + t is
+    # 1 + t (x - d) / d^2 for x >= 0 and t (d + x) / d^2 below: one
+    # division.
+    # |x| is clamped with the exp's own argument (x t and t x are then
+    # -lowest * 0, never inf * 0); near the zero crossing (x = -1.28) d + x
+    # cancels among terms of size 1.
+    cdef float lowest_f32 = -104
+    cdef double lowest_f64 = -746
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef double two_m60 = 8.673617379884035472e-19
+    cdef real zero = 0, one = 1
+    cdef real lowest, unscale, t
+    if real is float:
+        lowest = lowest_f32
+        unscale = two_m24
+    else:
+        lowest = lowest_f64
+        unscale = two_m60
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real a = -fabs_real(xs)
+    cdef bint beyond = a < lowest
+    a = lowest if beyond else a
+    if real is float:
+        t = exp_lean_scaled_f32(a) * unscale
+    else:
+        t = exp_lean_scaled_f64(a) * unscale
+    t = zero if beyond else t
+    cdef bint upper = xs >= zero
+    cdef real d = one + t
+    # x >= 0 as 1 - t (d + a) / d^2 (a = -x there): the rounded part is
+    # below 0.1 where the result is above 1. Both sides share t (d + a).
+    cdef real q = (t * (d + a)) / (d * d)
+    cdef real g = one - q if upper else q
+    return x if nan else g
+
+
+cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * silu_grad_1(x)

@@ -1,0 +1,306 @@
+# The smooth family: tanh, softsign, softplus, elu, selu, mish, per element.
+# Part of _kernels.pxi.
+#
+# Here and in the sigmoid family's log_sigmoid and silu and in gelu_tanh, each
+# `<name>_1` takes a possibly-NaN x, runs its
+# math on `xs` (NaN replaced by 0) and gives x back in the NaN lanes. Products
+# that would be inf * 0 in a limit (x sigmoid(x) at x = -inf) use x clamped to
+# where the other factor is exactly 0 or 1 instead.
+#
+# Speed. The 2-ulp forwards (tanh near 0 aside) use the hi + lo exp and the
+# corrected sigmoid; the 4-ulp ones and every derivative use the lean exp
+# and sigmoid, at about half the operations. Backward passes multiply
+# grad_out by a derivative that is finite for every x, so inf * 0 there
+# comes only from grad_out = +-inf at a zero slope, where NaN is the true
+# result: a plain product, not mul_quiet (whose tests cost as much as a
+# lean exp); the ufunc loops restore the flags it raises.
+
+
+# tanh. |x| < 0.625: x + x^3 P(x^2), P of degree 4 / 10 from
+# tools/fit_family_a.py (relative error 0.3 ulp / 0.4 ulp). Beyond:
+# 1 - 2 sigmoid(-2|x|) with the lean sigmoid: 2 sigmoid(-2|x|) < 0.45, so
+# its 2 ulp are at most 1 ulp of the result, and the subtraction adds half
+# an ulp. Within 2 ulp.
+
+
+cdef inline float tanh_p_f32(float w) noexcept nogil:
+    cdef float p0 = -0.33333328944134254565
+    cdef float p1 = 0.13332769736976327858
+    cdef float p2 = -0.053850909578513580828
+    cdef float p3 = 0.020997178999074750572
+    cdef float p4 = -0.0060967141659081975745
+    return (((p4 * w + p3) * w + p2) * w + p1) * w + p0
+
+
+cdef inline double tanh_p_f64(double w) noexcept nogil:
+    cdef double p0 = -0.33333333333333322565
+    cdef double p1 = 0.13333333333326657736
+    cdef double p2 = -0.053968253961395570821
+    cdef double p3 = 0.021869488260559114645
+    cdef double p4 = -0.0088632298309257087457
+    cdef double p5 = 0.0035920589774734553151
+    cdef double p6 = -0.001455309297534642025
+    cdef double p7 = 0.00058743728600943818973
+    cdef double p8 = -0.000230776162695198579
+    cdef double p9 = 0.000079599557352648080002
+    cdef double p10 = -0.000017244874494844330172
+    return (((((((((p10 * w + p9) * w + p8) * w + p7) * w + p6) * w + p5) * w + p4) * w
+              + p3) * w + p2) * w + p1) * w + p0
+
+
+cdef inline real tanh_1(real x) noexcept nogil:
+    cdef real zero = 0, one = 1, cut = 0.625, flat = 22   # tanh(22) rounds to 1
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real a = fabs_real(xs)
+    a = a if a < flat else flat
+    cdef real w = a * a
+    cdef real p
+    if real is float:
+        p = tanh_p_f32(w)
+    else:
+        p = tanh_p_f64(w)
+    cdef real near = a + a * (w * p)
+    # 2s < 0.45 here: its 2 ulp are at most 1 ulp of the result
+    cdef real s = sigmoid_lean(-(a + a))
+    cdef real far = one - (s + s)
+    cdef real r = negative_if(near if a < cut else far, xs)
+    return x if nan else r
+
+
+cdef inline real tanh_grad_1(real x) noexcept nogil:
+    # 1 - tanh^2 = sech^2 x = 4 s (1 - s) with s = sigmoid(-2|x|): no
+    # cancellation, accurate in the tails (as sigmoid_grad).
+    cdef real zero = 0, four = 4, flat = 400     # 4 e^-800 is 0 in either type
+    cdef bint nan = is_nan(x)
+    cdef real a = fabs_real(zero if nan else x)
+    a = a if a < flat else flat
+    cdef real s = sigmoid_lean(-(a + a))
+    cdef real g = four * (s - s * s)
+    return x if nan else g
+
+
+cdef inline real tanh_backward_1(real grad_out, real y) noexcept nogil:
+    # grad_out (1 - y^2), y = tanh(x), as (1 - |y|)(1 + |y|): exact 1 - |y|
+    # near |y| = 1 where it matters, 1.5 ulp at most elsewhere. No compare,
+    # so a NaN y just flows through.
+    cdef real one = 1
+    cdef real a = fabs_real(y)
+    return grad_out * ((one - a) * (one + a))
+
+
+# softsign x / (1 + |x|): two roundings, |x| capped where the quotient rounds
+# to 1 (keeps inf/inf away). Its derivative 1/(1 + |x|)^2 as (1/d)^2, under
+# 3 ulp; d^2 is never formed, so nothing overflows and NaN flows through.
+
+
+cdef inline real softsign_cap(real x) noexcept nogil:
+    cdef float cap_f32 = 1e23
+    cdef double cap_f64 = 1e163
+    if real is float:
+        return cap_f32
+    else:
+        return cap_f64
+
+
+cdef inline real softsign_1(real x) noexcept nogil:
+    cdef real zero = 0, one = 1
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real a = fabs_real(xs)
+    cdef real cap = softsign_cap(a)
+    a = a if a < cap else cap
+    cdef real r = negative_if(a / (one + a), xs)
+    return x if nan else r
+
+
+cdef inline real softsign_grad_1(real x) noexcept nogil:
+    cdef real one = 1
+    cdef real r = one / (one + fabs_real(x))
+    return r * r
+
+
+cdef inline real softsign_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * softsign_grad_1(x)
+
+
+# softplus log(1 + e^(beta x)) / beta, x itself where beta x > threshold (as
+# PyTorch). With z = beta x: max(z, 0) + log1p(e^-|z|), never overflowing and
+# accurate in the lower tail (softplus(-100) = 3.7e-44).
+
+
+cdef inline real softplus_1(real x, real beta, real threshold) noexcept nogil:
+    cdef real zero = 0
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real z = beta * xs
+    cdef real t_lo
+    cdef real t = exp_neg_abs(z, &t_lo)
+    cdef real sp = ((z if z > zero else zero) + log1p_unit(t, t_lo)) / beta
+    cdef real r = xs if z > threshold else sp
+    return x if nan else r
+
+
+cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nogil:
+    # sigmoid(beta x), 1 above the threshold
+    cdef real zero = 0, one = 1
+    cdef bint nan = is_nan(x)
+    cdef real z = beta * (zero if nan else x)
+    cdef real s = sigmoid_lean(z)
+    cdef real g = one if z > threshold else s
+    return x if nan else g
+
+
+cdef inline real softplus_backward_1(real grad_out, real x, real beta,
+                                     real threshold) noexcept nogil:
+    return grad_out * softplus_grad_1(x, beta, threshold)
+
+
+# elu x if x > 0 else alpha (e^x - 1), with expm1; derivative alpha e^x.
+# selu is scale * elu(x, alpha) with PyTorch's constants, scale and
+# scale * alpha carried as hi + lo so that the constants add no error.
+
+
+cdef inline real elu_1(real x, real alpha) noexcept nogil:
+    cdef real zero = 0
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real e = expm1_neg_abs(xs)
+    cdef real r = xs if xs > zero else alpha * e
+    return x if nan else r
+
+
+cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
+    cdef real zero = 0, one = 1
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real t = exp_lean_neg_abs(xs)
+    cdef real g = one if xs > zero else alpha * t
+    return x if nan else g
+
+
+cdef inline real elu_backward_1(real grad_out, real x, real alpha) noexcept nogil:
+    return grad_out * elu_grad_1(x, alpha)
+
+
+cdef inline void selu_constants(real *scale_hi, real *scale_lo, real *sa_hi,
+                                real *sa_lo) noexcept nogil:
+    # scale = 1.0507009873554804934193349852946,
+    # scale * alpha with alpha = 1.6732632423543772848170429916717
+    cdef float scale_hi_f32 = 1.0507010221481323
+    cdef float scale_lo_f32 = -3.4792651830799415015e-8
+    cdef float sa_hi_f32 = 1.7580993175506592
+    cdef float sa_lo_f32 = 2.3296717680252717521e-8
+    cdef double scale_hi_f64 = 1.0507009873554805
+    cdef double scale_lo_f64 = 3.987484766715414541e-17
+    cdef double sa_hi_f64 = 1.7580993408473768
+    cdef double sa_lo_f64 = 1.4153519380084497605e-17
+    if real is float:
+        scale_hi[0] = scale_hi_f32
+        scale_lo[0] = scale_lo_f32
+        sa_hi[0] = sa_hi_f32
+        sa_lo[0] = sa_lo_f32
+    else:
+        scale_hi[0] = scale_hi_f64
+        scale_lo[0] = scale_lo_f64
+        sa_hi[0] = sa_hi_f64
+        sa_lo[0] = sa_lo_f64
+
+
+cdef inline real selu_1(real x) noexcept nogil:
+    cdef real zero = 0
+    cdef real scale_hi, scale_lo, sa_hi, sa_lo
+    selu_constants(&scale_hi, &scale_lo, &sa_hi, &sa_lo)
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real e = expm1_neg_abs(xs)
+    cdef real finite = 1e30                 # scale_lo * inf would be -inf for float
+    cdef real pos = scale_hi * xs + scale_lo * clamp_abs(xs, finite)
+    cdef real neg = sa_hi * e + sa_lo * e
+    cdef real r = pos if xs > zero else neg
+    return x if nan else r
+
+
+cdef inline real selu_grad_1(real x) noexcept nogil:
+    cdef real zero = 0
+    cdef real scale_hi, scale_lo, sa_hi, sa_lo
+    selu_constants(&scale_hi, &scale_lo, &sa_hi, &sa_lo)
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real t = exp_lean_neg_abs(xs)
+    # a*b + c*d is ambiguous under FMA contraction (gcc may fuse either
+    # product, and not the same one in the vector body and the scalar tail):
+    # the select keeps the low product unfused, so every element of every
+    # tier gets the same rounding wherever it sits in the array.
+    cdef real lo = sa_lo * t if xs <= zero else zero
+    cdef real g = scale_hi if xs > zero else sa_hi * t + lo
+    return x if nan else g
+
+
+cdef inline real selu_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * selu_grad_1(x)
+
+
+# mish x tanh(softplus(x)). With t = e^-|x| the tanh is a rational function of
+# t, no log needed: (1 + 2t) / (1 + 2t + 2t^2) for x > 0, (t^2 + 2t) /
+# (t^2 + 2t + 2) for x <= 0. The derivative tanh(sp) + x sigmoid(x)
+# sech^2(sp) is (n d + 4 x e (1 + t)) / d^2 with n, d that numerator and
+# denominator and e = t^2 (x > 0) or t (x <= 0).
+
+
+cdef inline void mish_parts(real xs, real *n, real *d, real *e, real *t) noexcept nogil:
+    cdef real zero = 0, one = 1, two = 2
+    cdef real tt = exp_lean_neg_abs(xs)
+    cdef real t2 = tt * tt
+    cdef bint pos = xs > zero
+    n[0] = (one + (tt + tt)) if pos else (t2 + (tt + tt))
+    d[0] = n[0] + ((t2 + t2) if pos else two)
+    e[0] = t2 if pos else tt
+    t[0] = tt
+
+
+cdef inline real mish_1(real x) noexcept nogil:
+    # x > 0: w = n/d as in mish_parts. x <= 0: w = t (1 - t (t + 1)/d), whose
+    # rounded part t (t + 1)/d is small where t is, with t = e^x taken as
+    # hi + lo and scaled by 2^S so that the product near x = -90 (float) /
+    # -710 (double) rounds once into the subnormals. One division for both.
+    cdef real zero = 0, one = 1, two = 2
+    cdef bint nan = is_nan(x)
+    cdef real xs = zero if nan else x
+    cdef real lo = -far_x(xs)
+    xs = xs if xs > lo else lo                  # -inf * 0 -> -far * 0
+    cdef real t_lo_s, unscale
+    cdef real t_s = exp_neg_abs_scaled(xs, &t_lo_s, &unscale)
+    cdef real t = t_s * unscale
+    cdef bint pos = xs > zero
+    cdef real n_pos = one + (t + t)
+    cdef real d_pos = n_pos + (t + t) * t
+    cdef real d_neg = t * (t + two) + two
+    cdef real q = (n_pos if pos else t * (t + one)) / (d_pos if pos else d_neg)
+    cdef real one_q = one - q
+    cdef real w = q if pos else one_q * t_s + one_q * t_lo_s
+    cdef real r = (xs * w) * (one if pos else unscale)
+    return x if nan else r
+
+
+cdef inline real mish_grad_1(real x) noexcept nogil:
+    cdef real zero = 0, one = 1, four = 4
+    cdef bint nan = is_nan(x)
+    cdef real xs = clamp_abs(zero if nan else x, far_x(x))
+    cdef real n, d, e, t
+    mish_parts(xs, &n, &d, &e, &t)
+    # x > 0: 1 + t^2 (4x (1 + t) - 2d) / d^2, the small part apart from the 1
+    # (n/d = 1 - 2t^2/d). x <= 0: t (t^3 + 4t^2 + (6 + 4x) t + 4 (1 + x)) /
+    # d^2, which near the zero crossing (x = -1.19) cancels among terms of
+    # size 1, not of size 1/t.
+    cdef bint pos = xs > zero
+    cdef real four_x = four * xs
+    cdef real six = 6
+    cdef real num_pos = e * (four_x * (one + t) - (d + d))
+    cdef real num_neg = t * (((t + four) * t + (six + four_x)) * t + four * (one + xs))
+    cdef real g = (one if pos else zero) + (num_pos if pos else num_neg) / (d * d)
+    return x if nan else g
+
+
+cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
+    return grad_out * mish_grad_1(x)
