@@ -330,7 +330,7 @@ def test_thread_hammer_gives_the_serial_results(restore_threads):
     def worker(seed):
         r = np.random.default_rng(seed)
         with np.errstate(all="ignore"):
-            for _ in range(30):
+            for _ in range(15):
                 i = int(r.integers(len(cases)))
                 got = compute(cases[i])
                 if not np.array_equal(got, want[i], equal_nan=True) or \
