@@ -171,7 +171,7 @@ def test_set_num_threads_takes_integer_like_objects(restore_threads):
 def test_absurd_thread_counts_are_capped(restore_threads):
     # 10**9 threads once grew the pool to 1,527 OS threads on 2 cores
     fastact.set_num_threads(10**9)
-    cap = fastact._ufuncs.MAX_THREADS
+    cap = fastact._ufuncs._MAX_THREADS
     assert 1 <= fastact.get_num_threads() <= cap
     x = np.random.default_rng(0).standard_normal(N_LARGE).astype(np.float32)
     fastact.set_num_threads(1)
@@ -198,7 +198,7 @@ def test_a_bad_fastact_num_threads_warns_and_falls_back(value):
 
 
 def test_a_huge_fastact_num_threads_is_capped_with_a_warning():
-    proc = run_code("import fastact; print(fastact._ufuncs.MAX_THREADS, fastact.get_num_threads())",
+    proc = run_code("import fastact; print(fastact._ufuncs._MAX_THREADS, fastact.get_num_threads())",
                     env={"FASTACT_NUM_THREADS": "100000"})
     assert proc.returncode == 0, proc.stderr
     cap, threads = map(int, proc.stdout.split())

@@ -173,7 +173,7 @@ def set_num_threads(n: int) -> None:
     The OpenMP limit caps it as well: OMP_NUM_THREADS or threadpoolctl's
     limit where set, else the number of CPUs; fastact never changes that
     limit (other OpenMP users in the process share it). Values above
-    four threads per CPU (`fastact._ufuncs.MAX_THREADS`) count as that.
+    four threads per CPU (`fastact._ufuncs._MAX_THREADS`) count as that.
     """
     if isinstance(n, bool):
         raise TypeError(f"number of threads must be an integer, got {n!r}")
@@ -228,11 +228,11 @@ def _default_num_threads():
         _warnings.warn(f"FASTACT_NUM_THREADS={env!r} is not a positive integer; "
                        f"using the default, {default} threads", RuntimeWarning, stacklevel=3)
         return default
-    if n > _ufuncs.MAX_THREADS:
-        _warnings.warn(f"FASTACT_NUM_THREADS={env!r} is above the cap of {_ufuncs.MAX_THREADS} "
-                       f"threads (four per CPU); using {_ufuncs.MAX_THREADS}",
+    if n > _ufuncs._MAX_THREADS:
+        _warnings.warn(f"FASTACT_NUM_THREADS={env!r} is above the cap of {_ufuncs._MAX_THREADS} "
+                       f"threads (four per CPU); using {_ufuncs._MAX_THREADS}",
                        RuntimeWarning, stacklevel=3)
-        return _ufuncs.MAX_THREADS
+        return _ufuncs._MAX_THREADS
     return n
 
 

@@ -159,12 +159,12 @@ cdef inline Py_ssize_t chunk_length(Py_ssize_t n, int nthreads) noexcept nogil:
 # this machine only cost memory (each OpenMP worker has its own stack) and,
 # under a memory limit, can kill the process inside the OpenMP runtime where
 # no Python exception can be raised.
-MAX_THREADS = 4 * (os.cpu_count() or 1)
+_MAX_THREADS = 4 * (os.cpu_count() or 1)
 
 
 def set_num_threads(n):
     """Use at most n threads for large arrays (an integer >= 1; values above
-    MAX_THREADS, four per CPU, count as MAX_THREADS). OpenMP's own limit
+    _MAX_THREADS, four per CPU, count as _MAX_THREADS). OpenMP's own limit
     (OMP_NUM_THREADS, threadpoolctl, else the CPU count) caps it as well;
     this never changes that limit, which other OpenMP users share."""
     global g_num_threads
@@ -175,7 +175,7 @@ def set_num_threads(n):
         raise ValueError(f"number of threads must be >= 1, got {n}")
     if not FA_OPENMP:
         n = 1
-    g_num_threads = min(n, MAX_THREADS)
+    g_num_threads = min(n, _MAX_THREADS)
 
 
 def get_num_threads():
