@@ -20,6 +20,7 @@ not if-convert the clamps and selects, and the loops stay scalar. Never
 """
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -49,18 +50,23 @@ KERNEL_FLAGS_MSVC = ["/O2"]
 
 
 def _compiler_has_openmp(compiler, flag):
-    """Compile and link a tiny OpenMP program with the build's compiler."""
+    """Compile and link a tiny OpenMP program with the build's compiler and
+    the user's CFLAGS and LDFLAGS (a sanitizer's flags in CFLAGS need its
+    runtime at link time too). Returns (True, "") or (False, why)."""
     src = "#include <omp.h>\nint main(void){int n=0;\n#pragma omp parallel\n{n=omp_get_num_threads();}\nreturn n<0;}\n"
+    cflags = shlex.split(os.environ.get("CFLAGS", ""))
+    ldflags = shlex.split(os.environ.get("LDFLAGS", ""))
     tmp = tempfile.mkdtemp()
     try:
         path = os.path.join(tmp, "omp_probe.c")
         with open(path, "w") as f:
             f.write(src)
-        objs = compiler.compile([path], output_dir=tmp, extra_postargs=[flag])
-        compiler.link_executable(objs, "omp_probe", output_dir=tmp, extra_postargs=[flag])
-        return True
-    except Exception:
-        return False
+        objs = compiler.compile([path], output_dir=tmp, extra_postargs=cflags + [flag])
+        compiler.link_executable(objs, "omp_probe", output_dir=tmp,
+                                 extra_postargs=cflags + ldflags + [flag])
+        return True, ""
+    except Exception as exc:   # CompileError, LinkError: the reason is in their text
+        return False, f"{type(exc).__name__}: {exc}".strip()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -72,8 +78,15 @@ class BuildExt(build_ext):
         msvc = self.compiler.compiler_type == "msvc"
         openmp_flag = "/openmp" if msvc else "-fopenmp"
         want_openmp = os.environ.get("FASTACT_OPENMP", "1") != "0"
-        openmp = want_openmp and _compiler_has_openmp(self.compiler, openmp_flag)
-        print(f"fastact: OpenMP {'on' if openmp else 'off'}", file=sys.stderr)
+        if want_openmp:
+            openmp, why = _compiler_has_openmp(self.compiler, openmp_flag)
+        else:
+            openmp, why = False, "FASTACT_OPENMP=0"
+        if openmp:
+            print("fastact: OpenMP on", file=sys.stderr)
+        else:
+            print(f"fastact: OpenMP off ({why}): large arrays will run on one thread",
+                  file=sys.stderr)
         for ext in self.extensions:
             leaf = ext.name.rsplit(".", 1)[-1]
             if leaf.startswith("_isa_"):

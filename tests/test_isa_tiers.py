@@ -39,3 +39,25 @@ def test_every_tier_keeps_the_contract(tier, ulp_report):
                                          child.stdout, flags=re.MULTILINE):
         ulp_report(f"{name} [{tier}]", dtype, float(value))
     assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-2000:]
+
+
+NO_TIER_SCRIPT = r"""
+import sys
+class BlockTiers:
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("fastact._isa_"):
+            raise ImportError(f"blocked for the test: {name}")
+        return None
+sys.meta_path.insert(0, BlockTiers())
+try:
+    import fastact
+except ImportError as exc:
+    print("ImportError:", exc)
+"""
+
+
+def test_no_importable_tier_module_gives_a_clear_import_error():
+    from _subproc import run_code
+    proc = run_code(NO_TIER_SCRIPT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ImportError: fastact: no kernel module"), proc.stdout

@@ -121,3 +121,35 @@ def test_relu_backward_accepts_the_input_or_the_output(impl):
     x = rng.standard_normal(1000)
     g = rng.standard_normal(1000)
     assert_same_bits(impl.relu_backward(g, impl.relu(x)), impl.relu_backward(g, x))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("name", ["softplus", "softplus_grad", "softplus_backward"])
+def test_a_nan_softplus_beta_gives_nan(name, dtype):
+    x = np.array([-30, -1, -0.0, 0, 1, 30, np.inf, -np.inf], dtype=dtype)
+    f = getattr(fastact, name)
+    args = (x, x) if name.endswith("backward") else (x,)
+    with np.errstate(all="raise"):
+        assert np.isnan(f(*args, beta=np.nan)).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_silu_grad_at_minus_inf_is_plus_zero_like_the_reference(dtype):
+    x = np.array([-np.inf], dtype=dtype)
+    got = fastact.silu_grad(x)
+    assert got[0] == 0 and not np.signbit(got[0])
+    with np.errstate(all="ignore"):
+        assert not np.signbit(fastact.reference.silu_grad(x)[0])
+    # finite arguments far below keep the sign of their (negative) value
+    assert np.signbit(fastact.silu_grad(np.array([-1e30], dtype=dtype))[0])
+
+
+@pytest.mark.parametrize("n", [2, 16, 33])
+def test_softmax_backward_whose_dot_product_overflows_gives_the_references_inf(n):
+    g = np.full(n, 1e300)
+    y = np.full(n, 1e300)
+    with np.errstate(all="ignore"):
+        want = fastact.reference.softmax_backward(g, y)
+    assert np.isneginf(want).all()
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(fastact.softmax_backward(g, y), want)

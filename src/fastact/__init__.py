@@ -17,7 +17,9 @@ ctypes/cffi/numba (`fastact.kernel_address(name)`).
 """
 from __future__ import annotations
 
+import operator as _operator
 import os as _os
+import warnings as _warnings
 
 from typing import Any
 
@@ -48,16 +50,23 @@ __all__ = [spec.name for spec in _SPECS] + [
 def set_num_threads(n: int) -> None:
     """Split large arrays across at most `n` threads (1 = never).
 
+    `n` is an integer >= 1 (a bool, float or string raises TypeError).
     Arrays too small to gain from threads always run on the calling thread.
-    The OpenMP limit (threadpoolctl, OMP_NUM_THREADS) caps it as well.
+    The OpenMP limit caps it as well: OMP_NUM_THREADS or threadpoolctl's
+    limit where set, else the number of CPUs; fastact never changes that
+    limit (other OpenMP users in the process share it). Values above
+    four threads per CPU (`fastact._ufuncs._MAX_THREADS`) count as that.
     """
+    if isinstance(n, bool):
+        raise TypeError(f"number of threads must be an integer, got {n!r}")
+    n = _operator.index(n)
     if _in_forked_child and n > 1:
         import warnings
         warnings.warn("fastact stays single-threaded in a process forked after "
                       "its threads ran (GNU OpenMP's pool does not survive fork)",
                       RuntimeWarning, stacklevel=2)
         n = 1
-    _ufuncs.set_num_threads(int(n))
+    _ufuncs.set_num_threads(n)
 
 
 def get_num_threads() -> int:
@@ -77,20 +86,36 @@ def config() -> dict[str, Any]:
     }
 
 
-def _default_num_threads():
-    env = _os.environ.get("FASTACT_NUM_THREADS", "").strip()
-    if env:
-        try:
-            n = int(env)
-        except ValueError:
-            raise ValueError(f"FASTACT_NUM_THREADS must be a positive integer, got {env!r}") from None
-        if n < 1:
-            raise ValueError(f"FASTACT_NUM_THREADS must be a positive integer, got {env!r}")
-        return n
+def _cpu_count():
     try:
         return len(_os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return _os.cpu_count() or 1
+
+
+def _default_num_threads():
+    """FASTACT_NUM_THREADS, else the CPUs this process may run on. A bad
+    value must not break `import fastact` in production: like OpenMP and
+    OpenBLAS with theirs, warn (once: this runs at import) and use the
+    default; a value above the cap is capped."""
+    env = _os.environ.get("FASTACT_NUM_THREADS", "").strip()
+    default = _cpu_count()
+    if not env:
+        return default
+    try:
+        n = int(env)
+    except ValueError:
+        n = 0
+    if n < 1:
+        _warnings.warn(f"FASTACT_NUM_THREADS={env!r} is not a positive integer; "
+                       f"using the default, {default} threads", RuntimeWarning, stacklevel=3)
+        return default
+    if n > _ufuncs._MAX_THREADS:
+        _warnings.warn(f"FASTACT_NUM_THREADS={env!r} is above the cap of {_ufuncs._MAX_THREADS} "
+                       f"threads (four per CPU); using {_ufuncs._MAX_THREADS}",
+                       RuntimeWarning, stacklevel=3)
+        return _ufuncs._MAX_THREADS
+    return n
 
 
 # A child forked after fastact's OpenMP threads ran would hang entering the

@@ -196,13 +196,15 @@ cdef inline real silu_grad_1(real x) noexcept nogil:
     cdef float two_m24 = 5.9604644775390625e-8
     cdef double two_m60 = 8.673617379884035472e-19
     cdef real zero = 0, one = 1
-    cdef real lowest, unscale, t
+    cdef real lowest, unscale, t, neg_max
     if real is float:
         lowest = lowest_f32
         unscale = two_m24
+        neg_max = -3.4028234663852886e38
     else:
         lowest = lowest_f64
         unscale = two_m60
+        neg_max = -1.7976931348623157e308
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
     cdef real a = -fabs_real(xs)
@@ -219,6 +221,11 @@ cdef inline real silu_grad_1(real x) noexcept nogil:
     # below 0.1 where the result is above 1. Both sides share t (d + a).
     cdef real q = (t * (d + a)) / (d * d)
     cdef real g = one - q if upper else q
+    # At -inf the limit is approached from below, but -0.0 there would differ
+    # from the reference (and torch), whose s (1 + x (1 - s)) is 0 * (-inf)
+    # made +0.0: fastact gives +0.0 at -inf. Finite x below the clamp keep
+    # the -0.0 the negative true value rounds to.
+    g = zero if xs < neg_max else g
     return x if nan else g
 
 

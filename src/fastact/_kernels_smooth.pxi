@@ -142,12 +142,14 @@ cdef inline real softplus_1(real x, real beta, real threshold) noexcept nogil:
 
 
 cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nogil:
-    # sigmoid(beta x), 1 above the threshold
+    # sigmoid(beta x), 1 above the threshold. A NaN beta gives NaN, as
+    # softplus and the reference do (sigmoid_lean would turn it into 0).
     cdef real zero = 0, one = 1
     cdef bint nan = is_nan(x)
     cdef real z = beta * (zero if nan else x)
     cdef real s = sigmoid_lean(z)
     cdef real g = one if z > threshold else s
+    g = beta if is_nan(beta) else g
     return x if nan else g
 
 

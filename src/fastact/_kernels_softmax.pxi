@@ -170,7 +170,10 @@ cdef extern from *:
         }
     #endif
         for (; i < n; i++) { double v = g[i] * y[i]; FA_TWO_SUM(s, c, v); }
-        return s + c;
+        /* Once the sum overflows, the compensation is inf - inf = NaN: the
+           sum is then +-inf (or NaN) as the plain sum is, which the
+           reference's -inf results follow from. */
+        return isfinite(s) ? s + c : s;
     }
     """
     float row_max_f32 "fa_row_max_f32"(const float *x, Py_ssize_t n, int *nan) noexcept nogil

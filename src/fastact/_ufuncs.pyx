@@ -5,14 +5,34 @@
 # the whole run to the contiguous kernel from fastact.kernels, split across
 # OpenMP threads when it is long enough. Any other layout is copied through
 # small stack buffers so that it still runs the SIMD kernel. numpy supplies
-# the rest: casting, broadcasting, out=, where=, overlap and error messages,
-# and it releases the GIL around these loops (none of them touches Python).
+# the rest: casting, broadcasting, out=, where=, and error messages, and it
+# releases the GIL around these loops (none of them touches Python).
+#
+# Overlap: numpy copies an operand that overlaps `out` only when a loop that
+# goes element by element in order would read a value it has already
+# overwritten; other overlaps (out lagging behind the input, reduce's stride-0
+# accumulator) it hands to the loop as they are. The threaded and buffered
+# paths read ahead of what they write, so a loop whose `out` shares memory
+# with an input in any way but the exact in place (same start, same step)
+# runs element by element in order on the calling thread instead
+# (`must_run_in_order`): the result is then the one numpy's own loops give.
+#
+# Floating-point mode: OpenMP workers keep their own MXCSR, so a caller that
+# runs with flush-to-zero or another rounding mode (set by any library built
+# with -ffast-math) would get different bits from one thread and from two.
+# Each threaded call hands the caller's mode to its workers for the call and
+# restores theirs after (`fpmode_enter`/`fpmode_leave`).
 #
 # Floating-point flags: the kernels raise none in the lanes they throw away;
 # the loops also restore the flags they found, so that genuine special cases
 # (inf * 0 in a backward pass, overflow from a y outside [0, 1]) give the same
 # silent NaN/inf on one thread as on many, where flags raised in worker
 # threads never reach numpy anyway.
+import operator
+import os
+
+import numpy as np
+
 cimport cython
 from cython.parallel cimport prange
 from libc.string cimport memcpy
@@ -41,7 +61,7 @@ cdef extern from *:
     #else
     #define FA_OPENMP 0
     static int omp_get_max_threads(void) { return 1; }
-    static void omp_set_num_threads(int n) { (void)n; }
+    static int omp_get_thread_num(void) { return 0; }
     #endif
 
     /* Save and restore the floating-point exception flags. On x86 the SSE
@@ -58,13 +78,43 @@ cdef extern from *:
         fexcept_t s; fegetexceptflag(&s, FE_ALL_EXCEPT); return s; }
     static inline void fa_fpflags_restore(fa_fpflags s) { fesetexceptflag(&s, FE_ALL_EXCEPT); }
     #endif
+
+    /* The floating-point mode a call runs in: MXCSR's control bits (rounding,
+       flush-to-zero, denormals-are-zero, exception masks) on x86, the
+       rounding direction elsewhere. `enter` sets the caller's mode on a worker
+       and returns the worker's own, which `leave` puts back. */
+    #if defined(__SSE2__) || defined(_M_X64)
+    #define FA_MXCSR_FLAGS 0x3Fu
+    static inline unsigned int fa_fpmode_get(void) { return _mm_getcsr() & ~FA_MXCSR_FLAGS; }
+    static inline unsigned int fa_fpmode_enter(unsigned int mode) {
+        unsigned int own = _mm_getcsr();
+        _mm_setcsr(mode | (own & FA_MXCSR_FLAGS));
+        return own;
+    }
+    static inline void fa_fpmode_leave(unsigned int own) { _mm_setcsr(own); }
+    static inline void fa_fpmode_set(unsigned int mode) {
+        _mm_setcsr((mode & ~FA_MXCSR_FLAGS) | (_mm_getcsr() & FA_MXCSR_FLAGS)); }
+    #else
+    static inline unsigned int fa_fpmode_get(void) { return (unsigned int)fegetround(); }
+    static inline unsigned int fa_fpmode_enter(unsigned int mode) {
+        unsigned int own = (unsigned int)fegetround();
+        fesetround((int)mode);
+        return own;
+    }
+    static inline void fa_fpmode_leave(unsigned int own) { fesetround((int)own); }
+    static inline void fa_fpmode_set(unsigned int mode) { fesetround((int)mode); }
+    #endif
     """
     const bint FA_OPENMP
     int omp_get_max_threads() noexcept nogil
-    void omp_set_num_threads(int n) noexcept nogil
+    int omp_get_thread_num() noexcept nogil
     ctypedef unsigned int fa_fpflags
     fa_fpflags fpflags_save "fa_fpflags_save"() noexcept nogil
     void fpflags_restore "fa_fpflags_restore"(fa_fpflags s) noexcept nogil
+    unsigned int fpmode_get "fa_fpmode_get"() noexcept nogil
+    unsigned int fpmode_enter "fa_fpmode_enter"(unsigned int mode) noexcept nogil
+    void fpmode_leave "fa_fpmode_leave"(unsigned int own) noexcept nogil
+    void fpmode_set "fa_fpmode_set"(unsigned int mode) noexcept nogil
 
 ctypedef fused real:
     float
@@ -109,16 +159,27 @@ cdef inline Py_ssize_t chunk_length(Py_ssize_t n, int nthreads) noexcept nogil:
     return (chunk + 63) & ~(<Py_ssize_t>63)
 
 
-def set_num_threads(int n):
-    """Use at most n threads for large arrays (n >= 1)."""
+# At most this many threads, whatever is asked: more threads than this on
+# this machine only cost memory (each OpenMP worker has its own stack) and,
+# under a memory limit, can kill the process inside the OpenMP runtime where
+# no Python exception can be raised.
+_MAX_THREADS = 4 * (os.cpu_count() or 1)
+
+
+def set_num_threads(n):
+    """Use at most n threads for large arrays (an integer >= 1; values above
+    _MAX_THREADS, four per CPU, count as _MAX_THREADS). OpenMP's own limit
+    (OMP_NUM_THREADS, threadpoolctl, else the CPU count) caps it as well;
+    this never changes that limit, which other OpenMP users share."""
     global g_num_threads
+    if isinstance(n, bool):
+        raise TypeError(f"number of threads must be an integer, got {n!r}")
+    n = operator.index(n)
     if n < 1:
         raise ValueError(f"number of threads must be >= 1, got {n}")
     if not FA_OPENMP:
         n = 1
-    g_num_threads = n
-    if FA_OPENMP:
-        omp_set_num_threads(n)
+    g_num_threads = min(n, _MAX_THREADS)
 
 
 def get_num_threads():
@@ -126,6 +187,41 @@ def get_num_threads():
     if g_num_threads <= 1:
         return 1
     return min(g_num_threads, omp_get_max_threads())
+
+
+def _omp_max_threads():
+    """OpenMP's limit for the calling thread (omp_get_max_threads())."""
+    return omp_get_max_threads()
+
+
+def _get_fpmode():
+    """The calling thread's floating-point mode: MXCSR without its exception
+    flags on x86 (bit 15 flush-to-zero, bit 6 denormals-are-zero, bits 13-14
+    rounding), the rounding direction elsewhere. For tests."""
+    return fpmode_get()
+
+
+def _set_fpmode(unsigned int mode):
+    """Set the calling thread's floating-point mode (see _get_fpmode), as a
+    library compiled with -ffast-math does at load. For tests."""
+    fpmode_set(mode)
+
+
+def _worker_fpmodes(int nthreads):
+    """Each OpenMP worker's floating-point mode, outside any fastact call:
+    a list of `nthreads` values, index = thread number. For tests."""
+    cdef unsigned int modes[64]
+    cdef int c
+    if nthreads < 1 or nthreads > 64:
+        raise ValueError("nthreads must be in 1..64")
+    global g_pool_started
+    for c in range(nthreads):
+        modes[c] = 0
+    g_pool_started = g_pool_started or (FA_OPENMP and nthreads > 1)
+    with nogil:
+        for c in prange(nthreads, num_threads=nthreads, schedule="static"):
+            modes[omp_get_thread_num()] = fpmode_get()
+    return [modes[c] for c in range(nthreads)]
 
 
 def _pool_started():
@@ -246,11 +342,14 @@ cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const re
     cdef int nthreads = threads_for(n, ld.grain)
     cdef Py_ssize_t chunk, start, stop
     cdef int c
+    cdef unsigned int mode, own
     if nthreads <= 1:
         run_span(kind, ld.kernel, a, b, out, n, p, q)
         return
     chunk = chunk_length(n, nthreads)
+    mode = fpmode_get()
     for c in prange(nthreads, num_threads=nthreads, schedule="static"):
+        own = fpmode_enter(mode)
         start = c * chunk
         stop = start + chunk
         if stop > n:
@@ -258,6 +357,7 @@ cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const re
         if start < stop:
             run_span(kind, ld.kernel, a + start, NULL if b == NULL else b + start,
                      out + start, stop - start, p, q)
+        fpmode_leave(own)
 
 
 # ---------------------------------------------------------------------------
@@ -268,12 +368,79 @@ cdef inline real load(const char *base, npy_intp step, Py_ssize_t i,
     return (<const real *>(base + i * step))[0]
 
 
+cdef inline bint shares_memory_with_out(const char *a, npy_intp sa, const char *o,
+                                        npy_intp so, Py_ssize_t n, size_t size) noexcept nogil:
+    """Whether operand `a` and `out` (n elements each, of `size` bytes) share
+    memory in any way but the exact in place (same start, same nonzero step),
+    the one sharing every path of these loops handles."""
+    cdef size_t pa = <size_t>a, po = <size_t>o, lo_a, hi_a, lo_o, hi_o, step, gap
+    if pa == po and sa == so and sa != 0:
+        return False
+    # The byte ranges the two operands span.
+    lo_a = pa + <size_t>(sa * (n - 1)) if sa < 0 else pa
+    hi_a = (pa if sa < 0 else pa + <size_t>(sa * (n - 1))) + size
+    lo_o = po + <size_t>(so * (n - 1)) if so < 0 else po
+    hi_o = (po if so < 0 else po + <size_t>(so * (n - 1))) + size
+    if hi_a <= lo_o or hi_o <= lo_a:
+        return False
+    if sa == so and sa != 0:
+        # Interleaved with the same step (the real and imaginary parts of
+        # a complex array): the elements never meet when the gap between the
+        # two starts, modulo the step, leaves room for an element each side.
+        step = <size_t>(sa if sa > 0 else -sa)
+        gap = (po - pa) % step if po >= pa else (pa - po) % step
+        if gap >= size and step - gap >= size:
+            return False
+    return True
+
+
+cdef inline bint must_run_in_order(char **args, const npy_intp *steps, int n_in,
+                                   Py_ssize_t n, size_t size) noexcept nogil:
+    """Whether any of the n_in inputs shares memory with out (args[n_in])
+    so that only an element-by-element loop in order gives numpy's result."""
+    cdef int k
+    if n <= 1:
+        return False
+    for k in range(n_in):
+        if shares_memory_with_out(args[k], steps[k], args[n_in], steps[n_in], n, size):
+            return True
+    return False
+
+
+cdef void run_in_order(Kind kind, char **args, const npy_intp *dims, const npy_intp *steps,
+                       const loop_data *ld, const real *kind_tag) noexcept nogil:
+    """Element by element, in order, on the calling thread: each element's
+    inputs are read just before its result is written, as numpy's own loops
+    do, so an `out` that overlaps an input (reduce's stride-0 accumulator,
+    accumulate, a shifted view) sees exactly the values numpy promises. The
+    kernel computes each element with the bits it gives it in any run."""
+    cdef Py_ssize_t n = dims[0], i
+    cdef int n_arrays = 2 if kind == BINARY or kind == BINARY_P or kind == BINARY_PP else 1
+    cdef int n_params = 2 if kind == UNARY_PP or kind == BINARY_PP else (
+        1 if kind == UNARY_P or kind == BINARY_P else 0)
+    cdef int o = n_arrays + n_params
+    cdef real a, b = 0, y, p = 0, q = 0
+    for i in range(n):
+        a = load(args[0], steps[0], i, kind_tag)
+        if n_arrays == 2:
+            b = load(args[1], steps[1], i, kind_tag)
+        if n_params >= 1:
+            p = load(args[n_arrays], steps[n_arrays], i, kind_tag)
+        if n_params == 2:
+            q = load(args[n_arrays + 1], steps[n_arrays + 1], i, kind_tag)
+        run_piece(kind, ld.kernel, &a, &b, &y, 1, p, q)
+        (<real *>(args[o] + i * steps[o]))[0] = y
+
+
 cdef void unary_loop(char **args, const npy_intp *dims, const npy_intp *steps,
                      const loop_data *ld, const real *kind_tag) noexcept nogil:
     cdef Py_ssize_t n = dims[0], i, j, m
     cdef npy_intp sx = steps[0], sy = steps[1]
     cdef real xb[BUFFER]
     cdef real yb[BUFFER]
+    if must_run_in_order(args, steps, 1, n, sizeof(real)):
+        run_in_order(UNARY, args, dims, steps, ld, kind_tag)
+        return
     if sx == sizeof(real) and sy == sizeof(real):
         run_contiguous(UNARY, ld, <real *>args[0], <real *>NULL, <real *>args[1], n, 0, 0)
         return
@@ -298,6 +465,9 @@ cdef void unary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps,
     cdef real xb[BUFFER]
     cdef real yb[BUFFER]
     cdef real p = 0
+    if must_run_in_order(args, steps, 2, n, sizeof(real)):
+        run_in_order(UNARY_P, args, dims, steps, ld, kind_tag)
+        return
     if sp == 0 and n > 0:
         p = load(args[1], 0, 0, kind_tag)
         if sx == sizeof(real) and sy == sizeof(real):
@@ -325,6 +495,9 @@ cdef void binary_loop(char **args, const npy_intp *dims, const npy_intp *steps,
     cdef real ab[BUFFER]
     cdef real bb[BUFFER]
     cdef real ob[BUFFER]
+    if must_run_in_order(args, steps, 2, n, sizeof(real)):
+        run_in_order(BINARY, args, dims, steps, ld, kind_tag)
+        return
     if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
         run_contiguous(BINARY, ld, <real *>args[0], <real *>args[1], <real *>args[2], n, 0, 0)
         return
@@ -349,6 +522,9 @@ cdef void binary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps
     cdef real bb[BUFFER]
     cdef real ob[BUFFER]
     cdef real p = 0
+    if must_run_in_order(args, steps, 3, n, sizeof(real)):
+        run_in_order(BINARY_P, args, dims, steps, ld, kind_tag)
+        return
     if sp == 0 and n > 0:
         p = load(args[2], 0, 0, kind_tag)
         if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
@@ -380,6 +556,9 @@ cdef void unary_pp_loop(char **args, const npy_intp *dims, const npy_intp *steps
     cdef real yb[BUFFER]
     cdef real p = 0, q = 0
     cdef bint fixed = sp == 0 and sq == 0
+    if must_run_in_order(args, steps, 3, n, sizeof(real)):
+        run_in_order(UNARY_PP, args, dims, steps, ld, kind_tag)
+        return
     if fixed and n > 0:
         p = load(args[1], 0, 0, kind_tag)
         q = load(args[2], 0, 0, kind_tag)
@@ -412,6 +591,9 @@ cdef void binary_pp_loop(char **args, const npy_intp *dims, const npy_intp *step
     cdef real ob[BUFFER]
     cdef real p = 0, q = 0
     cdef bint fixed = sp == 0 and sq == 0
+    if must_run_in_order(args, steps, 4, n, sizeof(real)):
+        run_in_order(BINARY_PP, args, dims, steps, ld, kind_tag)
+        return
     if fixed and n > 0:
         p = load(args[2], 0, 0, kind_tag)
         q = load(args[3], 0, 0, kind_tag)
@@ -617,19 +799,45 @@ cdef void rows_parallel(RowOp op, const real *a, const real *b, real *out,
     cdef int nthreads = threads_for(rows * cols, GRAIN_EXP)
     cdef Py_ssize_t chunk, start, stop
     cdef int c
+    cdef unsigned int mode, own
     if nthreads > rows:
         nthreads = <int>rows
     if nthreads <= 1:
         run_rows(op, a, b, out, 0, rows, cols)
     else:
         chunk = (rows + nthreads - 1) // nthreads
+        mode = fpmode_get()
         for c in prange(nthreads, num_threads=nthreads, schedule="static"):
+            own = fpmode_enter(mode)
             start = c * chunk
             stop = start + chunk
             if stop > rows:
                 stop = rows
             if start < stop:
                 run_rows(op, a, b, out, start, stop, cols)
+            fpmode_leave(own)
+    fpflags_restore(flags)
+
+
+cdef void rows_through_buffer(RowOp op, const char *a, const char *b, char *out,
+                              Py_ssize_t rows, Py_ssize_t cols, real *buf) noexcept nogil:
+    """Rows of arrays whose data are not aligned for their dtype (a view at
+    an odd byte offset into a buffer), one at a time through `buf` (3 rows,
+    aligned), on the calling thread: the row kernels load and store whole
+    elements, which alignment-strict platforms fault on (and C leaves
+    undefined). The kernel sees the same values, so the bits are the same."""
+    cdef fa_fpflags flags = fpflags_save()
+    cdef size_t row_bytes = <size_t>cols * sizeof(real)
+    cdef real *ab = buf
+    cdef real *bb = buf + cols
+    cdef real *ob = buf + 2 * cols
+    cdef Py_ssize_t r
+    for r in range(rows):
+        memcpy(ab, a + r * row_bytes, row_bytes)
+        if op == ROW_SOFTMAX_BACKWARD:
+            memcpy(bb, b + r * row_bytes, row_bytes)
+        run_rows(op, ab, bb, ob, 0, 1, cols)
+        memcpy(out + r * row_bytes, ob, row_bytes)
     fpflags_restore(flags)
 
 
@@ -642,6 +850,19 @@ def _rows(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
     cdef char *pa = <char *>cnp.PyArray_DATA(a)
     cdef char *pb = <char *>cnp.PyArray_DATA(b)
     cdef char *po = <char *>cnp.PyArray_DATA(out)
+    cdef size_t size = out.dtype.itemsize
+    cdef char *pbuf
+    if rows > 0 and cols > 0 and (<size_t>pa % size or <size_t>po % size
+                                  or (rop == ROW_SOFTMAX_BACKWARD and <size_t>pb % size)):
+        buf = np.empty(3 * cols, dtype=out.dtype)
+        pbuf = <char *>cnp.PyArray_DATA(buf)
+        if out.dtype.num == cnp.NPY_FLOAT:
+            with nogil:
+                rows_through_buffer(rop, pa, pb, po, rows, cols, <float *>pbuf)
+        else:
+            with nogil:
+                rows_through_buffer(rop, pa, pb, po, rows, cols, <double *>pbuf)
+        return
     if out.dtype.num == cnp.NPY_FLOAT:
         with nogil:
             rows_parallel(rop, <const float *>pa, <const float *>pb, <float *>po, rows, cols)

@@ -91,12 +91,27 @@ def _set_isa(tier):
 
 def _initial_isa():
     available = available_isas()
-    cap = os.environ.get("FASTACT_ISA", "").strip().lower()
+    if not available:
+        # Every tier module failed to import (a broken or partial install):
+        # say so, with the baseline's own error, rather than fail on an
+        # empty list.
+        try:
+            importlib.import_module("fastact._isa_baseline")
+        except ImportError as exc:
+            raise ImportError(
+                "fastact: no kernel module (fastact._isa_<tier>) could be imported; "
+                f"the installation is incomplete or was built for another platform ({exc})"
+            ) from exc
+        raise ImportError("fastact: no kernel module (fastact._isa_<tier>) could be imported")
+    env = os.environ.get("FASTACT_ISA", "")
+    cap = env.strip().lower()
     if not cap:
         return available[-1]
     if cap not in TIERS:
-        warnings.warn(f"FASTACT_ISA={cap!r} is not one of {', '.join(TIERS)}; ignored",
-                      RuntimeWarning, stacklevel=2)
+        # A bad value must not break the import: warn (once, at import) and
+        # use the best tier, as for FASTACT_NUM_THREADS.
+        warnings.warn(f"FASTACT_ISA={env!r} is not one of {', '.join(TIERS)}; "
+                      f"using {available[-1]}", RuntimeWarning, stacklevel=2)
         return available[-1]
     allowed = TIERS[:TIERS.index(cap) + 1]
     return [t for t in available if t in allowed][-1]
