@@ -27,6 +27,7 @@ from fastact._capi import get_include, kernel_address
 from fastact import _ufuncs
 from fastact._catalog import SPECS as _SPECS
 from fastact._softmax import log_softmax, softmax, softmax_backward
+from fastact._sklearn import SklearnPatchError, patch_sklearn, unpatch_sklearn
 from fastact._ufuncs import (
     gelu,
     gelu_backward,
@@ -77,6 +78,7 @@ __all__ = [spec.name for spec in _SPECS] + [
     "softmax", "log_softmax", "softmax_backward",
     "set_num_threads", "get_num_threads", "config", "reference",
     "get_include", "kernel_address",
+    "patch_sklearn", "unpatch_sklearn", "SklearnPatchError",
 ]
 
 
