@@ -93,12 +93,22 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--activations", default="logistic,relu,tanh")
     p.add_argument("--dtypes", default="float32,float64")
+    p.add_argument("--blas-threads", type=int, default=1,
+                   help="BLAS threads for the matmuls (default 1, through threadpoolctl if "
+                        "installed): on a shared machine a multi-threaded BLAS waiting for "
+                        "busy cores makes fit times vary many-fold")
     a = p.parse_args(argv)
+    try:
+        from threadpoolctl import threadpool_limits
+        limits = threadpool_limits(limits=a.blas_threads, user_api="blas")
+        blas = f"{a.blas_threads} BLAS thread(s)"
+    except ImportError:
+        limits, blas = None, "BLAS threads not limited (no threadpoolctl)"
     hidden = tuple(int(h) for h in a.hidden.split(","))
     print(f"MLPClassifier.fit: {a.samples} x {a.features}, hidden {hidden}, {a.classes} classes "
           f"(softmax output), {a.epochs} epochs, batch 200; best of {a.repeat}; "
           f"fastact {fastact.__version__} ({fastact.config()['isa']}, "
-          f"{fastact.get_num_threads()} threads)")
+          f"{fastact.get_num_threads()} threads); {blas}")
     print(f"{'activation':10s} {'dtype':8s} {'fit sklearn':>12s} {'fit fastact':>12s} "
           f"{'speedup':>8s}   {'act. sklearn':>12s} {'act. fastact':>12s} {'speedup':>8s}   "
           f"{'share':>6s}  {'loss sklearn':>12s} {'loss fastact':>12s}")
@@ -118,6 +128,8 @@ def main(argv=None):
                   f"{as_:11.2f}s {af:11.2f}s {as_ / af:7.1f}x   {as_ / fs:6.0%}  "
                   f"{ls:12.6g} {lf:12.6g}")
     print("share: the activation functions' share of scikit-learn's own fit time")
+    if limits is not None:
+        limits.restore_original_limits()
 
 
 if __name__ == "__main__":
