@@ -9,7 +9,7 @@ from fastact import _check
 from fastact.__main__ import main
 from fastact._catalog import SPECS
 
-from _subproc import run_python
+from _subproc import SRC, run_python
 
 NAMES = {s.name for s in SPECS}
 
@@ -28,6 +28,84 @@ def test_info_prints_version_and_settings():
         assert tier in out
     assert "tier in use          baseline" in out     # the environment is honoured
     assert "FASTACT_ISA          baseline" in out
+
+
+def test_version_option_prints_the_version():
+    proc = run_python(["-m", "fastact", "--version"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"fastact {fastact.__version__}"
+
+
+def test_info_into_a_closed_pipe_ends_quietly():
+    # `fastact info | head -1`: the reader goes away before the output is
+    # written. Closing our end of the pipe before the child writes makes
+    # every write fail with EPIPE, deterministically.
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "fastact", "info"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
+    assert proc.returncode == 141
+
+
+@pytest.mark.parametrize("sizes, message", [
+    ("1e4x", "'1e4x' is not a number"),
+    ("1000,-5", "'-5' is not a positive whole number"),
+    ("2.5", "'2.5' is not a positive whole number"),
+    (",", "no sizes given"),
+])
+def test_bench_bad_sizes_are_a_usage_error(sizes, message):
+    proc = run_python(["-m", "fastact", "bench", "--sizes", sizes])
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "error: argument --sizes: " + message in proc.stderr
+
+
+def test_bench_sizes_accepts_exponents():
+    from fastact._bench import _parse_sizes
+    assert _parse_sizes("1e3, 100000,2E2") == (1000, 100000, 200)
+
+
+def test_check_without_mpmath_says_what_to_install():
+    # What `pip install ".[bench]"` gave before mpmath joined that extra: the
+    # check must say what is missing, not crash half-way through a table.
+    code = ("import sys; sys.modules['mpmath'] = None\n"
+            "from fastact.__main__ import main\n"
+            "sys.exit(main(['check', '--functions', 'gelu', '--isa', 'current']))")
+    proc = run_python(["-c", code])
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "needs mpmath" in proc.stderr and "pip install mpmath" in proc.stderr
+
+
+def test_bench_extra_installs_what_check_needs():
+    # The README installs the [bench] extra before running bench and check.
+    import os
+    import pathlib
+    candidates = [pathlib.Path(__file__).resolve().parents[1] / "pyproject.toml"]
+    if os.environ.get("FASTACT_SOURCE_DIR"):
+        candidates.insert(0, pathlib.Path(os.environ["FASTACT_SOURCE_DIR"]) / "pyproject.toml")
+    pyproject = next((p for p in candidates if p.exists()), None)
+    assert pyproject is not None, f"pyproject.toml not found in {candidates}"
+    bench = [line for line in pyproject.read_text().splitlines() if line.startswith("bench = [")]
+    assert len(bench) == 1 and '"mpmath' in bench[0], bench
+
+
+def test_check_thorough_takes_more_points(capsys):
+    rc = main(["check", "--thorough", "--functions", "relu", "--isa", "current"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "~200000 points per sweep" in out
+    rc = main(["check", "--functions", "relu", "--isa", "current"])
+    assert rc == 0
+    assert "~10000 points per sweep" in capsys.readouterr().out
 
 
 def test_no_command_prints_usage_and_fails(capsys):
@@ -97,8 +175,9 @@ def test_bench_plot_writes_a_png(tmp_path, capsys):
             assert f"fastact[{tier}]" in out     # one column per extra tier
 
 
-def test_check_quick_passes():
-    proc = run_python(["-m", "fastact", "check", "--quick"], timeout=300)
+def test_check_default_run_passes():
+    # The default run is the quick one: a new user's first check.
+    proc = run_python(["-m", "fastact", "check"], timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for spec in SPECS:
         assert spec.name in proc.stdout

@@ -119,3 +119,64 @@ def test_workers_report_fastact_as_imported_there(client):
     configs = client.run(fastact.config)
     assert len(configs) == 2
     assert all(c["version"] == fastact.__version__ for c in configs.values())
+
+
+# The softmax trio: row functions, so each block must hold whole rows.
+
+SOFTMAX_TRIO = ["softmax", "log_softmax", "softmax_backward"]
+
+
+def trio_operands(name, shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    if name != "softmax_backward":
+        return [x]
+    return [rng.standard_normal(shape).astype(dtype), fastact.softmax(x, axis=0)]
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("name", SOFTMAX_TRIO)
+def test_softmax_trio_on_dask_stays_lazy_along_any_axis(name, axis):
+    args = trio_operands(name, (60, 50), np.float32)
+    # Chunked along both axes: the softmax axis must be rechunked to one chunk.
+    lazy = [da.from_array(a, chunks=(20, 25)) for a in args]
+    result = getattr(fastact, name)(*lazy, axis=axis)
+    assert isinstance(result, da.Array)
+    assert result.dtype == np.float32 and result.shape == (60, 50)
+    assert len(result.chunks[axis]) == 1                 # whole rows per block
+    other = 1 - (axis % 2)
+    assert result.chunks[other] == lazy[0].chunks[other]  # the other axis as it was
+    np.testing.assert_array_equal(result.compute(), getattr(fastact, name)(*args, axis=axis))
+
+
+@pytest.mark.parametrize("name", SOFTMAX_TRIO)
+def test_softmax_trio_on_dask_axis_none_is_over_the_whole_array(name):
+    args = trio_operands(name, (30, 40), np.float64)
+    lazy = [da.from_array(a, chunks=(10, 10)) for a in args]
+    result = getattr(fastact, name)(*lazy, axis=None)
+    assert isinstance(result, da.Array)
+    np.testing.assert_array_equal(result.compute(), getattr(fastact, name)(*args, axis=None))
+
+
+def test_softmax_on_dask_keeps_the_dtype_rule_and_an_already_whole_axis():
+    x = np.arange(24, dtype=np.int32).reshape(4, 6)
+    lazy = da.from_array(x, chunks=(2, 6))
+    result = fastact.softmax(lazy)
+    assert result.dtype == fastact.softmax(x).dtype == np.float64
+    assert result.chunks == lazy.chunks                  # no rechunk needed
+    np.testing.assert_array_equal(result.compute(), fastact.softmax(x))
+
+
+def test_softmax_backward_mixes_dask_and_numpy():
+    g, y = trio_operands("softmax_backward", (8, 12), np.float64)
+    result = fastact.softmax_backward(da.from_array(g, chunks=4), y, axis=0)
+    assert isinstance(result, da.Array)
+    np.testing.assert_array_equal(result.compute(), fastact.softmax_backward(g, y, axis=0))
+
+
+def test_softmax_on_dask_refuses_out_and_a_bad_axis():
+    lazy = da.ones((4, 4), chunks=2)
+    with pytest.raises(TypeError, match="out= is not supported for dask"):
+        fastact.softmax(lazy, out=np.empty((4, 4)))
+    with pytest.raises(np.exceptions.AxisError):
+        fastact.softmax(lazy, axis=2)

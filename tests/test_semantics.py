@@ -153,3 +153,36 @@ def test_softmax_backward_whose_dot_product_overflows_gives_the_references_inf(n
     assert np.isneginf(want).all()
     with np.errstate(all="raise"):
         np.testing.assert_array_equal(fastact.softmax_backward(g, y), want)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmax_backward"])
+def test_softmax_trio_axis_none_takes_the_whole_array_as_one_row(name, order):
+    rng = np.random.default_rng(3)
+    x = np.asarray(rng.standard_normal((3, 4, 5)) * 3, order=order)
+    args = [x] if name != "softmax_backward" else [
+        np.asarray(rng.standard_normal(x.shape), order=order),
+        np.asarray(fastact.softmax(x, axis=None), order=order)]
+    fn = getattr(fastact, name)
+    got = fn(*args, axis=None)
+    assert got.shape == x.shape
+    want = fn(*[np.ascontiguousarray(a).reshape(1, -1) for a in args]).reshape(x.shape)
+    np.testing.assert_array_equal(got, want)
+    out = np.zeros(x.shape, order=order)
+    assert fn(*args, axis=None, out=out) is out
+    np.testing.assert_array_equal(out, want)
+    if name == "softmax":
+        assert got.sum() == pytest.approx(1.0, rel=1e-13)
+
+
+def test_softmax_axis_none_matches_scipy_and_takes_a_scalar():
+    special = pytest.importorskip("scipy.special")
+    x = np.random.default_rng(4).standard_normal((6, 7))
+    np.testing.assert_allclose(fastact.softmax(x, axis=None), special.softmax(x, axis=None),
+                               rtol=1e-14)
+    np.testing.assert_allclose(fastact.log_softmax(x, axis=None),
+                               special.log_softmax(x, axis=None), rtol=1e-13)
+    assert fastact.softmax(np.float64(2.5), axis=None) == 1.0
+    in_place = x.copy()
+    assert fastact.softmax(in_place, axis=None, out=in_place) is in_place
+    np.testing.assert_array_equal(in_place, fastact.softmax(x, axis=None))

@@ -77,3 +77,81 @@ def test_series_with_a_parameter_keeps_its_name_and_index():
     result = fastact.leaky_relu(s, alpha=0.5)
     assert isinstance(result, pd.Series) and result.name == "z"
     assert result.to_dict() == {"a": -1.0, "b": 0.0, "c": 3.0}
+
+
+# The softmax trio keeps labels too (it is not a ufunc: it dispatches itself).
+
+SOFTMAX_TRIO = ["softmax", "log_softmax", "softmax_backward"]
+
+
+def trio_values(name, shape, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape) * 3
+    if name != "softmax_backward":
+        return [x]
+    return [rng.standard_normal(shape), fastact.softmax(x, axis=0)]
+
+
+@pytest.mark.parametrize("axis", [0, -1, None])
+@pytest.mark.parametrize("name", SOFTMAX_TRIO)
+def test_softmax_trio_on_dataarrays_keeps_dims_coords_name_attrs(name, axis):
+    xr = pytest.importorskip("xarray")
+    coords = {"time": np.arange(4), "unit": ["a", "b", "c"], "label": ("time", list("wxyz"))}
+    values = trio_values(name, (4, 3))
+    arrays = [xr.DataArray(v, dims=("time", "unit"), coords=coords, name="act",
+                           attrs={"units": "V"}) for v in values]
+    result = getattr(fastact, name)(*arrays, axis=axis)
+    assert isinstance(result, xr.DataArray)
+    assert result.dims == ("time", "unit") and result.name == "act"
+    xr.testing.assert_identical(result.coords.to_dataset(), arrays[0].coords.to_dataset())
+    np.testing.assert_array_equal(result.values, getattr(fastact, name)(*values, axis=axis))
+
+
+def test_softmax_backward_aligns_two_dataarrays_by_dimension_name():
+    xr = pytest.importorskip("xarray")
+    g, y = trio_values("softmax_backward", (4, 3))
+    G = xr.DataArray(g, dims=("time", "unit"))
+    Y = xr.DataArray(y.T.copy(), dims=("unit", "time"))     # same data, dims swapped
+    result = fastact.softmax_backward(G, Y, axis=0)
+    assert result.dims == ("time", "unit")
+    np.testing.assert_array_equal(result.values, fastact.softmax_backward(g, y, axis=0))
+
+
+def test_softmax_on_a_dask_backed_dataarray_stays_lazy():
+    xr = pytest.importorskip("xarray")
+    pytest.importorskip("dask.array")
+    x = xr.DataArray(np.random.default_rng(0).standard_normal((6, 8)), dims=("b", "c"))
+    result = fastact.softmax(x.chunk({"b": 2, "c": 4}), axis=-1)
+    assert result.chunks is not None                      # still dask inside
+    np.testing.assert_array_equal(result.compute().values, fastact.softmax(x.values))
+
+
+@pytest.mark.parametrize("name", SOFTMAX_TRIO)
+def test_softmax_trio_on_a_series_keeps_index_and_name(name):
+    pd = pytest.importorskip("pandas")
+    values = trio_values(name, (5,))
+    index = pd.Index(list("vwxyz"), name="k")
+    series = [pd.Series(v, index=index, name="s") for v in values]
+    result = getattr(fastact, name)(*series)
+    assert isinstance(result, pd.Series)
+    assert result.index.equals(index) and result.name == "s"
+    np.testing.assert_array_equal(result.to_numpy(), getattr(fastact, name)(*values))
+
+
+@pytest.mark.parametrize("axis", [0, -1, None])
+@pytest.mark.parametrize("name", SOFTMAX_TRIO)
+def test_softmax_trio_on_a_dataframe_keeps_index_and_columns(name, axis):
+    pd = pytest.importorskip("pandas")
+    values = trio_values(name, (4, 3))
+    index = pd.date_range("2026-01-01", periods=4, name="day")
+    frames = [pd.DataFrame(v, index=index, columns=["a", "b", "c"]) for v in values]
+    result = getattr(fastact, name)(*frames, axis=axis)
+    assert isinstance(result, pd.DataFrame)
+    assert result.index.equals(index) and list(result.columns) == ["a", "b", "c"]
+    np.testing.assert_array_equal(result.to_numpy(), getattr(fastact, name)(*values, axis=axis))
+
+
+def test_softmax_on_labelled_data_refuses_out():
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(TypeError, match="out= is not supported for pandas"):
+        fastact.softmax(pd.Series([1.0, 2.0]), out=np.empty(2))

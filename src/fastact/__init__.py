@@ -28,6 +28,7 @@ from fastact._capi import get_include, kernel_address
 from fastact import _ufuncs
 from fastact._catalog import SPECS as _SPECS
 from fastact._softmax import log_softmax, softmax, softmax_backward
+from fastact._sklearn import SklearnPatchError, patch_sklearn, unpatch_sklearn
 from fastact._parameterized import public_function as _public_function
 
 # One public function per catalogue entry: the ufunc itself, or for the
@@ -44,6 +45,7 @@ __all__ = [spec.name for spec in _SPECS] + [
     "softmax", "log_softmax", "softmax_backward",
     "set_num_threads", "get_num_threads", "config", "reference",
     "get_include", "kernel_address",
+    "patch_sklearn", "unpatch_sklearn", "SklearnPatchError",
 ]
 
 

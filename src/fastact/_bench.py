@@ -34,6 +34,7 @@ It also measures the machine's memory-bandwidth bound (an in-place
 functions at 1e7 with it, and the call overhead on a 1-element array with
 `np.negative(x, out=x)`.
 """
+import argparse
 import functools
 import json
 import math
@@ -328,13 +329,14 @@ class Timer:
 def add_arguments(parser):
     parser.add_argument("--quick", action="store_true",
                         help="forward and backward only, sizes 1e5 and 1e6, in place, "
-                             "fewer repeats (a few seconds)")
+                             "fewer repeats (about half a minute on 2 cores; the full "
+                             "run takes several minutes)")
     parser.add_argument("--threads", type=int, default=1, metavar="N",
                         help="threads for fastact and for the peers that have threads "
                              "(torch, numexpr); default 1")
     parser.add_argument("--functions", metavar="NAMES",
                         help="comma-separated catalogue names (default: all)")
-    parser.add_argument("--sizes", metavar="N,N",
+    parser.add_argument("--sizes", metavar="N,N", type=_parse_sizes,
                         help="comma-separated sizes (default 1e3,1e5,1e6,1e7)")
     parser.add_argument("--isa", default="current", metavar="TIERS",
                         help="fastact tiers to time: 'current' (default), 'all' or a "
@@ -351,7 +353,22 @@ def _progress(text):
 
 
 def _parse_sizes(text):
-    return tuple(int(float(s)) for s in text.split(",") if s.strip())
+    """'1e3,100000' -> (1000, 100000); an argparse type, so a bad list is a
+    usage error naming the option, not a traceback."""
+    sizes = []
+    for item in (s.strip() for s in text.split(",")):
+        if not item:
+            continue
+        try:
+            value = float(item)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{item!r} is not a number") from None
+        if not (value >= 1 and value == int(value)):
+            raise argparse.ArgumentTypeError(f"{item!r} is not a positive whole number")
+        sizes.append(int(value))
+    if not sizes:
+        raise argparse.ArgumentTypeError("no sizes given")
+    return tuple(sizes)
 
 
 def _select_specs(args):
@@ -463,7 +480,7 @@ def run(args):
         print("bench: --threads must be >= 1", file=sys.stderr)
         return 2
     specs, softmax_names = _select_specs(args)
-    sizes = _parse_sizes(args.sizes) if args.sizes else (QUICK_SIZES if args.quick else SIZES)
+    sizes = args.sizes if args.sizes else (QUICK_SIZES if args.quick else SIZES)
     modes = QUICK_MODES if args.quick else MODES
     tiers = _select_tiers(args.isa)
     peer_list = peers()
@@ -655,45 +672,59 @@ def _size(n):
 
 
 def plot(rep, path):
+    """Speedup of fastact over each peer against array size: one small panel
+    per function (shared axes), one colour per peer (the same in every
+    panel), solid float32 and dashed float64; in-place runs where the bench
+    has them. The legend sits below the panels, never over data."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    peers_with_data = [p for p in rep["peers"]
-                       if any(p in r["speedup"] for r in rep["results"])]
-    if not peers_with_data:
-        peers_with_data = ["numpy"]
-    dtypes = [d for d in DTYPES if any(r["dtype"] == d for r in rep["results"])]
-    fig, axes = plt.subplots(len(dtypes), len(peers_with_data), squeeze=False,
-                             figsize=(4 * len(peers_with_data), 3.5 * len(dtypes)),
-                             sharex=True)
-    names = list(dict.fromkeys(r["function"] for r in rep["results"]))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, dtype in enumerate(dtypes):
-        for j, peer in enumerate(peers_with_data):
-            ax = axes[i][j]
-            for k, name in enumerate(names):
-                for mode, style in (("inplace", "-"), ("out", "--")):
-                    pts = [(r["n"], r["speedup"][peer]) for r in rep["results"]
-                           if r["function"] == name and r["dtype"] == dtype
-                           and r["mode"] == mode and peer in r["speedup"]]
-                    if pts:
-                        xs, ys = zip(*pts)
-                        ax.plot(xs, ys, style, marker="o", ms=3, color=colors[k % len(colors)],
-                                label=f"{name}" if mode == "inplace" or not any(
-                                    r["mode"] == "inplace" for r in rep["results"]) else None)
-            ax.axhline(1, color="grey", lw=0.8)
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            ax.set_title(f"vs {peer}, {dtype}", fontsize=10)
-            if i == len(dtypes) - 1:
-                ax.set_xlabel("elements")
-            if j == 0:
-                ax.set_ylabel("speedup of fastact (x)")
-    axes[0][0].legend(fontsize=7, title="solid: in place, dashed: out", title_fontsize=7)
-    fig.suptitle(f"fastact {rep['fastact']}, tier {rep['tiers_timed'][0]}, "
-                 f"{rep['threads']} thread(s)")
-    fig.tight_layout()
+    results = rep["results"]
+    peers = [p for p in dict.fromkeys(k for r in results for k in r["speedup"])]
+    names = list(dict.fromkeys(r["function"] for r in results))
+    mode = "inplace" if any(r["mode"] == "inplace" for r in results) else "out"
+    dtypes = [d for d in DTYPES if any(r["dtype"] == d for r in results)]
+    styles = {"float32": "-", "float64": "--"}
+    palette = plt.get_cmap("tab10").colors
+    colours = {peer: palette[i % len(palette)] for i, peer in enumerate(peers)}
+    cols = min(4, len(names)) or 1
+    rows = max(1, -(-len(names) // cols))
+    fig, axes = plt.subplots(rows, cols, squeeze=False, sharex=True, sharey=True,
+                             figsize=(3.2 * cols, 2.3 * rows + 1.2), layout="constrained")
+    for ax, name in zip(axes.flat, names):
+        for peer in peers:
+            for dtype in dtypes:
+                pts = sorted((r["n"], r["speedup"][peer]) for r in results
+                             if r["function"] == name and r["dtype"] == dtype
+                             and r["mode"] == mode and peer in r["speedup"])
+                if pts:
+                    xs, ys = zip(*pts)
+                    ax.plot(xs, ys, styles.get(dtype, ":"), marker="o", ms=2.5, lw=1.2,
+                            color=colours[peer])
+        ax.axhline(1, color="grey", lw=0.8)
+        ax.set_title(name, fontsize=9, pad=2)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    for c in range(cols):
+        # The lowest panel drawn in each column carries the size axis.
+        lowest = [axes[r][c] for r in range(rows) if r * cols + c < len(names)][-1]
+        lowest.xaxis.set_tick_params(labelbottom=True)
+        lowest.set_xlabel("elements", fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("speedup (x)", fontsize=8)
+    handles = [plt.Line2D([], [], color=colours[p], lw=2, label=f"vs {p}") for p in peers]
+    handles += [plt.Line2D([], [], color="black", ls=styles.get(d, ":"), label=d) for d in dtypes]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8,
+               frameon=False)
+    machine = rep.get("machine", {})
+    fig.suptitle(f"fastact {rep['fastact']} speedup over each peer ({'in place' if mode == 'inplace' else 'out of place'}, "
+                 f"tier {rep['tiers_timed'][0]}, {rep['threads']} thread(s)) on "
+                 f"{machine.get('cpu', 'this machine')}, {machine.get('cores', '?')} CPUs; "
+                 f"above 1: fastact faster", fontsize=9)
     fig.savefig(path, dpi=120)
     plt.close(fig)
 

@@ -32,6 +32,7 @@ seconds; `--plot PATH` draws loss curves, gradient norms and dead fractions;
 `--json` prints the results as JSON instead of tables.
 """
 import argparse
+import os
 import contextlib
 import json
 import sys
@@ -240,6 +241,9 @@ def run_one(name, setting, x, y, epochs, seed, progress, time_reference=True):
         "grad_norms": np.mean(first_epoch_norms, axis=0).tolist(),
         "dead_fraction": float(np.mean(dead)),
         "dead_fraction_per_layer": dead,
+        # A diverged net's activations are NaN, whose derivative is NaN, not
+        # 0: its dead fraction reads 0 and means nothing.
+        "diverged": not np.isfinite(loss),
         # Best of the epochs: the least disturbed by other work on the machine.
         "seconds_per_epoch": min(t for t, _ in seconds[:timed] or seconds),
         "activation_seconds_per_epoch": min(a for _, a in seconds[:timed] or seconds),
@@ -305,47 +309,100 @@ def format_report(report):
     for r in report["runs"]:
         if r["setting"] != "dying":
             continue
+        if r["diverged"]:
+            lines.append(f"{r['activation']:12s} {r['final_loss']:7.3f} {r['accuracy']:6.1%} "
+                         f"{'-':>6s}  diverged (dead units not measurable)")
+            continue
         per_layer = " ".join(f"{d:5.1%}" for d in r["dead_fraction_per_layer"])
         lines.append(f"{r['activation']:12s} {r['final_loss']:7.3f} {r['accuracy']:6.1%} "
                      f"{r['dead_fraction']:6.1%}  {per_layer}")
     return "\n".join(lines)
 
 
-def plot(report, path):
-    """One figure: loss curves, first-epoch gradient norm per layer (deep
-    net), dead-unit fractions (dying setting)."""
+def plot(report, path, machine=None):
+    """One figure, three parts, every activation on its own row or panel so
+    that none hides another: the deep net's loss curve per activation (small
+    multiples on one scale), the first-epoch gradient ratio last layer /
+    first layer (vanishing gradients), and the dying setting's dead units
+    (diverged runs marked as such, not as 0%)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     deep = [r for r in report["runs"] if r["setting"] == "deep"]
-    dying = [r for r in report["runs"] if r["setting"] == "dying"]
-    fig, (ax_loss, ax_grad, ax_dead) = plt.subplots(1, 3, figsize=(17, 5))
-    # One colour per activation (20 distinct ones), solid then dashed lines,
-    # so that a dozen curves stay tellable apart.
-    colours = plt.get_cmap("tab20").colors
-    for i, r in enumerate(deep):
-        style = dict(color=colours[i % len(colours)], linestyle="-" if i < 10 else "--",
-                     label=r["activation"])
-        ax_loss.plot(range(1, len(r["loss_curve"]) + 1), r["loss_curve"], **style)
-        ax_grad.semilogy(range(1, len(r["grad_norms"]) + 1), r["grad_norms"], marker="o",
-                         **style)
-    ax_loss.set(title="training loss (deep net)", xlabel="epoch", ylabel="cross-entropy")
-    ax_loss.set_ylim(bottom=0)
-    ax_grad.set(title="gradient norm per layer, first epoch", xlabel="layer (1 = input, last = output)",
-                ylabel="|dL/dW|")
-    ax_grad.legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.0, 0.5))
-    names = [r["activation"] for r in dying]
-    bars = ax_dead.bar(names, [100 * r["dead_fraction"] for r in dying], color="tab:red")
-    ax_dead.bar_label(bars, fmt="%.0f%%", fontsize="x-small")
-    ax_dead.set_ylim(0, 105)
-    ax_dead.set(title=f"dead hidden units ({report['settings']['dying']['depth']} layers, "
-                      f"lr {report['settings']['dying']['lr']})",
-                ylabel="% of units with derivative 0 on every sample")
-    ax_dead.tick_params(axis="x", rotation=45)
-    fig.tight_layout()
+    dying = {r["activation"]: r for r in report["runs"] if r["setting"] == "dying"}
+    names = [r["activation"] for r in deep]
+    cols = 4
+    rows = max(1, -(-len(deep) // cols))
+    fig = plt.figure(figsize=(15, 1.6 * rows + 1.6), layout="constrained")
+    left, right = fig.subfigures(1, 2, width_ratios=[1.45, 1])
+
+    # Loss curves: one small panel per activation, shared axes.
+    axes = left.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    top = max((max(np.nan_to_num(r["loss_curve"], nan=0.0, posinf=0.0)) for r in deep),
+              default=1.0)
+    top = min(top, 3.0) * 1.05 or 1.0
+    for ax, r in zip(axes.flat, deep):
+        curve = np.asarray(r["loss_curve"], dtype=float)
+        ax.plot(np.arange(1, len(curve) + 1), curve, color="tab:blue", lw=1.2)
+        ax.set_ylim(0, top)
+        ax.set_title(f"{r['activation']}: {r['accuracy']:.0%}", fontsize=9, pad=2)
+        ax.tick_params(labelsize=7)
+        if not np.all(np.isfinite(curve)) or curve.max() > top:
+            ax.text(0.5, 0.5, "off the scale" if np.all(np.isfinite(curve)) else "diverged",
+                    transform=ax.transAxes, ha="center", color="tab:red", fontsize=8)
+    for ax in list(axes.flat)[len(deep):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch", fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("loss", fontsize=8)
+    deep_cfg = report["settings"]["deep"]
+    left.suptitle(f"training loss, deep net ({deep_cfg['depth']} hidden layers of "
+                  f"{deep_cfg['width']}), final accuracy in each title", fontsize=10)
+
+    # Right: two bar charts over the same activations, one row each.
+    ax_grad, ax_dead = right.subplots(1, 2, sharey=True)
+    y = np.arange(len(names))[::-1]
+    ratios = [r["grad_norms"][-1] / r["grad_norms"][0] if r["grad_norms"][0] > 0 else np.inf
+              for r in deep]
+    ax_grad.barh(y, ratios, color=["tab:red" if q > 100 else "tab:blue" for q in ratios])
+    ax_grad.set_xscale("log")
+    ax_grad.set_xlim(0.5, max([q for q in ratios if np.isfinite(q)] + [10]) * 30)
+    ax_grad.axvline(1, color="grey", lw=0.8)
+    ax_grad.set_yticks(y, names, fontsize=8)
+    ax_grad.set_title("vanishing gradient:\n|dW| last layer / first layer", fontsize=9)
+    ax_grad.tick_params(axis="x", labelsize=7)
+    for yi, q in zip(y, ratios):
+        ax_grad.text(q, yi, f" {q:.0f}" if q < 1e3 else f" {q:.0e}", va="center", fontsize=7)
+
+    dying_cfg = report["settings"]["dying"]
+    for yi, name in zip(y, names):
+        r = dying.get(name)
+        if r is None:
+            continue
+        if r["diverged"]:
+            ax_dead.barh(yi, 100, color="none", edgecolor="grey", hatch="///", lw=0.5)
+            ax_dead.text(50, yi, "diverged", va="center", ha="center", fontsize=7)
+        else:
+            share = 100 * r["dead_fraction"]
+            ax_dead.barh(yi, share, color="tab:red")
+            ax_dead.text(share + 1, yi, f"{share:.0f}%", va="center", fontsize=7)
+    ax_dead.set_xlim(0, 115)
+    ax_dead.set_title(f"dying units: dead after {dying_cfg['epochs']} epochs\n"
+                      f"at lr {dying_cfg['lr']} (% of hidden units)", fontsize=9)
+    ax_dead.tick_params(axis="x", labelsize=7)
+    if machine:
+        fig.supxlabel(machine, fontsize=8, color="dimgrey")
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _machine_note(report):
+    """The footer naming what drew the figure: results depend on it."""
+    from fastact._bench import _cpu_name
+    return (f"drawn by fastact {fastact.__version__} ({fastact.config()['isa']} tier) on "
+            f"{_cpu_name()}, {os.cpu_count()} CPUs; seed {report.get('seed', 0)}")
 
 
 @contextlib.contextmanager
@@ -419,7 +476,7 @@ def main(argv=None):
     else:
         print(format_report(report))
     if args.plot:
-        plot(report, args.plot)
+        plot(report, args.plot, machine=_machine_note(report))
         print(f"figure written to {args.plot}", file=sys.stderr)
     return 0
 

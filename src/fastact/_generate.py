@@ -231,6 +231,9 @@ from fastact import kernels as kernels
 from fastact import reference as reference
 from fastact._capi import get_include as get_include
 from fastact._capi import kernel_address as kernel_address
+from fastact._sklearn import SklearnPatchError as SklearnPatchError
+from fastact._sklearn import patch_sklearn as patch_sklearn
+from fastact._sklearn import unpatch_sklearn as unpatch_sklearn
 from fastact._softmax import log_softmax as log_softmax
 from fastact._softmax import softmax as softmax
 from fastact._softmax import softmax_backward as softmax_backward
@@ -251,7 +254,8 @@ def config() -> dict[str, Any]: ...
             lines.append(f"def {s.name}({arrays}, {params}, **kwargs: Any) -> Any: ...\n")
     names = [s.name for s in catalog.SPECS] + [
         "softmax", "log_softmax", "softmax_backward", "set_num_threads", "get_num_threads",
-        "config", "reference", "get_include", "kernel_address"]
+        "config", "reference", "get_include", "kernel_address",
+        "patch_sklearn", "unpatch_sklearn", "SklearnPatchError"]
     lines.append("\n__all__ = [\n" + "".join(f"    {n!r},\n" for n in names) + "]\n")
     return "".join(lines)
 
