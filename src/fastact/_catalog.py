@@ -19,7 +19,7 @@ class Spec:
     ulp: float = 0.0          # max error vs the oracle in ulp; 0 means exact
     # Where the exact value is below 1 in magnitude, an absolute error of up
     # to abs_eps machine epsilons is accepted too (derivatives near their
-    # zero crossings, issue 5); 0 means the ulp bound applies everywhere.
+    # zero crossings); 0 means the ulp bound applies everywhere.
     abs_eps: float = 0.0
     # Backward of sigmoid and tanh takes the forward *output* y; the others
     # take the input x. Forward/grad take x.
@@ -41,7 +41,7 @@ SPECS = [
     *_family("sigmoid", 2, 2, backward_input="y"),
     *_family("relu", 0, 0, backward_input="y"),
     *_family("leaky_relu", 0, 0, {"alpha": 0.01}),
-    # issue 5, family A: derivatives within 4 ulp, or 4 eps where |value| < 1
+    # The smooth activations: derivatives within 4 ulp, or 4 eps where |value| < 1
     *_family("tanh", 2, 4, backward_input="y", abs_eps_derivative=4),
     *_family("softsign", 2, 4, abs_eps_derivative=4),
     *_family("softplus", 2, 4, {"beta": 1.0, "threshold": 20.0}, abs_eps_derivative=4),
@@ -51,10 +51,11 @@ SPECS = [
     *_family("elu", 2, 4, {"alpha": 1.0}, abs_eps_derivative=4),
     *_family("selu", 2, 4, abs_eps_derivative=4),
     *_family("mish", 4, 4, abs_eps_derivative=4),
-    # Issue 5. "Exact" for the hard family means: equal to the correctly
-    # rounded result of their arithmetic (torch's order of operations; the
-    # oracle repeats the roundings before the last). Derivatives within 4 ulp,
-    # or 4 eps absolute where the true value is below 1 in magnitude.
+    # gelu, relu6 and the hard family. "Exact" for the hard family means:
+    # equal to the correctly rounded result of their arithmetic (torch's order
+    # of operations; the oracle repeats the roundings before the last).
+    # Derivatives within 4 ulp, or 4 eps absolute where the true value is
+    # below 1 in magnitude.
     *_family("gelu", 4, 4, abs_eps_derivative=4),
     *_family("relu6", 0, 0),
     *_family("hard_sigmoid", 0, 0),

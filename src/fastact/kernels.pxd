@@ -33,7 +33,7 @@ cdef void fa_leaky_relu_grad_f64(const double *x, double *y, Py_ssize_t n, doubl
 cdef void fa_leaky_relu_backward_f32(const float *grad_out, const float *x, float *grad_in, Py_ssize_t n, float alpha) noexcept nogil
 cdef void fa_leaky_relu_backward_f64(const double *grad_out, const double *x, double *grad_in, Py_ssize_t n, double alpha) noexcept nogil
 
-# The activation family (issue 5): relu6, hard_sigmoid, hard_swish, gelu.
+# The ReLU6 and hard family and gelu: relu6, hard_sigmoid, hard_swish, gelu.
 # Backward takes the forward input x.
 cdef void fa_relu6_f32(const float *x, float *y, Py_ssize_t n) noexcept nogil
 cdef void fa_relu6_f64(const double *x, double *y, Py_ssize_t n) noexcept nogil
