@@ -133,3 +133,31 @@ def mixed_sample(dtype, shape, seed, specials=True):
         mask = rng.random(shape) < 0.1
         a[mask] = sv[rng.integers(0, sv.size, int(mask.sum()))]
     return a
+
+
+def activation_sweep(dtype):
+    """Finite x: a dense grid over the interesting range, random values, and
+    magnitudes from the smallest normal to far beyond every saturation."""
+    rng = np.random.default_rng(20261129)
+    big = 30 if dtype == np.float32 else 300
+    mags = np.logspace(-37 if dtype == np.float32 else -307, big, 4000)
+    parts = [
+        np.linspace(-40, 40, 160001),
+        np.linspace(-1, 1, 20001),
+        rng.standard_normal(40000) * 5,
+        rng.standard_normal(10000) * 200,
+        mags, -mags,
+    ]
+    return np.unique(np.concatenate(parts).astype(dtype))
+
+
+def activation_landmarks(dtype):
+    """Where the activations switch regime, both signs: softplus's default
+    threshold and its neighbours, the kinks of relu6 and the hard family, and
+    the points where exp-based kernels clamp, underflow or overflow in either
+    dtype (values outside float32's range become +-inf there)."""
+    values = [20.0, 20.000001, 19.999999, 3.0, 6.0, 0.5, 1e-30, 1e-45, 5e-324, 1e-300,
+              88.0, 89.0, 104.0, 710.0, 745.0, 746.0, 800.0, 1e4, 1e30, 3e38, 1e300]
+    with np.errstate(over="ignore", under="ignore"):
+        v = np.array(values + [-v for v in values], dtype=dtype)
+    return v

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-# The helper modules (_oracle, _inputs, _compare, _functions) sit beside the
+# The helper modules (_inputs, _compare, _functions, _subproc) sit beside the
 # tests; make them importable whatever pytest's --import-mode.
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -74,6 +74,36 @@ def test_every_catalogued_function_has_a_float32_and_a_float64_kernel():
     assert not missing, f"functions of the Python API without a C kernel: {missing}"
 
 
+# A kernel's signature follows from its catalogue entry: one or two input
+# arrays (backward: grad_out and x or y), the output, the length, then one
+# scalar per parameter.
+_SHAPES = {
+    (1, 0): "void ({t} const *, {t} *, Py_ssize_t)",
+    (2, 0): "void ({t} const *, {t} const *, {t} *, Py_ssize_t)",
+    (1, 1): "void ({t} const *, {t} *, Py_ssize_t, {t})",
+    (2, 1): "void ({t} const *, {t} const *, {t} *, Py_ssize_t, {t})",
+    (1, 2): "void ({t} const *, {t} *, Py_ssize_t, {t}, {t})",
+    (2, 2): "void ({t} const *, {t} const *, {t} *, Py_ssize_t, {t}, {t})",
+}
+
+
+@pytest.mark.parametrize("spec", _catalog.SPECS, ids=lambda s: s.name)
+def test_each_kernel_signature_follows_its_catalogue_entry(spec):
+    exported = _capi.exported_kernels()
+    shape = _SHAPES[(len(spec.inputs), len(spec.params))]
+    for suffix, t in (("f32", "float"), ("f64", "double")):
+        assert exported[f"fa_{spec.name}_{suffix}"] == shape.format(t=t)
+
+
+def test_the_softmax_trio_has_row_kernels():
+    exported = _capi.exported_kernels()
+    for name, arrays in (("softmax", 1), ("log_softmax", 1), ("softmax_backward", 2)):
+        for suffix, t in (("f32", "float"), ("f64", "double")):
+            inputs = ", ".join([f"{t} const *"] * arrays)
+            assert exported[f"fa_{name}_{suffix}"] == \
+                f"void ({inputs}, {t} *, Py_ssize_t, Py_ssize_t)"
+
+
 def test_exported_names_are_plain_c_names_without_cython_mangling():
     for name in _capi.exported_kernels():
         assert re.fullmatch(r"fa_[a-z][a-z0-9_]*_f(32|64)", name), (

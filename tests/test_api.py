@@ -1,4 +1,4 @@
-"""The public API has DESIGN.md's names and shapes: ufuncs with float32 and
+"""The public API has docs/contract.md's names and shapes: ufuncs with float32 and
 float64 loops, thin leaky_relu functions over ufuncs, numpy's dtype rules,
 config(), and an import that leaves the floating-point mode alone."""
 import inspect
@@ -65,6 +65,11 @@ def test_result_dtype_follows_numpys_casting_and_the_reference_agrees(fn, dtype)
     result = fn.fast(*arrays)
     assert result.dtype == expected_result_dtype(fn, dtype)
     assert fn.ref(*arrays).dtype == result.dtype
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=str)
+def test_python_floats_give_float64_numpy_scalars(fn):
+    assert isinstance(fn.fast(*[0.5] * fn.n_arrays), np.float64)
 
 
 def test_integers_are_computed_in_float64():

@@ -197,14 +197,14 @@ def test_check_default_run_passes():
 def test_check_fails_when_a_result_is_off(monkeypatch, capsys):
     # An oracle one ulp away from relu's correct results: check must see it.
     import numpy as np
-    good = _check.ORACLE["relu"]
+    good = _check.ORACLES["relu"]
 
     def off_by_some_ulp(x):
         r = good(x)
-        eps = 2.0 ** -20 if x.dtype == np.float64 else 2.0 ** -49
+        eps = 2.0 ** -20 if x.dtype == np.float32 else 2.0 ** -49
         return np.where(x > 1, r * x.dtype.type(1 + eps), r)
 
-    monkeypatch.setitem(_check.ORACLE, "relu", off_by_some_ulp)
+    monkeypatch.setitem(_check.ORACLES, "relu", off_by_some_ulp)
     rc = main(["check", "--quick", "--functions", "relu", "--isa", "current"])
     out = capsys.readouterr().out
     assert rc == 1
@@ -212,7 +212,7 @@ def test_check_fails_when_a_result_is_off(monkeypatch, capsys):
 
 
 def test_check_fails_without_an_oracle(monkeypatch, capsys):
-    monkeypatch.delitem(_check.ORACLE, "relu_grad")
+    monkeypatch.delitem(_check.ORACLES, "relu_grad")
     rc = main(["check", "--quick", "--functions", "relu_grad", "--isa", "current"])
     out = capsys.readouterr().out
     assert rc == 1
@@ -223,13 +223,13 @@ def test_check_fails_when_a_softmax_result_is_off(monkeypatch, capsys):
     # An oracle 8 ulp away from the float32 softmax results: above the
     # 4-ulp bound, so the row must fail and the exit status be 1.
     import numpy as np
-    good = _check.ORACLE["softmax"]
+    good = _check.ORACLES["softmax"]
 
     def off(x):
         r = good(x)
         return r * np.longdouble(1 + 8 * 2.0 ** -23) if x.dtype == np.float32 else r
 
-    monkeypatch.setitem(_check.ORACLE, "softmax", off)
+    monkeypatch.setitem(_check.ORACLES, "softmax", off)
     rc = main(["check", "--quick", "--functions", "softmax", "--isa", "current"])
     out = capsys.readouterr().out
     assert rc == 1

@@ -1,14 +1,18 @@
-"""Derivatives are derivatives: *_grad agrees with finite differences of the
-forward function, and *_backward is grad_out times *_grad."""
+"""Derivatives are derivatives: for every activation of the catalogue *_grad
+agrees with finite differences of the forward function, and *_backward is
+grad_out times *_grad (of the output y, for the activations whose backward
+takes it); tighter checks for the sigmoid and ReLU trios."""
 import numpy as np
 import pytest
 
-import _oracle
 from _compare import assert_same_bits
 
 import fastact
+from fastact._catalog import BY_NAME, SPECS
+from fastact._oracle import ORACLES, working_dtype
 
 ALPHAS = [0.01, 0.2, -0.5, 2.0]
+ACTIVATIONS = list(dict.fromkeys(s.activation for s in SPECS))
 
 
 def central_difference(f, x, h):
@@ -27,10 +31,32 @@ def test_sigmoid_grad_agrees_with_finite_differences_of_sigmoid():
     np.testing.assert_allclose(fastact.sigmoid_grad(x), fd, rtol=1e-6, atol=1e-12)
 
 
-def test_relu_grad_agrees_with_finite_differences_of_relu():
-    x = points_away_from_zero()
-    fd = central_difference(fastact.relu, x, 1e-6)
-    np.testing.assert_allclose(fastact.relu_grad(x), fd, rtol=1e-6)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_grad_agrees_with_finite_differences_of_the_forward(activation):
+    # a step of 0.01 offset by 1e-3: never within h of a kink (0, +-3, 6)
+    x = np.linspace(-10, 10, 2001) + 1e-3
+    h = 1e-6
+    f = getattr(fastact, activation)
+    numeric = (f(x + h) - f(x - h)) / (2 * h)
+    np.testing.assert_allclose(getattr(fastact, activation + "_grad")(x), numeric,
+                               rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_backward_is_grad_out_times_grad(activation):
+    takes_y = BY_NAME[activation + "_backward"].inputs[-1] == "y"
+    x = np.linspace(-30, 30, 6001)
+    rtol = 8 * np.finfo(np.float64).eps
+    if takes_y:
+        # y = f(x) rounded: 1 - y^2 (tanh) inherits y's rounding error times
+        # 2y^2 / (1 - y^2), 20 at |x| = 3
+        x = np.linspace(-3, 3, 6001)
+        rtol = 64 * np.finfo(np.float64).eps
+    g = np.cos(x) * 3
+    grad = getattr(fastact, activation + "_grad")(x)
+    second = getattr(fastact, activation)(x) if takes_y else x
+    np.testing.assert_allclose(getattr(fastact, activation + "_backward")(g, second), g * grad,
+                               rtol=rtol, atol=1e-300)
 
 
 @pytest.mark.parametrize("alpha", ALPHAS)
@@ -47,8 +73,8 @@ def test_sigmoid_backward_of_sigmoid_output_is_grad_out_times_sigmoid_grad(dtype
     g = rng.standard_normal(x.size).astype(dtype)
     y = fastact.sigmoid(x)
     result = fastact.sigmoid_backward(g, y)
-    wide = _oracle.wide_dtype(dtype)
-    exact = g.astype(wide) * _oracle.sigmoid_grad(x)
+    wide = working_dtype(dtype)
+    exact = g.astype(wide) * ORACLES["sigmoid_grad"](x)
     # y is sigma(x) rounded (and within 2 ULP): a relative error e in y becomes
     # e * |1 - 2y| / (1 - y) in y * (1 - y), on top of backward's own 2 ULP.
     eps = float(np.finfo(dtype).eps)

@@ -1,7 +1,9 @@
-"""fastact follows PyTorch's torch.nn.functional definitions (DESIGN.md),
+"""fastact follows PyTorch's torch.nn.functional definitions (docs/contract.md),
 apart from two deliberate choices: relu returns +0.0 for -0.0, and a NaN in
 x (or y) gives NaN in the backward pass, where torch passes grad_out through.
-Runs only where PyTorch is installed."""
+Every activation's forward, grad and backward against torch's forward and
+autograd. Runs only where PyTorch is installed. (The softmax trio:
+test_softmax_rows.py.)"""
 import numpy as np
 import pytest
 
@@ -80,3 +82,65 @@ def test_sigmoid_and_its_backward_are_within_a_few_ulp_of_torch(dtype):
     np.testing.assert_allclose(fastact.sigmoid_backward(g, y),
                                torch.ops.aten.sigmoid_backward(t(g), t(y)).numpy(),
                                rtol=8 * fi.eps, atol=fi.tiny)
+
+
+# Activations compared through torch's autograd: forward, and backward with
+# a varying grad_out (grad_out = 1: the grad). "smooth": torch and fastact
+# both within a few ulp of exact, except where torch's formula cancels
+# (gelu_tanh as 0.5 x (1 + tanh(.)) for x < 0: float32 off by ~1e-6
+# absolute). "exact": elementwise agreement within a few eps.
+F = torch.nn.functional
+AUTOGRAD = {
+    "tanh": (torch.tanh, "smooth"), "softsign": (F.softsign, "smooth"),
+    "softplus": (F.softplus, "smooth"), "log_sigmoid": (F.logsigmoid, "smooth"),
+    "silu": (F.silu, "smooth"), "gelu_tanh": (lambda t: F.gelu(t, approximate="tanh"), "smooth"),
+    "elu": (F.elu, "smooth"), "selu": (F.selu, "smooth"), "mish": (F.mish, "smooth"),
+    "gelu": (F.gelu, "exact"), "relu6": (F.relu6, "exact"),
+    "hard_sigmoid": (F.hardsigmoid, "exact"), "hard_swish": (F.hardswish, "exact"),
+}
+
+
+def autograd_inputs(kind, dtype):
+    if kind == "smooth":
+        # finite x: torch's softsign(inf) is inf/inf = nan, its backward of
+        # silu, mish... at +-inf inf * 0 = nan (fastact's limits: test_semantics)
+        return np.concatenate([np.linspace(-10, 10, 4001), [0.0, -0.0, np.nan]]).astype(dtype)
+    rng = np.random.default_rng(0)
+    specials = [0.0, -0.0, 1.0, -1.0, 3.0, -3.0, 6.0, -6.0, 1.5, -1.5, 0.5, -0.75,
+                1e-30, -1e-30, 1e30, -1e30]
+    return np.concatenate([np.linspace(-10, 10, 2001), rng.uniform(-10, 10, 1000),
+                           rng.standard_normal(1000) * 2, specials]).astype(dtype)
+
+
+@DTYPES
+@pytest.mark.parametrize("activation", list(AUTOGRAD))
+def test_forward_grad_and_backward_agree_with_torch_autograd(activation, dtype):
+    torch_f, kind = AUTOGRAD[activation]
+    x = autograd_inputs(kind, dtype)
+    eps = np.finfo(dtype).eps
+    if kind == "smooth":
+        tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    else:
+        tol = dict(rtol=16 * eps, atol=8 * eps)
+    grad_tol = backward_tol = tol
+    if activation == "hard_sigmoid":
+        # torch's float64 hard_sigmoid slope is float32's 1/6; its backward
+        # multiplies by it where fastact divides by 6
+        grad_tol = dict(rtol=1e-7)
+        backward_tol = dict(rtol=1e-7 + tol["rtol"], atol=tol["atol"])
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch_f(xt)
+    g = np.linspace(-2, 2, x.size).astype(dtype)
+    (grad_t,) = torch.autograd.grad(yt, xt, torch.ones_like(xt), retain_graph=True)
+    (backward_t,) = torch.autograd.grad(yt, xt, torch.tensor(g))
+    np.testing.assert_allclose(getattr(fastact, activation)(x), yt.detach().numpy(), **tol)
+    # backward of tanh takes the output y, the others the input x; at x = nan
+    # torch's elu/selu backward pass grad_out through (nan <= 0 is false),
+    # fastact's contract is that NaN propagates
+    y_or_x = yt.detach().numpy() if activation == "tanh" else x
+    ok = ~np.isnan(x)
+    np.testing.assert_allclose(getattr(fastact, activation + "_backward")(g, y_or_x)[ok],
+                               backward_t.numpy()[ok], **backward_tol)
+    if kind == "exact":
+        np.testing.assert_allclose(getattr(fastact, activation + "_grad")(x), grad_t.numpy(),
+                                   **grad_tol)

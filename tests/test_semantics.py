@@ -1,12 +1,14 @@
-"""The values DESIGN.md's tables and conventions promise at specific points,
-checked for fastact and for its numpy reference alike."""
+"""The values docs/contract.md's tables and conventions promise at specific
+points, checked for fastact and for its numpy reference alike: NaN in, NaN
+out for every function; the limits at +-inf; signed zeros; the ReLU and
+sigmoid conventions."""
 import inspect
 
 import numpy as np
 import pytest
 
 from _compare import assert_same_bits
-from _functions import BY_NAME
+from _functions import BY_NAME, FUNCTIONS
 
 import fastact
 from fastact import reference
@@ -21,13 +23,58 @@ def arr(values, dtype):
 
 @IMPLEMENTATIONS
 @DTYPES
-def test_nan_input_gives_nan_for_every_function(impl, dtype):
-    nan = arr([np.nan, -np.nan], dtype)
-    ones = arr([1.0, 1.0], dtype)
-    for name in ["sigmoid", "relu", "leaky_relu", "sigmoid_grad", "relu_grad", "leaky_relu_grad"]:
-        assert np.isnan(getattr(impl, name)(nan)).all(), name
-    for name in ["sigmoid_backward", "relu_backward", "leaky_relu_backward"]:
-        assert np.isnan(getattr(impl, name)(ones, nan)).all(), name
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=str)
+def test_nan_input_gives_nan(fn, impl, dtype):
+    # NaN of both signs, alone and among numbers (the vector loops and their
+    # remainders see them)
+    nan = arr([np.nan, -np.nan, np.nan, 1.0, np.nan] * 13, dtype)
+    where = np.isnan(nan)
+    if fn.n_arrays == 1:
+        assert np.isnan(fn.call(impl, nan)[where]).all()
+    else:
+        assert np.isnan(fn.call(impl, np.ones_like(nan), nan)[where]).all()
+        # NaN in grad_out too, where the derivative is not masked to 0
+        assert np.isnan(fn.call(impl, nan, np.full_like(nan, 0.5))[where]).all()
+
+
+# (f(-inf), f(+inf)) for every function with a forward or derivative defined
+# there; backward passes take grad_out = 1.
+_SELU_SCALE = 1.0507009873554805
+LIMITS = {
+    "sigmoid": (0, 1), "sigmoid_grad": (0, 0),
+    "relu": (0, np.inf), "relu_grad": (0, 1),
+    "tanh": (-1, 1), "tanh_grad": (0, 0),
+    "softsign": (-1, 1), "softsign_grad": (0, 0),
+    "softplus": (0, np.inf), "softplus_grad": (0, 1),
+    "log_sigmoid": (-np.inf, 0), "log_sigmoid_grad": (1, 0),
+    "silu": (0, np.inf), "silu_grad": (0, 1),
+    "gelu_tanh": (0, np.inf), "gelu_tanh_grad": (0, 1),
+    "elu": (-1, np.inf), "elu_grad": (0, 1),
+    "selu": (-_SELU_SCALE * 1.6732632423543772, np.inf), "selu_grad": (0, _SELU_SCALE),
+    "mish": (0, np.inf), "mish_grad": (0, 1),
+    "gelu": (0, np.inf), "gelu_grad": (0, 1),
+    "relu6": (0, 6), "relu6_grad": (0, 0),
+    "hard_sigmoid": (0, 1), "hard_sigmoid_grad": (0, 0),
+    "hard_swish": (0, np.inf), "hard_swish_grad": (0, 1),
+}
+
+
+@DTYPES
+@pytest.mark.parametrize("name", list(LIMITS))
+def test_limits_at_infinity(name, dtype):
+    x = arr([-np.inf, np.inf], dtype)
+    np.testing.assert_allclose(getattr(fastact, name)(x), arr(LIMITS[name], dtype),
+                               rtol=2 * np.finfo(dtype).eps)
+
+
+@DTYPES
+def test_gelu_keeps_the_sign_of_zero(dtype):
+    y = fastact.gelu(arr([-np.inf, -0.0, 0.0], dtype))
+    assert y[0] == 0 and np.signbit(y[0])
+    assert y[1] == 0 and np.signbit(y[1])
+    assert y[2] == 0 and not np.signbit(y[2])
+    g = fastact.gelu_grad(arr([-0.0, 0.0], dtype))
+    np.testing.assert_array_max_ulp(g, arr([0.5, 0.5], dtype), maxulp=2)
 
 
 @IMPLEMENTATIONS

@@ -1,7 +1,10 @@
 """No floating-point warning for any input: every argument of every function
-gets every special value (NaN of both signs, ±inf, ±max, subnormals, ±0, the
-breakpoints of sigmoid's math), and nothing may warn or raise under
-np.errstate(all='raise', under='ignore')."""
+of the catalogue gets every special value (NaN of both signs, ±inf, ±max,
+subnormals, ±0, the breakpoints of sigmoid's math, the thresholds and kinks
+of the other activations), alone, in long and strided arrays, in place and
+over a dense sweep, and nothing may warn or raise under
+np.errstate(all='raise', under='ignore'). test_isa_tiers.py runs this file
+at every ISA tier."""
 import warnings
 
 import numpy as np
@@ -22,7 +25,8 @@ def alphas(dtype):
 
 def every_value(dtype):
     breakpoints = _inputs.sigmoid_breakpoints(dtype)
-    return np.concatenate([_inputs.special_values(dtype), breakpoints[::50]])
+    return np.concatenate([_inputs.special_values(dtype), breakpoints[::50],
+                           _inputs.activation_landmarks(dtype)])
 
 
 def all_combinations(fn, dtype):
@@ -91,3 +95,13 @@ def test_no_warning_in_place(fn, dtype):
 def test_python_scalars_never_warn(x):
     for fn in FUNCTIONS:
         call_strictly(fn, fastact, (x,) * fn.n_arrays, 0.01)
+
+
+@DTYPES
+@EVERY_FUNCTION
+def test_no_warning_over_a_dense_sweep(fn, dtype):
+    x = _inputs.activation_sweep(dtype)[::97]
+    call_strictly(fn, fastact, (x,) * fn.n_arrays, 0.01)
+    if fn.n_arrays == 2:
+        call_strictly(fn, fastact, (np.ones_like(x), x), 0.01)
+        call_strictly(fn, fastact, (x, np.full_like(x, 0.5)), 0.01)

@@ -6,7 +6,7 @@ the check evaluates fastact on one fixed set of inputs — dense sweeps over
 several ranges, a sweep of magnitudes from the smallest subnormal to the
 largest finite number, random bit patterns, random normals, and special values
 (±0, ±inf, NaN, the overflow/underflow points of exp and their neighbours) —
-and compares with the oracle of `fastact._oracle` computed in higher precision
+and compares with the oracle of `fastact._oracle.ORACLES` computed in higher precision
 (float64 for float32 results, longdouble for float64 results).
 
 Error is measured in units in the last place (ulp) of the result dtype, ulp
@@ -24,7 +24,7 @@ softmax_backward: whole rows, so not in the catalogue) is checked on (rows, n)
 blocks of lengths 10, 1000 and 10000 (100000 with --thorough): normal rows,
 rows spread up to +-1e4, and special rows (constant, one dominant element,
 -inf, NaN, +inf, all -inf), against the longdouble oracles of
-`fastact._oracle_family_b`; bound 4 ulp (softmax_backward: or 4 eps absolute
+`fastact._oracle.ORACLES`; bound 4 ulp (softmax_backward: or 4 eps absolute
 where the exact value is below 1), and softmax rows must sum to 1 within
 n eps.
 
@@ -41,7 +41,7 @@ import fastact
 from fastact import kernels
 from fastact._catalog import SPECS
 from fastact import _oracle
-from fastact._oracle import ORACLE, working_dtype
+from fastact._oracle import ORACLES, working_dtype
 
 DTYPES = (np.float32, np.float64)
 # `--exhaustive` sweeps every forward function and, of these activations,
@@ -220,7 +220,7 @@ def _with_flushed_derivative(err, spec, inputs, params, result, dtype):
     """grad_out = +-inf times a derivative below the smallest normal: the
     contract lets the derivative flush to 0, and inf * 0 is NaN. Accept NaN
     there (the exact product is infinite)."""
-    grad = ORACLE.get(spec.activation + "_grad")
+    grad = ORACLES.get(spec.activation + "_grad")
     if grad is None or spec.inputs[1] != "x":
         return err
     suspects = np.flatnonzero(err > spec.ulp)
@@ -231,8 +231,7 @@ def _with_flushed_derivative(err, spec, inputs, params, result, dtype):
     g = inputs[0][suspects].astype(wd)
     r = result[suspects].astype(wd)
     with np.errstate(all="ignore"):
-        d = np.asarray(grad(inputs[1][suspects].astype(wd),
-                            **{k: wd.type(v) for k, v in params.items()}))
+        d = grad(inputs[1][suspects], **params)
         exact = g * d
         flushed = np.abs(d) < tiny
         # inf * (a derivative flushed to 0) is NaN; any other grad_out times
@@ -319,9 +318,7 @@ def evaluate(spec, dtype, inputs, exact, tier_outcome=None):
             idx = np.flatnonzero(bad)
             # Ties of the longdouble oracle: one IEEE operation in the dtype
             # itself is correctly rounded, so it settles them.
-            with np.errstate(all="ignore"):
-                alt = np.asarray(ORACLE[spec.name](*[a[idx] for a in inputs], **params),
-                                 dtype=dtype)
+            alt = _oracle.in_own_precision(spec.name, *[a[idx] for a in inputs], **params)
             settled = (_same_bits(result[idx], alt) & (err[idx] <= 0.5 + TIE_SLACK)
                        & (np.abs(rounded[idx]) >= np.finfo(dtype).smallest_normal))
             idx = idx[~settled]
@@ -441,7 +438,7 @@ def run(args):
     start_tier = kernels.current_isa()
     t0 = time.perf_counter()
 
-    missing = [s.name for s in specs if s.name not in ORACLE]
+    missing = [s.name for s in specs if s.name not in ORACLES]
     print(f"fastact {fastact.__version__} check: max error in ulp against the oracle "
           f"(float64 for float32, longdouble for float64)")
     print(f"tiers: {', '.join(tiers)} (in use at start: {start_tier}); "
@@ -450,9 +447,9 @@ def run(args):
         print("note: longdouble is no wider than double here, so the float64 oracle "
               "is itself only float64-accurate")
     if missing:
-        print(f"FAIL: no oracle in fastact._oracle.ORACLE for: {', '.join(missing)}")
-        for module, why in _oracle.MISSING.items():
-            print(f"      {module} could not be loaded: {why}")
+        print(f"FAIL: no oracle in fastact._oracle.ORACLES for: {', '.join(missing)}")
+        for names, why in _oracle.MISSING.items():
+            print(f"      {names}: {why}")
 
     header = f"{'function':24s} {'dtype':8s} {'tier':9s} {'max ulp':>9s} {'bound':>7s}  result"
     print()
@@ -461,15 +458,12 @@ def run(args):
     failures = len(missing)
     try:
         for spec in specs:
-            if spec.name not in ORACLE:
+            if spec.name not in ORACLES:
                 continue
             for dtype in DTYPES:
                 inputs = make_inputs(spec, dtype, points)
-                wd = working_dtype(dtype)
-                params_w = {k: wd.type(v) for k, v in typed_params(spec, dtype).items()}
                 with np.errstate(all="ignore"):
-                    exact = np.asarray(ORACLE[spec.name](*[a.astype(wd) for a in inputs],
-                                                         **params_w), dtype=wd)
+                    exact = ORACLES[spec.name](*inputs, **typed_params(spec, dtype))
                 for tier in tiers:
                     _progress(f"{spec.name} {np.dtype(dtype).name} {tier}")
                     kernels._set_isa(tier)
@@ -511,31 +505,6 @@ def _report_row(spec, dtype, tier, o):
     return 0 if ok else 1
 
 
-def _exhaustive_oracle(spec):
-    """The oracle for float32 results over all 2**32 inputs, as a callable
-    taking and returning float64 arrays; None if none fast enough is at hand.
-
-    The catalogue's oracles go through mpmath where a *float64* result needs
-    more than long double (gelu everywhere, gelu_tanh's lower tail): element
-    by element, that would take days over 2**32 inputs. For float32 results
-    long double (gelu_tanh) or a float64 erfc (gelu: its error, ~1e-16
-    relative, is 1e-9 of a float32 ulp) is far more than enough."""
-    oracle = ORACLE[spec.name]
-    if spec.name == "gelu_tanh":
-        return lambda xw, **p: np.asarray(oracle(xw.astype(np.longdouble), **p),
-                                          dtype=np.float64)
-    if spec.name == "gelu":
-        try:
-            from scipy.special import erfc
-        except ImportError:
-            return None
-        def gelu(xw):
-            r = xw * (0.5 * erfc(-xw * np.sqrt(0.5)))
-            return np.where(np.isneginf(xw), 0.0, np.where(np.isposinf(xw), xw, r))
-        return gelu
-    return oracle
-
-
 def run_exhaustive(specs, tiers):
     """All 2**32 float32 inputs of every forward function (parameters at
     their defaults) and of the unary functions of EXHAUSTIVE_ACTIVATIONS.
@@ -543,9 +512,9 @@ def run_exhaustive(specs, tiers):
     Chunks of 2**14 inputs, so every temporary stays in the L2 cache; per
     chunk and function the oracle, its rounding, the ulp scale and the masks
     of special results are computed once and shared by all tiers."""
-    chosen = [s for s in specs if len(s.inputs) == 1 and s.name in ORACLE
+    chosen = [s for s in specs if len(s.inputs) == 1 and s.name in ORACLES
               and (s.variant == "forward" or s.activation in EXHAUSTIVE_ACTIVATIONS)]
-    oracles = {s.name: _exhaustive_oracle(s) for s in chosen}
+    oracles = {s.name: _oracle.float32_sweep_oracle(s.name) for s in chosen}
     skipped = [name for name, o in oracles.items() if o is None]
     chosen = [s for s in chosen if oracles[s.name] is not None]
     if skipped:
@@ -740,9 +709,9 @@ def run_softmax(names, tiers, quick):
     failures = 0
     for name in names:
         rspec = _RowSpec(name)
-        oracle = ORACLE.get(name)
+        oracle = ORACLES.get(name)
         if oracle is None:
-            print(f"{name:24s} FAIL: no oracle in fastact._oracle.ORACLE")
+            print(f"{name:24s} FAIL: no oracle in fastact._oracle.ORACLES")
             failures += 1
             continue
         for dtype in DTYPES:
@@ -751,8 +720,7 @@ def run_softmax(names, tiers, quick):
                 o.row_sum, o.worst_n = 0.0, None
             for n in lengths:
                 inputs = _softmax_inputs(name, dtype, n, quick)
-                # The oracle widens its float inputs to longdouble itself.
-                exact = np.asarray(oracle(*inputs), dtype=np.longdouble)
+                exact = oracle(*inputs).astype(np.longdouble)
                 for tier in tiers:
                     _progress(f"{name} {np.dtype(dtype).name} {tier} n={n}")
                     kernels._set_isa(tier)

@@ -109,7 +109,7 @@ cdef inline float expm1_nonpos_f32(float a) noexcept nogil:
 
     Same reduction as exp_nonpos_f32, a = k ln2 + r, but e^r - 1 = r + r^2 q(r)
     is kept apart from the 1 so that it keeps its relative precision near
-    0 (q of degree 5 from tools/fit_family_a.py, relative error 5e-10). Then
+    0 (q of degree 5 from tools/fit_tanh_log1p_expm1.py, relative error 5e-10). Then
     e^a - 1 = (2^k - 1) + 2^k (e^r - 1): both terms exact, one rounding."""
     cdef float lowest = -30                # e^-30 - 1 rounds to -1
     cdef float magic = 12582912.0
@@ -183,7 +183,7 @@ cdef inline real expm1_neg_abs(real x) noexcept nogil:
 # log(1 + t) = k ln2 + log1p(f) + c/m with f = m - 1 exact. log1p f is
 # 2 atanh(s), s = f/(2 + f), written f - s (f - z R(z)) with z = s^2 so that
 # the rounding of s only touches a term below f/4. R from
-# tools/fit_family_a.py: degree 2 for float32 (relative error 2.7e-9), 6 for
+# tools/fit_tanh_log1p_expm1.py: degree 2 for float32 (relative error 2.7e-9), 6 for
 # float64 (4.5e-18). Within 1 ulp.
 
 

@@ -17,7 +17,7 @@
 
 
 # tanh. |x| < 0.625: x + x^3 P(x^2), P of degree 4 / 10 from
-# tools/fit_family_a.py (relative error 0.3 ulp / 0.4 ulp). Beyond:
+# tools/fit_tanh_log1p_expm1.py (relative error 0.3 ulp / 0.4 ulp). Beyond:
 # 1 - 2 sigmoid(-2|x|) with the lean sigmoid: 2 sigmoid(-2|x|) < 0.45, so
 # its 2 ulp are at most 1 ulp of the result, and the subtraction adds half
 # an ulp. Within 2 ulp.

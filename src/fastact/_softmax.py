@@ -27,7 +27,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from fastact import _ufuncs
-from fastact.reference import _as_float_arrays
+from fastact._loop_dtype import as_float_arrays
 
 _SOFTMAX, _LOG_SOFTMAX, _BACKWARD = 0, 1, 2
 
@@ -132,7 +132,7 @@ def _on_pandas(op, inputs, axis):
 
 
 def _run(op, inputs, axis, out):
-    dtype, arrays = _as_float_arrays(*inputs)
+    dtype, arrays = as_float_arrays(*inputs)
     if dtype not in (np.float32, np.float64):
         dtype = np.dtype(np.float64) if dtype.itemsize > 8 else np.dtype(np.float32)
         arrays = [a.astype(dtype) for a in arrays]

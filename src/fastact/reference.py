@@ -1,7 +1,8 @@
 """Pure-numpy twins of fastact's activation functions.
 
-This module is the oracle the tests compare the compiled kernels against and
-the "numpy" column of the benchmarks: each function has the same name,
+This module is the numpy twin the tests compare the compiled kernels'
+semantics against and the "numpy" column of the benchmarks (the
+high-precision oracles are `fastact._oracle`): each function has the same name,
 signature and semantics as its fastact counterpart, written the way a careful
 numpy user would write it.  Every function computes in the dtype fastact's
 ufuncs would (float32 stays float32, float64 and int64 give float64, by
@@ -11,40 +12,13 @@ stay accurate instead of cancelling to 0), and never emits a floating-point
 warning.  NaN propagates from x (or y), the ReLU family returns +0.0 rather
 than -0.0 for non-positive inputs, and 0-d inputs give numpy scalars.
 """
-import numbers
-
 import numpy as np
 
 from fastact._catalog import SPECS
+from fastact._loop_dtype import as_float_arrays as _as_float_arrays
 
 # The catalogue's elementwise functions and the softmax trio (defined below).
 __all__ = [spec.name for spec in SPECS] + ["softmax", "log_softmax", "softmax_backward"]
-
-
-def _as_float_arrays(*args):
-    """Convert the operands to the dtype fastact's ufuncs compute in.
-
-    As for any ufunc with float32 and float64 loops: the operands are promoted
-    by numpy's rules, Python scalars being "weak" (leaky_relu(float32 array,
-    alpha=0.01) stays float32, leaky_relu(2.0) is float64 like np.exp(2.0)),
-    and the first loop the promoted dtype casts to safely is used (float16,
-    int8 and int16 compute in float32; int32, int64 and mixed operands such as
-    int8 with a Python float in float64).  Anything else raises TypeError.
-    """
-    operands = []
-    for a in args:
-        if isinstance(a, numbers.Real) and not isinstance(a, (bool, np.generic)):
-            operands.append(a)  # weak Python scalar
-        else:
-            a = np.asarray(a)
-            if a.dtype.kind not in "biuf":
-                raise TypeError(f"unsupported operand dtype {a.dtype}")
-            operands.append(a.dtype)
-    promoted = np.result_type(*operands)
-    for dtype in (np.dtype(np.float32), np.dtype(np.float64)):
-        if np.can_cast(promoted, dtype):
-            return dtype, [np.asarray(a, dtype=dtype) for a in args]
-    raise TypeError(f"unsupported operand types: no float32 or float64 loop for {promoted}")
 
 
 def _result(r):
@@ -138,7 +112,7 @@ def leaky_relu_backward(grad_out, x, alpha=0.01):
 
 
 # ---------------------------------------------------------------------------
-# The activation family (issue 5): relu6, hard_sigmoid, hard_swish, gelu and
+# ReLU6, the hard family and gelu: relu6, hard_sigmoid, hard_swish, gelu and
 # the softmax trio. Same conventions: NaN in x propagates (also in the
 # derivatives, where torch gives 0), the ReLU-like ones give +0.0 for x <= 0,
 # infinities give the mathematical limits.

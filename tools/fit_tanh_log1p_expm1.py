@@ -1,5 +1,6 @@
-"""Derive the polynomial coefficients of the family-a kernels (tanh near 0,
-log1p, expm1) and print their approximation error.
+"""Derive the polynomial coefficients of the kernels' tanh near 0, log1p and
+expm1 (the smooth activations build on them) and print their approximation
+error.
 
 - tanh x = x + x^3 P(x^2) for |x| <= TANH_CUT: relative error of tanh.
 - log1p f = f - s (f - z R(z)), s = f / (2 + f), z = s^2, for
@@ -8,7 +9,7 @@ log1p, expm1) and print their approximation error.
 - expm1 r = r + r^2 q(r) for |r| <= ln2/2: relative error of expm1.
 
 Fits are mpmath Chebyshev approximations (close to minimax).
-Run: python tools/fit_family_a.py
+Run: python tools/fit_tanh_log1p_expm1.py
 """
 import mpmath as mp
 

@@ -1,0 +1,165 @@
+"""The softmax trio (softmax, log_softmax, softmax_backward): whole rows along
+any axis, so not in the elementwise catalogue. Elements within 4 ulp of the
+longdouble oracle (softmax_backward: or 4 eps absolute where the exact value
+is below 1) at every ISA tier this machine runs, rows summing to 1 within
+n eps; any axis, order and view, in place; numpy's dtype rules; rows of
+special values as PyTorch computes them; bitwise the same for any number of
+threads; PyTorch's values where it is installed."""
+import numpy as np
+import pytest
+
+from _compare import error_in_units
+
+import fastact
+from fastact import kernels, reference
+from fastact._oracle import ORACLES
+
+DTYPES = [np.float32, np.float64]
+ULP = 4
+
+
+@pytest.fixture(params=kernels.available_isas())
+def isa(request):
+    before = kernels.current_isa()
+    kernels._set_isa(request.param)
+    yield request.param
+    kernels._set_isa(before)
+
+
+def rows_of(n_rows, n_cols, dtype, seed=0, scale=5):
+    return (np.random.default_rng(seed).standard_normal((n_rows, n_cols)) * scale).astype(dtype)
+
+
+def max_error(name, *arrays, abs_eps=0):
+    dtype = arrays[0].dtype
+    got = getattr(fastact, name)(*arrays)
+    assert got.dtype == dtype
+    return error_in_units(got, ORACLES[name](*arrays), dtype, abs_eps).max()
+
+
+@pytest.mark.parametrize("cols", [1, 3, 10, 17, 1000, 100_000])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_elements_within_4_ulp_and_rows_sum_to_1(isa, cols, dtype):
+    x = rows_of(max(1, 20_000 // cols), cols, dtype, seed=cols)
+    assert max_error("softmax", x) <= ULP
+    sums = fastact.softmax(x).astype(np.longdouble).sum(axis=-1)
+    assert np.all(np.abs(sums - 1) <= cols * np.finfo(dtype).eps)
+
+
+@pytest.mark.parametrize("cols", [1, 10, 17, 1000, 100_000])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_log_softmax_within_4_ulp(isa, cols, dtype):
+    x = rows_of(max(1, 20_000 // cols), cols, dtype, seed=cols + 1)
+    assert max_error("log_softmax", x) <= ULP
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_log_softmax_keeps_the_digits_of_a_dominant_max(dtype):
+    x = np.array([[0, -30, -40], [5, -25, -35], [2, 2, -30], [1, 1, 1]], dtype)
+    assert fastact.log_softmax(x)[0, 0] < 0
+    assert max_error("log_softmax", x) <= ULP
+
+
+@pytest.mark.parametrize("cols", [1, 10, 1000, 100_000])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_backward_within_4_ulp_or_4_eps(isa, cols, dtype):
+    x = rows_of(max(1, 20_000 // cols), cols, dtype, seed=cols + 2, scale=2)
+    y = fastact.softmax(x)
+    g = rows_of(*x.shape, dtype, seed=7, scale=1)
+    assert max_error("softmax_backward", g, y, abs_eps=4) <= ULP
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("axis", [0, 1, 2, -1, -2])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmax_backward"])
+def test_any_axis_any_order_and_in_place(name, axis, order):
+    x = np.asarray(np.random.default_rng(4).standard_normal((4, 5, 6)), order=order)
+    args = (np.asarray(np.random.default_rng(5).standard_normal(x.shape), order=order),
+            reference.softmax(x, axis=axis)) if name == "softmax_backward" else (x,)
+    f, ref = getattr(fastact, name), getattr(reference, name)
+    expected = ref(*args, axis=axis)
+    np.testing.assert_allclose(f(*args, axis=axis), expected, rtol=1e-14, atol=1e-15)
+    inplace = args[-1].copy(order=order)
+    args2 = args[:-1] + (inplace,)
+    assert f(*args2, axis=axis, out=inplace) is inplace
+    np.testing.assert_allclose(inplace, expected, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_non_contiguous_views(axis):
+    base = np.random.default_rng(6).standard_normal((12, 14))
+    view = base[::2, 1::3]
+    np.testing.assert_allclose(fastact.softmax(view, axis=axis),
+                               reference.softmax(view, axis=axis), rtol=1e-14)
+    np.testing.assert_allclose(fastact.log_softmax(view.T, axis=axis),
+                               reference.log_softmax(view.T, axis=axis), rtol=1e-14)
+    out = np.empty((12, 14))[1::2, ::3]
+    fastact.softmax(view, axis=axis, out=out)
+    np.testing.assert_allclose(out, reference.softmax(view, axis=axis), rtol=1e-14)
+    snapshot = base.copy()
+    fastact.softmax(view, axis=axis, out=view)     # in place on a view
+    np.testing.assert_allclose(view, reference.softmax(snapshot[::2, 1::3], axis=axis),
+                               rtol=1e-14)
+    untouched = np.ones(base.shape, bool)
+    untouched[::2, 1::3] = False
+    np.testing.assert_array_equal(base[untouched], snapshot[untouched])
+
+
+def test_dtypes_follow_the_ufunc_rules():
+    assert fastact.softmax(np.arange(6).reshape(2, 3)).dtype == np.float64
+    assert fastact.softmax(np.arange(6, dtype=np.float32)).dtype == np.float32
+    assert fastact.softmax(np.arange(6, dtype=np.float16)).dtype == np.float32
+    assert fastact.softmax([1, 2, 3]).dtype == np.float64
+    with pytest.raises(np.exceptions.AxisError):
+        fastact.softmax(np.ones((2, 3)), axis=2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_special_rows_like_torch(dtype):
+    inf, nan = np.inf, np.nan
+    x = np.array([[inf, 1, 2], [inf, inf, 0], [-inf, -inf, -inf],
+                  [-inf, 1, 1], [nan, 1, 2], [1e30, -1e30, 0]], dtype)
+    with np.errstate(all="raise", under="ignore"):
+        y = fastact.softmax(x)
+        ly = fastact.log_softmax(x)
+    assert np.isnan(y[:3]).all() and np.isnan(ly[:3]).all() and np.isnan(y[4]).all()
+    np.testing.assert_array_equal(y[3], [0, 0.5, 0.5])
+    assert ly[3, 0] == -inf
+    np.testing.assert_array_equal(y[5], [1, 0, 0])
+
+
+def test_rows_are_bitwise_identical_whatever_the_threads():
+    x = rows_of(64, 5000, np.float32)
+    before = fastact.get_num_threads()
+    try:
+        fastact.set_num_threads(1)
+        one = [fastact.softmax(x), fastact.log_softmax(x)]
+        fastact.set_num_threads(2)
+        two = [fastact.softmax(x), fastact.log_softmax(x)]
+    finally:
+        fastact.set_num_threads(before)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_empty_and_single_columns():
+    assert fastact.softmax(np.empty((3, 0))).shape == (3, 0)
+    np.testing.assert_array_equal(fastact.softmax(np.array([[5.0], [-2.0]])), [[1.0], [1.0]])
+    np.testing.assert_array_equal(fastact.log_softmax(np.array([[5.0]])), [[0.0]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_agrees_with_torch(dtype):
+    torch = pytest.importorskip("torch")
+    eps = np.finfo(dtype).eps
+    tol = dict(rtol=16 * eps, atol=8 * eps)
+    xs = rows_of(7, 33, dtype)
+    txs = torch.from_numpy(xs.copy()).requires_grad_(True)
+    ys = torch.softmax(txs, -1)
+    g = rows_of(7, 33, dtype, seed=9, scale=1)
+    (tgx,) = torch.autograd.grad(ys, txs, torch.from_numpy(g))
+    np.testing.assert_allclose(fastact.softmax(xs), ys.detach().numpy(), **tol)
+    np.testing.assert_allclose(fastact.log_softmax(xs), torch.log_softmax(txs, -1).detach().numpy(),
+                               **tol)
+    np.testing.assert_allclose(fastact.softmax_backward(g, fastact.softmax(xs)), tgx.numpy(),
+                               rtol=tol["rtol"] * 10, atol=tol["atol"] * 10)
