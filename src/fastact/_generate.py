@@ -111,7 +111,7 @@ def table_pxd(catalog):
 def kernels_pxd(catalog):
     lines = [HEADER, """\
 # fastact's C-level API: the kernels as monomorphic functions, for Cython
-# (`from fastact.kernels cimport fa_sigmoid_f32`), for C through fastact.h,
+# (`from fastact.kernels cimport fa_<name>_f32`), for C through fastact.h,
 # and for numba/ctypes/cffi through `fastact.kernel_address`.
 #
 # Every function works on contiguous buffers of n elements (the row kernels:

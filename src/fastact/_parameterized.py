@@ -1,14 +1,15 @@
 """The public functions of the parameterized ufuncs, made from the catalogue.
 
-`fastact.leaky_relu(x)` could call the two-operand ufunc with alpha = 0.01,
-but numpy's set-up of a second operand (a Python float made into an array,
-broadcast) doubles the cost of a small call. So each parameterized ufunc has
+`fastact.<name>(x)` could call the ufunc with the default parameters as
+operands, but numpy's set-up of a second operand (a Python float made into an
+array, broadcast) doubles the cost of a small call. So each parameterized ufunc has
 a twin in fastact._ufuncs, `<name>_defaults`, that takes only the arrays and
 computes exactly the same thing with the defaults; the function made here
 calls the twin when every parameter is its default (a Python float equal to
 it) and every array is float32 or float64, and the parameterized ufunc
 otherwise. (For other inputs numpy's promotion with a Python float parameter
-may differ: int8 with alpha=0.01 computes in float64, int8 alone in float32.)
+may differ: int8 with a parameter 0.01 computes in float64, int8 alone in
+float32.)
 
 The function is compiled from source text, like collections.namedtuple's
 methods: a plain def with the real signature (inspect.signature, help(),

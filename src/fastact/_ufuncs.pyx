@@ -650,9 +650,10 @@ def _rows(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
             rows_parallel(rop, <const double *>pa, <const double *>pb, <double *>po, rows, cols)
 
 # ---------------------------------------------------------------------------
-# Parameters at their defaults. `leaky_relu(x)` could call the two-operand
-# ufunc with alpha = 0.01, but numpy's set-up of a second operand (a Python
-# float made into an array, broadcast) doubles the cost of a small call. So
+# Parameters at their defaults. `fastact.<name>(x)` could call the
+# parameterized ufunc with its defaults as operands, but numpy's set-up of a
+# second operand (a Python float made into an array, broadcast) doubles the
+# cost of a small call. So
 # each parameterized ufunc has a twin that takes only the arrays: its loop
 # adds the defaults as stride-0 operands and calls the parameterized loop,
 # so both compute exactly the same thing. The public wrappers use the twin
