@@ -760,7 +760,13 @@ def _make_ufuncs():
         made[spec.name] = make_ufunc(
             spec.name, KIND_OF_SHAPE[spec.shape],
             [kernel_pointer(spec.kernel(d)) for d in DTYPES], GRAIN_OF[spec.grain],
-            spec.signature_line() + "\n\n" + spec.doc)
+            spec.docstring())
+        try:
+            # numpy >= 2.2: replace its generated first line (x1, x2, ...)
+            # with ours, which names the arguments in order.
+            made[spec.name].__doc__ = spec.docstring()
+        except AttributeError:
+            pass
     for spec in _catalog.SPECS:
         if spec.params:
             made[spec.name + "_defaults"] = make_defaults_ufunc(
