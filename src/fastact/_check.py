@@ -29,8 +29,9 @@ where the exact value is below 1), and softmax rows must sum to 1 within
 n eps.
 
 `--exhaustive` sweeps all 2**32 float32 bit patterns through every forward
-function in float32 (parameters at their defaults) and sigmoid_grad, at every
-tier (about 2-5 minutes per function and tier on one core).
+function in float32 (parameters at their defaults) and the unary functions
+the catalogue marks `exhaustive`, at every tier (about 2-5 minutes per
+function and tier on one core).
 """
 import sys
 import time
@@ -44,9 +45,6 @@ from fastact import _oracle
 from fastact._oracle import ORACLES, working_dtype
 
 DTYPES = (np.float32, np.float64)
-# `--exhaustive` sweeps every forward function and, of these activations,
-# every unary function.
-EXHAUSTIVE_ACTIVATIONS = ("sigmoid",)
 # An exact function's result may differ from the oracle rounded to its dtype
 # only where the longdouble oracle itself sat within this many ulp of a
 # rounding tie (its double rounding); then the one-operation IEEE result in
@@ -63,7 +61,8 @@ def add_arguments(parser):
                         help="the default run (kept for scripts that pass it)")
     parser.add_argument("--exhaustive", action="store_true",
                         help="also sweep all 2**32 float32 inputs of every forward "
-                             "function and sigmoid_grad (2-5 minutes per function and tier)")
+                             "function and of the unary functions the catalogue marks "
+                             "exhaustive (2-5 minutes per function and tier)")
     parser.add_argument("--isa", default="all", metavar="TIERS",
                         help="comma-separated tiers to check, 'current' or 'all' "
                              "(default: all available)")
@@ -115,7 +114,7 @@ def value_pool(dtype, points, rng):
     parts = [special_values(dtype)]
     for a in (1.0, 8.0, 32.0, 128.0, 1024.0):
         parts.append(np.linspace(-a, a, points + 1))
-    # Dense around the exp limits (where sigmoid-like kernels switch formulas).
+    # Dense around the exp limits (where exp-based kernels switch formulas).
     for v in (np.log(fi.max), np.log(fi.smallest_normal), np.log(fi.smallest_subnormal)):
         parts.append(np.linspace(abs(v) - 2, abs(v) + 2, points // 4))
         parts.append(-np.linspace(abs(v) - 2, abs(v) + 2, points // 4))
@@ -507,13 +506,13 @@ def _report_row(spec, dtype, tier, o):
 
 def run_exhaustive(specs, tiers):
     """All 2**32 float32 inputs of every forward function (parameters at
-    their defaults) and of the unary functions of EXHAUSTIVE_ACTIVATIONS.
+    their defaults) and of the unary functions marked `exhaustive`.
 
     Chunks of 2**14 inputs, so every temporary stays in the L2 cache; per
     chunk and function the oracle, its rounding, the ulp scale and the masks
     of special results are computed once and shared by all tiers."""
     chosen = [s for s in specs if len(s.inputs) == 1 and s.name in ORACLES
-              and (s.variant == "forward" or s.activation in EXHAUSTIVE_ACTIVATIONS)]
+              and (s.variant == "forward" or s.exhaustive)]
     oracles = {s.name: _oracle.float32_sweep_oracle(s.name) for s in chosen}
     skipped = [name for name, o in oracles.items() if o is None]
     chosen = [s for s in chosen if oracles[s.name] is not None]

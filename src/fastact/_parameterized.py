@@ -1,22 +1,30 @@
 """The public functions of the parameterized ufuncs, made from the catalogue.
 
-`fastact.leaky_relu(x)` could call the two-operand ufunc with alpha = 0.01,
-but numpy's set-up of a second operand (a Python float made into an array,
-broadcast) doubles the cost of a small call. So each parameterized ufunc has
+`fastact.<name>(x)` could call the ufunc with the default parameters as
+operands, but numpy's set-up of a second operand (a Python float made into an
+array, broadcast) doubles the cost of a small call. So each parameterized ufunc has
 a twin in fastact._ufuncs, `<name>_defaults`, that takes only the arrays and
 computes exactly the same thing with the defaults; the function made here
 calls the twin when every parameter is its default (a Python float equal to
 it) and every array is float32 or float64, and the parameterized ufunc
 otherwise. (For other inputs numpy's promotion with a Python float parameter
-may differ: int8 with alpha=0.01 computes in float64, int8 alone in float32.)
+may differ: int8 with a parameter 0.01 computes in float64, int8 alone in
+float32.)
 
 The function is compiled from source text, like collections.namedtuple's
 methods: a plain def with the real signature (inspect.signature, help(),
-keyword arguments) and no per-call interpretation of the catalogue.
+keyword arguments) and no per-call interpretation of the catalogue. When the
+ufunc raises TypeError, the call is looked at again (`_retried`, off the fast
+path): a parameter given by another name it accepts (PyTorch's
+`negative_slope` for leaky_relu's `alpha`) is renamed, a parameter that is
+not a real number or an array of them is named in the error, and anything
+else gets the error of the public ufunc, not of its twin.
 """
-from fastact._catalog import DTYPES
+import numbers
 
 import numpy as np
+
+from fastact._catalog import DTYPES
 
 _FLOAT_DTYPES = frozenset(np.dtype(d.numpy) for d in DTYPES)
 
@@ -34,15 +42,56 @@ def public_function(spec, ufuncs):
         [f"type({p}) is float and {p} == {v!r}" for p, v in spec.params.items()]
         + [f"getattr({a}, 'dtype', None) in _FLOAT_DTYPES" for a in spec.inputs])
     source = (f"def {spec.name}({signature}, **kwargs):\n"
-              f"    if {at_defaults}:\n"
-              f"        return _twin({arrays}, **kwargs)\n"
-              f"    return _ufunc({arrays}, {params}, **kwargs)\n")
+              f"    try:\n"
+              f"        if {at_defaults}:\n"
+              f"            return _twin({arrays}, **kwargs)\n"
+              f"        return _ufunc({arrays}, {params}, **kwargs)\n"
+              f"    except TypeError:\n"
+              f"        return _retried(({arrays},), ({params},), kwargs)\n")
     namespace = {"_ufunc": ufunc, "_twin": getattr(ufuncs, spec.name + "_defaults"),
                  "_FLOAT_DTYPES": _FLOAT_DTYPES}
     exec(compile(source, f"<fastact.{spec.name}>", "exec"), namespace)
     function = namespace[spec.name]
+
+    def retried(arrays, params, kwargs):
+        return _retried(spec, ufunc, function.__defaults__, arrays, params, kwargs)
+
+    namespace["_retried"] = retried
     function.__module__ = "fastact"
     function.__qualname__ = spec.name
-    function.__doc__ = (spec.doc + "\n\nKeyword arguments are the ufunc's: out=, where=, "
-                        "dtype=, casting=, ...\n")
+    function.__doc__ = spec.docstring(ufunc=False)
     return function
+
+
+def _is_real(value):
+    if isinstance(value, numbers.Real):
+        return True
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except Exception:
+        return False
+
+
+def _retried(spec, ufunc, defaults, arrays, params, kwargs):
+    """The call again after the ufunc raised TypeError: aliases renamed,
+    parameters checked, then the parameterized ufunc (whose own error, if it
+    raises again, names the public function)."""
+    params = list(params)
+    names = list(spec.params)
+    for alias, name in spec.aliases.items():
+        if alias in kwargs:
+            i = names.index(name)
+            # A parameter still at its default object was not passed.
+            if params[i] is not defaults[i]:
+                raise TypeError(f"{spec.name}() got both {name!r} and {alias!r}, two names "
+                                f"of one parameter ({alias!r} is PyTorch's)") from None
+            kwargs = dict(kwargs)
+            params[i] = kwargs.pop(alias)
+    for name, value in zip(names, params):
+        if not _is_real(value):
+            raise TypeError(f"{spec.name}(): {name} must be a real number or an array of "
+                            f"real numbers, not {type(value).__name__} {value!r}") from None
+    try:
+        return ufunc(*arrays, *params, **kwargs)
+    except TypeError as error:
+        raise error from None

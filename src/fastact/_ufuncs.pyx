@@ -47,6 +47,8 @@ from fastact._table cimport (unary_f32, unary_f64, unary_p_f32, unary_p_f64,
 from fastact.kernels cimport *
 from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 
+import numpy as np
+
 from fastact import _catalog
 from fastact import kernels as _kernels
 
@@ -712,58 +714,81 @@ cdef enum:
     GRAIN_CHEAP = 1 << 17
     GRAIN_EXP = 1 << 15
 
-cdef cnp.PyUFuncGenericFunction g_funcs[MAX_UFUNCS][2]
-cdef void *g_data[MAX_UFUNCS][2]
-cdef loop_data g_loop_data[MAX_UFUNCS][2]
-cdef char g_types[MAX_UFUNCS][10]  # float32 loop's types, then float64's
+cdef enum:
+    MAX_DTYPES = 4      # the catalogue's DTYPES
+    MAX_OPERANDS = 5    # arrays, parameters and the output of one ufunc
+
+# Per ufunc, one entry per catalogue dtype (in DTYPES order): numpy's inner
+# loop, its data, and the operands' type numbers.
+cdef cnp.PyUFuncGenericFunction g_funcs[MAX_UFUNCS][MAX_DTYPES]
+cdef void *g_data[MAX_UFUNCS][MAX_DTYPES]
+cdef loop_data g_loop_data[MAX_UFUNCS][MAX_DTYPES]
+cdef char g_types[MAX_UFUNCS][MAX_DTYPES * MAX_OPERANDS]
 cdef int g_count = 0
 cdef list g_docs = []   # keeps each ufunc's docstring bytes alive
 cdef dict g_index = {}  # ufunc name -> its slot in the arrays above
+cdef list DTYPES = _catalog.DTYPES
+if len(DTYPES) > MAX_DTYPES:
+    raise RuntimeError("raise MAX_DTYPES in _ufuncs.pyx")
 
 
-cdef object make_ufunc(str name, Kind kind, void *kernel_f32, void *kernel_f64,
-                       Py_ssize_t grain, str doc):
+cdef cnp.PyUFuncGenericFunction loop_of_kind(Kind kind, str dtype) except NULL:
+    """numpy's inner loop for a kind of kernel on a catalogue dtype."""
+    if dtype not in ("f32", "f64"):
+        raise ValueError(f"_ufuncs.pyx has no inner loops for dtype {dtype!r}")
+    cdef bint f64 = dtype == "f64"
+    if kind == UNARY:
+        return unary_f64_loop if f64 else unary_f32_loop
+    elif kind == UNARY_P:
+        return unary_p_f64_loop if f64 else unary_p_f32_loop
+    elif kind == BINARY:
+        return binary_f64_loop if f64 else binary_f32_loop
+    elif kind == BINARY_P:
+        return binary_p_f64_loop if f64 else binary_p_f32_loop
+    elif kind == UNARY_PP:
+        return unary_pp_f64_loop if f64 else unary_pp_f32_loop
+    return binary_pp_f64_loop if f64 else binary_pp_f32_loop
+
+
+cdef void set_types(int u, int nargs):
+    """Every operand of ufunc slot u's loop t has dtype DTYPES[t]."""
+    cdef int t, i
+    for t in range(len(DTYPES)):
+        for i in range(nargs):
+            g_types[u][t * nargs + i] = np.dtype(DTYPES[t].numpy).num
+
+
+cdef int new_slot(str name) except -1:
     global g_count
     if g_count >= MAX_UFUNCS:
         raise RuntimeError("raise MAX_UFUNCS in _ufuncs.pyx")
-    cdef int u = g_count
+    g_count += 1
+    g_index[name] = g_count - 1
+    return g_count - 1
+
+
+cdef object new_ufunc(int u, str name, int nin, str doc):
+    name_bytes = name.encode()
+    doc_bytes = doc.encode()
+    g_docs.append((doc_bytes, name_bytes))
+    return cnp.PyUFunc_FromFuncAndData(
+        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], len(DTYPES), nin, 1,
+        cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
+
+
+cdef object make_ufunc(str name, Kind kind, list kernels, Py_ssize_t grain, str doc):
+    """The ufunc `name` over `kernels`, one per catalogue dtype."""
+    cdef int u = new_slot(name)
     cdef int nin = {UNARY: 1, UNARY_P: 2, BINARY: 2, BINARY_P: 3, UNARY_PP: 3,
                     BINARY_PP: 4}[kind]
     cdef int t
-    if kind == UNARY:
-        g_funcs[u][0] = unary_f32_loop
-        g_funcs[u][1] = unary_f64_loop
-    elif kind == UNARY_P:
-        g_funcs[u][0] = unary_p_f32_loop
-        g_funcs[u][1] = unary_p_f64_loop
-    elif kind == BINARY:
-        g_funcs[u][0] = binary_f32_loop
-        g_funcs[u][1] = binary_f64_loop
-    elif kind == BINARY_P:
-        g_funcs[u][0] = binary_p_f32_loop
-        g_funcs[u][1] = binary_p_f64_loop
-    elif kind == UNARY_PP:
-        g_funcs[u][0] = unary_pp_f32_loop
-        g_funcs[u][1] = unary_pp_f64_loop
-    else:
-        g_funcs[u][0] = binary_pp_f32_loop
-        g_funcs[u][1] = binary_pp_f64_loop
-    g_loop_data[u][0].kernel = kernel_f32
-    g_loop_data[u][1].kernel = kernel_f64
-    for t in range(2):
+    for t in range(len(DTYPES)):
+        g_funcs[u][t] = loop_of_kind(kind, DTYPES[t].suffix)
+        g_loop_data[u][t].kernel = <void *><size_t>kernels[t]
         g_loop_data[u][t].grain = grain
         g_data[u][t] = &g_loop_data[u][t]
-    for t in range(nin + 1):
-        g_types[u][t] = cnp.NPY_FLOAT
-        g_types[u][nin + 1 + t] = cnp.NPY_DOUBLE
-    doc_bytes = doc.encode()
-    name_bytes = name.encode()
-    g_docs.append((doc_bytes, name_bytes))
-    g_index[name] = u
-    g_count += 1
-    return cnp.PyUFunc_FromFuncAndData(
-        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], 2, nin, 1,
-        cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
+    set_types(u, nin + 1)
+    return new_ufunc(u, name, nin, doc)
 
 
 # ---------------------------------------------------------------------------
@@ -871,9 +896,10 @@ def _rows(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
             rows_parallel(rop, <const double *>pa, <const double *>pb, <double *>po, rows, cols)
 
 # ---------------------------------------------------------------------------
-# Parameters at their defaults. `leaky_relu(x)` could call the two-operand
-# ufunc with alpha = 0.01, but numpy's set-up of a second operand (a Python
-# float made into an array, broadcast) doubles the cost of a small call. So
+# Parameters at their defaults. `fastact.<name>(x)` could call the
+# parameterized ufunc with its defaults as operands, but numpy's set-up of a
+# second operand (a Python float made into an array, broadcast) doubles the
+# cost of a small call. So
 # each parameterized ufunc has a twin that takes only the arrays: its loop
 # adds the defaults as stride-0 operands and calls the parameterized loop,
 # so both compute exactly the same thing. The public wrappers use the twin
@@ -887,9 +913,9 @@ ctypedef struct defaults_data:
     void *data                          # and its data
     int n_arrays                        # array operands numpy passes (1 or 2)
     int n_params
-    char params[2][8]                   # the defaults, as float32 or float64
+    char params[2][8]                   # the defaults, in the loop's dtype
 
-cdef defaults_data g_defaults[MAX_UFUNCS][2]
+cdef defaults_data g_defaults[MAX_UFUNCS][MAX_DTYPES]
 
 
 cdef void defaults_loop(char **args, const npy_intp *dims, const npy_intp *steps,
@@ -913,38 +939,24 @@ cdef void defaults_loop(char **args, const npy_intp *dims, const npy_intp *steps
 
 cdef object make_defaults_ufunc(str base, int n_arrays, tuple defaults):
     """The twin of ufunc `base` with its parameters fixed at `defaults`."""
-    global g_count
-    if g_count >= MAX_UFUNCS:
-        raise RuntimeError("raise MAX_UFUNCS in _ufuncs.pyx")
     cdef int b = g_index[base]
-    cdef int u = g_count
+    cdef int u = new_slot(base + "_defaults")
     cdef int t, i
-    cdef float p32
-    cdef double p64
-    for t in range(2):
+    cdef bytes value
+    for t in range(len(DTYPES)):
         g_defaults[u][t].loop = <inner_loop>g_funcs[b][t]
         g_defaults[u][t].data = g_data[b][t]
         g_defaults[u][t].n_arrays = n_arrays
         g_defaults[u][t].n_params = len(defaults)
-        for i, value in enumerate(defaults):
-            if t == 0:
-                p32 = value
-                memcpy(g_defaults[u][t].params[i], &p32, sizeof(float))
-            else:
-                p64 = value
-                memcpy(g_defaults[u][t].params[i], &p64, sizeof(double))
+        for i in range(len(defaults)):
+            # Rounded to the dtype as numpy rounds a Python float operand.
+            value = np.array(defaults[i], dtype=DTYPES[t].numpy).tobytes()
+            memcpy(g_defaults[u][t].params[i], <char *>value, len(value))
         g_funcs[u][t] = defaults_loop
         g_data[u][t] = &g_defaults[u][t]
-    for t in range(n_arrays + 1):
-        g_types[u][t] = cnp.NPY_FLOAT
-        g_types[u][n_arrays + 1 + t] = cnp.NPY_DOUBLE
-    name_bytes = f"{base}_defaults".encode()
-    doc_bytes = f"{base} with its parameters at their defaults {defaults}.".encode()
-    g_docs.append((doc_bytes, name_bytes))
-    g_count += 1
-    return cnp.PyUFunc_FromFuncAndData(
-        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], 2, n_arrays, 1,
-        cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
+    set_types(u, n_arrays + 1)
+    return new_ufunc(u, base + "_defaults", n_arrays,
+                     f"{base} with its parameters at their defaults {defaults}.")
 
 
 # ---------------------------------------------------------------------------
@@ -958,18 +970,24 @@ cdef dict KIND_OF_SHAPE = {"unary": UNARY, "unary_p": UNARY_P, "unary_pp": UNARY
 cdef dict GRAIN_OF = {"cheap": GRAIN_CHEAP, "exp": GRAIN_EXP}
 
 
-cdef void *kernel_pointer(str name) except NULL:
+cdef size_t kernel_pointer(str name) except 0:
     capsule = _kernels.__pyx_capi__[name]
-    return PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule))
+    return <size_t>PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule))
 
 
 def _make_ufuncs():
     made = {}
     for spec in _catalog.SPECS:
         made[spec.name] = make_ufunc(
-            spec.name, KIND_OF_SHAPE[spec.shape], kernel_pointer(spec.kernel("f32")),
-            kernel_pointer(spec.kernel("f64")), GRAIN_OF[spec.grain],
-            spec.signature_line() + "\n\n" + spec.doc)
+            spec.name, KIND_OF_SHAPE[spec.shape],
+            [kernel_pointer(spec.kernel(d)) for d in DTYPES], GRAIN_OF[spec.grain],
+            spec.docstring())
+        try:
+            # numpy >= 2.2: replace its generated first line (x1, x2, ...)
+            # with ours, which names the arguments in order.
+            made[spec.name].__doc__ = spec.docstring()
+        except AttributeError:
+            pass
     for spec in _catalog.SPECS:
         if spec.params:
             made[spec.name + "_defaults"] = make_defaults_ufunc(
