@@ -37,6 +37,12 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "none"          # the signatures in the docstrings say it
 
 exclude_patterns = ["_build", "_generated"]
+
+# The generated docstrings write |x| (softsign's formula) as plain text; in
+# reST that is a substitution reference. Define it as itself.
+rst_prolog = r"""
+.. |x| replace:: \|x\|
+"""
 nitpicky = False
 
 html_theme = "pydata_sphinx_theme"
@@ -55,10 +61,13 @@ plot_html_show_formats = False
 plot_formats = [("png", 110)]
 plot_rcparams = {"figure.figsize": (7.5, 3.2), "font.size": 9}
 
+# Every file starts from numpy's default print options (the docstrings'
+# examples show full precision); the guide pages ask for 4 digits in their
+# own testsetup.
 doctest_global_setup = """
 import numpy as np
 import fastact
-np.set_printoptions(precision=4, suppress=True, legacy=False)
+np.set_printoptions(precision=8, suppress=False, legacy=False)
 """
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -112,4 +121,6 @@ def _plain_docstring(app, what, name, obj, options, lines):
 def setup(app):
     app.connect("builder-inited", _draw_catalogue_figure)
     app.connect("autodoc-process-signature", _ufunc_signature)
-    app.connect("autodoc-process-docstring", _plain_docstring)
+    # Before napoleon's handler (default priority 500), which turns the
+    # numpydoc sections into fields that the check above would not see.
+    app.connect("autodoc-process-docstring", _plain_docstring, priority=100)

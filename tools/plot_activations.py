@@ -1,7 +1,7 @@
 """Draw every activation in fastact's catalogue and its derivative, computed
 by fastact itself, into one PNG.
 
-    python tools/plot_activations.py docs/activations.png [--range -7 7]
+    python tools/plot_activations.py activations.png [--range -7 7]
 
 Each panel shows f(x) (`fastact.<name>`) and f'(x) (`fastact.<name>_grad`, or
 `<name>_backward` with grad_out = 1 where there is no _grad), in float64 on a
@@ -34,7 +34,7 @@ def curves(name, x):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("path", help="PNG to write, e.g. docs/activations.png")
+    parser.add_argument("path", help="PNG to write, e.g. activations.png")
     parser.add_argument("--range", nargs=2, type=float, default=(-7.0, 7.0), metavar=("LO", "HI"))
     args = parser.parse_args(argv)
 
