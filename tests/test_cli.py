@@ -98,7 +98,7 @@ def test_bench_plot_writes_a_png(tmp_path, capsys):
 
 
 def test_check_quick_passes():
-    proc = run_python(["-m", "fastact", "check", "--quick"], timeout=300)
+    proc = run_python(["-m", "fastact", "check", "--quick"], timeout=1200)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for spec in SPECS:
         assert spec.name in proc.stdout
