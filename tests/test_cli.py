@@ -177,7 +177,7 @@ def test_bench_plot_writes_a_png(tmp_path, capsys):
 
 def test_check_default_run_passes():
     # The default run is the quick one: a new user's first check.
-    proc = run_python(["-m", "fastact", "check"], timeout=900)
+    proc = run_python(["-m", "fastact", "check"], timeout=1200)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for spec in SPECS:
         assert spec.name in proc.stdout

@@ -71,7 +71,7 @@ def per_tier(tmp_path_factory):
     for tier in TIERS:
         path = tmp_path_factory.mktemp("tiers") / f"{tier}.npz"
         proc = run_code(f"OUT_PATH = {str(path)!r}\n" + SCRIPT,
-                        env={"FASTACT_ISA": tier}, timeout=300)
+                        env={"FASTACT_ISA": tier}, timeout=1200)
         line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
         assert line, f"tier {tier}: script failed\n{proc.stdout}\n{proc.stderr}"
         info = json.loads(line[-1][len("RESULT "):])
