@@ -8,8 +8,11 @@
 #   tools/sanitize.sh tests/test_overlap.py -k reduce    # pytest arguments
 #   FASTACT_SANITIZE_SUBSET=1 tools/sanitize.sh          # the subset CI runs
 #
-# Time (2-core machine shared with other jobs): the build takes ~2 min; the
-# whole suite ~20 min under the sanitizers (~6 min without); the subset ~5 min.
+# Time, measured on a 2-core machine shared with other jobs (load ~15): the
+# build takes ~4 min; the subset 16 min (5,770 tests, zero reports); the
+# whole suite, which also builds a wheel and the embedding examples and
+# reruns the accuracy files at the other tier, roughly twice that. On an
+# unshared 2-core machine expect about half.
 # The subset is the suite without the files that build other programs
 # (wheel, embedding, typing), drive peers (torch, dask, xarray) or the
 # command line and demo, or rerun other files at the other tiers in child
@@ -78,6 +81,14 @@ if [ "$#" -eq 0 ]; then
     fi
 fi
 
+# The instrumented build compiles the kernels' arithmetic differently (gcc
+# fuses other multiply-adds once UBSan's checks are in the loops), so its
+# results are not the release build's bits. One accuracy case sits right at
+# its bound there: mish_backward in float32 measures 4.0001 ulp against 4
+# (at grad_out = 2.8093, x = -0.1542; the release build passes). It is
+# deselected here, and only here, because it is not a sanitizer finding.
+set -- "$@" --deselect "tests/test_family_a.py::test_within_its_ulp_bound[avx2-mish_backward-float32]"
+
 echo "sanitize: running pytest $*" >&2
 start=$(date +%s)
 cd "$WORK"
@@ -92,7 +103,7 @@ env LD_PRELOAD="$LIBASAN" \
     ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_odr_violation=0:log_path=$REPORTS/asan" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan" \
     PYTHONPATH="$WORK/src" \
-    "$PYTHON" -m pytest -q -p no:cacheprovider -x "$@" || status=$?
+    "$PYTHON" -m pytest -q -p no:cacheprovider "$@" || status=$?
 echo "sanitize: tests took $(( $(date +%s) - start )) s, exit status $status" >&2
 if [ -n "$(ls -A "$REPORTS")" ]; then
     for report in "$REPORTS"/*; do
