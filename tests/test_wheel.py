@@ -1,6 +1,7 @@
 """The wheel `pip wheel .` builds holds what users of the C API need.
 
-Slow (it compiles every extension, a minute or two), so it is one test. It
+Slow (it compiles every extension, a minute or two), so it is one test,
+marked `slow`: left out of the default run, run once by .ci/run. It
 builds from a copy of the source tree: the checkout above tests/, or the one
 FASTACT_SOURCE_DIR names (CI runs the tests from a copy of tests/ alone).
 The build environment is this one (--no-build-isolation: setuptools, Cython
@@ -41,6 +42,7 @@ def copy_source(src, dst):
     shutil.copytree(src / "src", dst / "src", ignore=ignore)
 
 
+@pytest.mark.slow
 def test_wheel_holds_the_pxd_files_the_header_and_the_compiled_modules(tmp_path):
     project = tmp_path / "project"
     project.mkdir()
