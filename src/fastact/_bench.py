@@ -93,12 +93,12 @@ def _namespace(peer):
         torch = _torch()
         return {"torch": torch, "aten": torch.ops.aten, "scalar": _tscalar}
     if peer == "scipy":
-        import scipy.special
+        import scipy.special  # type: ignore[import-untyped]
         return {"scipy": scipy}
     return {"np": np}
 
 
-_PEER_FUNCTIONS = {}   # (name, peer) -> the compiled call
+_PEER_FUNCTIONS: dict[tuple[str, str], object] = {}   # (name, peer) -> the compiled call
 
 
 def _peer_function(name, peer):
@@ -169,7 +169,7 @@ def _make_numexpr(spec, arrays, out):
     expr = spec.peers.get("numexpr")
     if expr is None:
         return None
-    import numexpr
+    import numexpr  # type: ignore[import-untyped]
     local = dict(zip(spec.inputs, arrays))
     local.update({k: arrays[0].dtype.type(v) for k, v in spec.params.items()})
     return lambda: numexpr.evaluate(expr, local_dict=local, out=out)

@@ -44,7 +44,7 @@ from fastact._catalog import SPECS
 from fastact import _oracle
 from fastact._oracle import ORACLES, working_dtype
 
-DTYPES = (np.float32, np.float64)
+DTYPES: tuple[type[np.floating], ...] = (np.float32, np.float64)
 # An exact function's result may differ from the oracle rounded to its dtype
 # only where the longdouble oracle itself sat within this many ulp of a
 # rounding tie (its double rounding); then the one-operation IEEE result in
@@ -417,7 +417,7 @@ def _mpmath_missing():
     transcendental functions (gelu's erf, the tails of silu, mish, ...) need
     its arbitrary precision: without it `check` can measure nothing."""
     try:
-        import mpmath  # noqa: F401
+        import mpmath  # type: ignore[import-untyped]  # noqa: F401
     except ImportError as exc:
         return str(exc)
     return None

@@ -412,7 +412,7 @@ def _one_blas_thread():
     gains nothing on them and, on a machine with other work running, its
     threads waiting for each other made epochs vary 50-fold."""
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
     except ImportError:
         yield False
         return

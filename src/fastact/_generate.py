@@ -253,10 +253,11 @@ def config() -> dict[str, Any]: ...
                 arrays = ", ".join(f"{a}: {arg_type}" for a in s.inputs)
                 lines.append(f"@overload\ndef {s.name}({arrays}, {params}, **kwargs: Any) "
                              f"-> {result}: ...\n")
-    # The softmax trio (fastact._softmax), along an axis of any array.
+    # The softmax trio (fastact._softmax), along an axis of any array;
+    # axis=None: over the whole array, as scipy.special.softmax.
     for s in catalog.ROW_SPECS:
         arrays = ", ".join(f"{a}: ArrayLike" for a in s.inputs)
-        lines.append(f"def {s.name}({arrays}, axis: int = -1, "
+        lines.append(f"def {s.name}({arrays}, axis: int | None = -1, "
                      "out: NDArray[floating[Any]] | None = None) -> NDArray[floating[Any]]: ...\n")
     names = [s.name for s in catalog.SPECS] + [
         "softmax", "log_softmax", "softmax_backward", "set_num_threads", "get_num_threads",

@@ -38,7 +38,7 @@ import functools
 
 import numpy as np
 
-L = np.longdouble
+L: type[np.longdouble] = np.longdouble
 EXTENDED_LONGDOUBLE = np.finfo(L).nmant >= 63
 
 # PyTorch's constants, exactly as written there
@@ -64,7 +64,7 @@ def _dtype_of(arrays):
 
 @functools.lru_cache(maxsize=None)
 def _mp():
-    import mpmath
+    import mpmath  # type: ignore[import-untyped]
     ctx = mpmath.mp.clone()
     ctx.dps = 40
     return ctx
@@ -630,12 +630,12 @@ NEEDS_MPMATH = ELEMENTWISE_IN_MPMATH | {"gelu_tanh"}
 if not EXTENDED_LONGDOUBLE:
     NEEDS_MPMATH |= set(_MP_DEFINITIONS) | {"softplus"}
 
-MISSING = {}   # what could not be loaded -> why
+MISSING: dict[str, str] = {}   # what could not be loaded -> why
 _why = _mpmath_missing()
 if _why is not None:
     _left_out = [name for name in ORACLES if name in NEEDS_MPMATH]
-    for name in _left_out:
-        del ORACLES[name]
+    for _name in _left_out:
+        del ORACLES[_name]
     MISSING[", ".join(_left_out)] = _why
 del _why
 
@@ -670,7 +670,7 @@ def float32_sweep_oracle(name):
                                           dtype=np.float64)
     if name == "gelu":
         try:
-            from scipy.special import erfc
+            from scipy.special import erfc  # type: ignore[import-untyped]
         except ImportError:
             return None
         def gelu(xw):

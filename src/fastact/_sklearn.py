@@ -18,6 +18,9 @@ a probe array. If any of that fails, `patch_sklearn` raises
 scikit-learn itself is never imported until `patch_sklearn()` is called, and
 is not a dependency (the `sklearn` extra installs it).
 """
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from fastact import _ufuncs
@@ -54,7 +57,7 @@ _FAST = {
 }
 
 # While patched: (table, key) -> (scikit-learn's function, its replacement).
-_PATCHED = {}
+_PATCHED: dict[tuple[str, str], tuple[Callable[..., Any], Callable[..., Any]]] = {}
 
 
 def _replacement(table, key, original):
@@ -88,8 +91,8 @@ def _tables():
     """scikit-learn's two tables, after checking that they are the ones the
     estimators read."""
     try:
-        import sklearn
-        from sklearn.neural_network import _base, _multilayer_perceptron
+        import sklearn  # type: ignore[import-untyped]
+        from sklearn.neural_network import _base, _multilayer_perceptron  # type: ignore[import-untyped]
     except ImportError as exc:
         raise ImportError(
             "fastact.patch_sklearn needs scikit-learn, which is not installed "

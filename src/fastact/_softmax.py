@@ -122,7 +122,7 @@ def _on_dataarrays(op, inputs, axis):
 def _on_pandas(op, inputs, axis):
     """The result has the (first) Series'/DataFrame's index, columns and
     name; the axis counts as on its numpy values (-1: along each row)."""
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
     template = next(a for a in inputs if isinstance(a, (pd.Series, pd.DataFrame)))
     values = [a.to_numpy() if isinstance(a, (pd.Series, pd.DataFrame)) else a for a in inputs]
     result = _run(op, values, axis, None)
