@@ -7,9 +7,11 @@
 - `fastact.kernels`: that dispatch point and the C API.
 - `fastact._ufuncs`: the numpy ufuncs, threaded with OpenMP when the compiler
   has it (FASTACT_OPENMP=0 builds without).
-- `fastact/include/fastact.h`: the C header for other extension modules,
-  generated here from the declarations in `kernels.pxd` (fastact/_capi.py),
-  so a kernel added there reaches C users without another list to edit.
+- Generated first, from the catalogue (fastact/_catalog.py), by
+  fastact/_generate.py: the kernel table, the C API declarations
+  (kernels.pxd) and trampolines, the contiguous loops, the tier modules, the
+  stubs and `fastact/include/fastact.h`. They are build outputs, untracked
+  and not in the sdist, so an unpacked sdist builds the same way.
 
 Kernels are compiled with -O3 -fno-trapping-math: without the latter gcc will
 not if-convert the clamps and selects, and the loops stay scalar. Never
@@ -97,19 +99,19 @@ def extension(name, **kw):
     )
 
 
-def write_c_header():
-    """Generate fastact/include/fastact.h from fastact/kernels.pxd."""
+def generate_sources():
+    """Write the files that follow from the catalogue (fastact/_generate.py)."""
     here = os.path.dirname(os.path.abspath(__file__))
     package = os.path.join(here, "src", "fastact")
     # Loaded by path: the package itself cannot be imported before it is built.
-    spec = spec_from_file_location("_fastact_capi", os.path.join(package, "_capi.py"))
-    capi = module_from_spec(spec)
-    spec.loader.exec_module(capi)
-    capi.write_header(os.path.join(package, "kernels.pxd"),
-                      os.path.join(package, "include", "fastact.h"))
+    spec = spec_from_file_location("_fastact_generate", os.path.join(package, "_generate.py"))
+    generator = module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    for name in generator.generate(package, tiers=list(TIER_FLAGS_UNIX)):
+        print(f"fastact: generated {name}", file=sys.stderr)
 
 
-write_c_header()
+generate_sources()
 
 extensions = [extension(f"_isa_{tier}") for tier in TIERS]
 extensions += [extension("kernels"), extension("_ufuncs")]

@@ -53,7 +53,12 @@ def test_stubs_match_the_compiled_modules(tmp_path):
     # signature with its stub: a ufunc added in _ufuncs.pyx but not to
     # _ufuncs.pyi fails here ("... is not present in stub").
     pytest.importorskip("mypy")
-    proc = run_mypy(["mypy.stubtest", "--mypy-config-file", os.devnull, *compiled_modules()],
+    # stubtest imports each module: a tier this CPU cannot run would die of
+    # SIGILL in its module init (compiled with the tier's instructions).
+    runnable = [m for m in compiled_modules()
+                if not m.startswith("fastact._isa_")
+                or m[len("fastact._isa_"):] in fastact.kernels.available_isas()]
+    proc = run_mypy(["mypy.stubtest", "--mypy-config-file", os.devnull, *runnable],
                     cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

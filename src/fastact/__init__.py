@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os as _os
 
-import numpy as _np
 from typing import Any
 
 from fastact import kernels as _kernels
@@ -27,47 +26,13 @@ from fastact._capi import get_include, kernel_address
 from fastact import _ufuncs
 from fastact._catalog import SPECS as _SPECS
 from fastact._softmax import log_softmax, softmax, softmax_backward
-from fastact._ufuncs import (
-    gelu,
-    gelu_backward,
-    gelu_grad,
-    hard_sigmoid,
-    hard_sigmoid_backward,
-    hard_sigmoid_grad,
-    hard_swish,
-    hard_swish_backward,
-    hard_swish_grad,
-    relu6,
-    relu6_backward,
-    relu6_grad,
-    gelu_tanh,
-    gelu_tanh_backward,
-    gelu_tanh_grad,
-    log_sigmoid,
-    log_sigmoid_backward,
-    log_sigmoid_grad,
-    mish,
-    mish_backward,
-    mish_grad,
-    relu,
-    relu_backward,
-    relu_grad,
-    selu,
-    selu_backward,
-    selu_grad,
-    sigmoid,
-    sigmoid_backward,
-    sigmoid_grad,
-    silu,
-    silu_backward,
-    silu_grad,
-    softsign,
-    softsign_backward,
-    softsign_grad,
-    tanh,
-    tanh_backward,
-    tanh_grad,
-)
+from fastact._parameterized import public_function as _public_function
+
+# One public function per catalogue entry: the ufunc itself, or for the
+# parameterized ones a function that gives the parameters their defaults.
+for _spec in _SPECS:
+    globals()[_spec.name] = _public_function(_spec, _ufuncs)
+del _spec
 
 __version__ = "0.1.0"
 
@@ -78,89 +43,6 @@ __all__ = [spec.name for spec in _SPECS] + [
     "set_num_threads", "get_num_threads", "config", "reference",
     "get_include", "kernel_address",
 ]
-
-
-# Operand dtypes for which the ufunc twins with the parameters at their
-# defaults pick the same loop as the parameterized ufuncs. (For other inputs
-# numpy's promotion with a Python float parameter may differ: int8 with
-# alpha=0.01 computes in float64, int8 alone in float32.)
-_FLOAT_DTYPES = frozenset([_np.dtype(_np.float32), _np.dtype(_np.float64)])
-
-
-def leaky_relu(x, alpha=0.01, **kwargs):
-    """x where x > 0, else alpha * x (alpha broadcasts against x).
-
-    Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
-    """
-    if type(alpha) is float and alpha == 0.01 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
-        return _ufuncs.leaky_relu_defaults(x, **kwargs)
-    return _ufuncs.leaky_relu(x, alpha, **kwargs)
-
-
-def leaky_relu_grad(x, alpha=0.01, **kwargs):
-    """Derivative of leaky_relu: 1 where x > 0, else alpha (alpha at x = 0)."""
-    if type(alpha) is float and alpha == 0.01 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
-        return _ufuncs.leaky_relu_grad_defaults(x, **kwargs)
-    return _ufuncs.leaky_relu_grad(x, alpha, **kwargs)
-
-
-def leaky_relu_backward(grad_out, x, alpha=0.01, **kwargs):
-    """Backward pass of leaky_relu: grad_out where x > 0, else alpha * grad_out."""
-    if (type(alpha) is float and alpha == 0.01 and getattr(x, 'dtype', None) in _FLOAT_DTYPES
-            and getattr(grad_out, 'dtype', None) in _FLOAT_DTYPES):
-        return _ufuncs.leaky_relu_backward_defaults(grad_out, x, **kwargs)
-    return _ufuncs.leaky_relu_backward(grad_out, x, alpha, **kwargs)
-
-
-def softplus(x, beta=1.0, threshold=20.0, **kwargs):
-    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold
-    (torch.nn.functional.softplus). beta and threshold broadcast against x.
-
-    Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
-    """
-    if type(beta) is float and beta == 1.0 and type(threshold) is float and threshold == 20.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
-        return _ufuncs.softplus_defaults(x, **kwargs)
-    return _ufuncs.softplus(x, beta, threshold, **kwargs)
-
-
-def softplus_grad(x, beta=1.0, threshold=20.0, **kwargs):
-    """Derivative of softplus: sigmoid(beta * x), 1 where beta * x > threshold."""
-    if type(beta) is float and beta == 1.0 and type(threshold) is float and threshold == 20.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
-        return _ufuncs.softplus_grad_defaults(x, **kwargs)
-    return _ufuncs.softplus_grad(x, beta, threshold, **kwargs)
-
-
-def softplus_backward(grad_out, x, beta=1.0, threshold=20.0, **kwargs):
-    """Backward pass of softplus: grad_out * softplus_grad(x, beta, threshold)."""
-    if (type(beta) is float and beta == 1.0 and type(threshold) is float and threshold == 20.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES
-            and getattr(grad_out, 'dtype', None) in _FLOAT_DTYPES):
-        return _ufuncs.softplus_backward_defaults(grad_out, x, **kwargs)
-    return _ufuncs.softplus_backward(grad_out, x, beta, threshold, **kwargs)
-
-
-def elu(x, alpha=1.0, **kwargs):
-    """x where x > 0, else alpha * (exp(x) - 1) (torch.nn.functional.elu).
-
-    Keyword arguments are the ufunc's: out=, where=, dtype=, casting=, ...
-    """
-    if type(alpha) is float and alpha == 1.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
-        return _ufuncs.elu_defaults(x, **kwargs)
-    return _ufuncs.elu(x, alpha, **kwargs)
-
-
-def elu_grad(x, alpha=1.0, **kwargs):
-    """Derivative of elu: 1 where x > 0, else alpha * exp(x)."""
-    if type(alpha) is float and alpha == 1.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES:
-        return _ufuncs.elu_grad_defaults(x, **kwargs)
-    return _ufuncs.elu_grad(x, alpha, **kwargs)
-
-
-def elu_backward(grad_out, x, alpha=1.0, **kwargs):
-    """Backward pass of elu: grad_out where x > 0, else grad_out * alpha * exp(x)."""
-    if (type(alpha) is float and alpha == 1.0 and getattr(x, 'dtype', None) in _FLOAT_DTYPES
-            and getattr(grad_out, 'dtype', None) in _FLOAT_DTYPES):
-        return _ufuncs.elu_backward_defaults(grad_out, x, **kwargs)
-    return _ufuncs.elu_backward(grad_out, x, alpha, **kwargs)
 
 
 def set_num_threads(n: int) -> None:

@@ -9,18 +9,22 @@ times faster fastact is. Peers:
   work in place, so "in place" means computing and copying the result back
   (what a numpy user would do); out of place it returns a new array.
 - np-ufunc: the quick numpy a user writes by hand, a chain of ufuncs with
-  `out=` (for sigmoid: negative, exp, add 1, reciprocal) — in place when out
-  is the input. Not numerically stable; shown because it is numpy's fastest.
+  `out=` (for the logistic function: negative, exp, add 1, reciprocal) — in
+  place when out is the input. Not numerically stable; shown because it is
+  numpy's fastest.
 - torch: PyTorch CPU on `torch.from_numpy` views of the same arrays, its
-  out= / in-place kernels (TORCH below).
-- scipy: `scipy.special.expit` for sigmoid.
-- numexpr: the expressions of NUMEXPR below.
+  out= / in-place kernels.
+- scipy: scipy.special's version, where it has one.
+- numexpr: an expression evaluated by numexpr.
+
+What each peer calls for a function is part of its catalogue entry
+(`Spec.peers` in fastact/_catalog.py).
 
 Timing: a warm-up call, then the best of several timed blocks of one or more
 calls (time.perf_counter); in place, the inputs are restored from a pristine
 copy before every block, untimed, and a block holds at most 10 calls so the
-values cannot drift far (leaky_relu applied 20 times in place would reach
-subnormals). Threads: every peer that has threads gets `--threads N`
+values cannot drift far (a slope of 0.01 applied 20 times in place would
+reach subnormals). Threads: every peer that has threads gets `--threads N`
 (default 1, so the table compares single cores); numpy and SciPy have none.
 
 After the elementwise tables, a section times the softmax trio in place on
@@ -48,7 +52,7 @@ import numpy as np
 import fastact
 from fastact import kernels
 from fastact import reference
-from fastact._catalog import SPECS
+from fastact._catalog import BY_NAME, SPECS
 
 DTYPES = ("float32", "float64")
 SIZES = (10**3, 10**5, 10**6, 10**7)
@@ -56,44 +60,18 @@ QUICK_SIZES = (10**5, 10**6)
 MODES = ("inplace", "out")
 QUICK_MODES = ("inplace",)
 QUICK_VARIANTS = ("forward", "backward")
-# Activations whose kernels are bound by memory traffic, not arithmetic:
-# compared with the bandwidth bound at BANDWIDTH_N elements.
-MEMORY_BOUND = ("relu", "leaky_relu")
+# Functions whose kernels are bound by memory traffic, not arithmetic (the
+# catalogue's "cheap" grain) are compared with the bandwidth bound at
+# BANDWIDTH_N elements.
 BANDWIDTH_N = 10**7
 MAX_BLOCK_INPLACE = 10
 
 
 # ---------------------------------------------------------------------------
-# Peers. Each table maps a catalogue name to a callable taking the inputs
+# Peers. Each catalogue entry names what each peer calls for it (Spec.peers):
+# a Python expression, made here into a callable taking the inputs
 # positionally, the parameters as keywords, and `out` (the output array, which
-# is the first input when in place). New activations add one line per peer.
-
-def _np_sigmoid(x, *, out):
-    np.negative(x, out=out)
-    np.exp(out, out=out)
-    np.add(out, 1, out=out)
-    return np.reciprocal(out, out=out)
-
-
-def _np_sigmoid_grad(x, *, out):
-    s = _np_sigmoid(x, out=out)
-    return np.subtract(s, s * s, out=out)
-
-
-NUMPY_UFUNC = {
-    "sigmoid": _np_sigmoid,
-    "sigmoid_grad": _np_sigmoid_grad,
-    "sigmoid_backward": lambda g, y, *, out: np.multiply(g, y * (1 - y), out=out),
-    "relu": lambda x, *, out: np.maximum(x, 0, out=out),
-    "relu_grad": lambda x, *, out: np.greater(x, 0, out=out),
-    "relu_backward": lambda g, y, *, out: np.multiply(g, y > 0, out=out),
-    "leaky_relu": lambda x, *, out, alpha: np.maximum(x, x * alpha, out=out),
-    "leaky_relu_grad": lambda x, *, out, alpha: np.copyto(
-        out, np.where(x > 0, x.dtype.type(1), x.dtype.type(alpha))),
-    "leaky_relu_backward": lambda g, x, *, out, alpha: np.copyto(
-        out, np.where(x > 0, g, g * x.dtype.type(alpha))),
-}
-
+# is the first input when in place); for numexpr, the expression it evaluates.
 
 @functools.lru_cache(maxsize=None)
 def _torch():
@@ -108,72 +86,20 @@ def _tscalar(value, dtype):
     return torch.tensor(value, dtype=dtype)
 
 
-def _t_sigmoid_grad(x, *, out):
-    torch = _torch()
-    torch.sigmoid(x, out=out)
-    return torch.addcmul(out, out, out, value=-1, out=out)   # s - s*s
+def _namespace(peer):
+    """The names a peer's expressions use."""
+    if peer == "torch":
+        torch = _torch()
+        return {"torch": torch, "aten": torch.ops.aten, "scalar": _tscalar}
+    if peer == "scipy":
+        import scipy.special
+        return {"scipy": scipy}
+    return {"np": np}
 
 
-TORCH = {
-    "sigmoid": lambda x, *, out: _torch().sigmoid(x, out=out),
-    "sigmoid_grad": _t_sigmoid_grad,
-    "sigmoid_backward": lambda g, y, *, out: _torch().ops.aten.sigmoid_backward.grad_input(
-        g, y, grad_input=out),
-    "relu": lambda x, *, out: _torch().clamp_min(x, 0, out=out),   # aten::relu is clamp_min
-    "relu_grad": lambda x, *, out: _torch().heaviside(x, _tscalar(0.0, x.dtype), out=out),
-    "relu_backward": lambda g, y, *, out: _torch().ops.aten.threshold_backward.grad_input(
-        g, y, 0, grad_input=out),
-    "leaky_relu": lambda x, *, out, alpha: _torch().ops.aten.leaky_relu.out(x, alpha, out=out),
-    "leaky_relu_grad": lambda x, *, out, alpha: _torch().where(
-        x > 0, _tscalar(1.0, x.dtype), _tscalar(float(alpha), x.dtype), out=out),
-    "leaky_relu_backward": lambda g, x, *, out, alpha: _torch().ops.aten.leaky_relu_backward.grad_input(
-        g, x, alpha, False, grad_input=out),
-    # The activation family: ATen's out= kernels, what torch.nn.functional
-    # and autograd run (no derivative-only functions: torch has none).
-    "tanh": lambda x, *, out: _torch().tanh(x, out=out),
-    "tanh_backward": lambda g, y, *, out: _torch().ops.aten.tanh_backward.grad_input(
-        g, y, grad_input=out),
-    "softplus": lambda x, *, out, beta, threshold: _torch().ops.aten.softplus.out(
-        x, beta, threshold, out=out),
-    "softplus_backward": lambda g, x, *, out, beta, threshold:
-        _torch().ops.aten.softplus_backward.grad_input(g, x, beta, threshold, grad_input=out),
-    "silu": lambda x, *, out: _torch().ops.aten.silu.out(x, out=out),
-    "silu_backward": lambda g, x, *, out: _torch().ops.aten.silu_backward.grad_input(
-        g, x, grad_input=out),
-    "gelu": lambda x, *, out: _torch().ops.aten.gelu.out(x, approximate="none", out=out),
-    "gelu_backward": lambda g, x, *, out: _torch().ops.aten.gelu_backward.grad_input(
-        g, x, approximate="none", grad_input=out),
-    "gelu_tanh": lambda x, *, out: _torch().ops.aten.gelu.out(x, approximate="tanh", out=out),
-    "gelu_tanh_backward": lambda g, x, *, out: _torch().ops.aten.gelu_backward.grad_input(
-        g, x, approximate="tanh", grad_input=out),
-    "elu": lambda x, *, out, alpha: _torch().ops.aten.elu.out(x, alpha, 1, 1, out=out),
-    "elu_backward": lambda g, x, *, out, alpha: _torch().ops.aten.elu_backward.grad_input(
-        g, alpha, 1, 1, False, x, grad_input=out),
-    "selu": lambda x, *, out: _torch().ops.aten.elu.out(
-        x, 1.6732632423543772, 1.0507009873554805, 1, out=out),
-    "mish": lambda x, *, out: _torch().ops.aten.mish.out(x, out=out),
-    "relu6": lambda x, *, out: _torch().ops.aten.hardtanh.out(x, 0.0, 6.0, out=out),
-    "relu6_backward": lambda g, x, *, out: _torch().ops.aten.hardtanh_backward.grad_input(
-        g, x, 0.0, 6.0, grad_input=out),
-    "hard_sigmoid": lambda x, *, out: _torch().ops.aten.hardsigmoid.out(x, out=out),
-    "hard_sigmoid_backward": lambda g, x, *, out: _torch().ops.aten.hardsigmoid_backward.grad_input(
-        g, x, grad_input=out),
-    "hard_swish": lambda x, *, out: _torch().ops.aten.hardswish.out(x, out=out),
-}
-
-SCIPY = {
-    "sigmoid": lambda x, *, out: __import__("scipy.special").special.expit(x, out=out),
-}
-
-# numexpr expressions over the catalogue's input and parameter names.
-NUMEXPR = {
-    "sigmoid": "1 / (1 + exp(-x))",
-    "sigmoid_backward": "grad_out * y * (1 - y)",
-    "relu": "where(x > 0, x, 0)",
-    "relu_backward": "where(y > 0, grad_out, 0)",
-    "leaky_relu": "where(x > 0, x, alpha * x)",
-    "leaky_relu_backward": "where(x > 0, grad_out, alpha * grad_out)",
-}
+@functools.lru_cache(maxsize=None)
+def _peer_function(name, peer):
+    return BY_NAME[name].peer_function(peer, _namespace(peer))
 
 
 def _version(dist):
@@ -211,9 +137,11 @@ def _make_reference(spec, arrays, out):
     return lambda: f(*arrays, **params)
 
 
-def _make_from(table):
+def _make_from(peer):
     def make(spec, arrays, out):
-        f = table.get(spec.name)
+        if peer not in spec.peers:
+            return None
+        f = _peer_function(spec.name, peer)
         if f is None:
             return None
         params = spec.params
@@ -222,9 +150,9 @@ def _make_from(table):
 
 
 def _make_torch(spec, arrays, out):
-    f = TORCH.get(spec.name)
-    if f is None:
+    if "torch" not in spec.peers:
         return None
+    f = _peer_function(spec.name, "torch")
     torch = _torch()
     tensors = [torch.from_numpy(a) for a in arrays]
     t_out = tensors[0] if out is arrays[0] else torch.from_numpy(out)
@@ -233,7 +161,7 @@ def _make_torch(spec, arrays, out):
 
 
 def _make_numexpr(spec, arrays, out):
-    expr = NUMEXPR.get(spec.name)
+    expr = spec.peers.get("numexpr")
     if expr is None:
         return None
     import numexpr
@@ -245,9 +173,9 @@ def _make_numexpr(spec, arrays, out):
 def peers():
     return [
         Peer("numpy", None, _make_reference),
-        Peer("np-ufunc", None, _make_from(NUMPY_UFUNC)),
+        Peer("np-ufunc", None, _make_from("np-ufunc")),
         Peer("torch", "torch", _make_torch),
-        Peer("scipy", "scipy", _make_from(SCIPY)),
+        Peer("scipy", "scipy", _make_from("scipy")),
         Peer("numexpr", "numexpr", _make_numexpr),
     ]
 
@@ -257,7 +185,7 @@ def peers():
 
 def make_inputs(spec, dtype, n, seed=0):
     """Arrays for spec's inputs: x and grad_out standard normal (x scaled by 3,
-    so about half the values are negative and sigmoid's tails are used); y the
+    so about half the values are negative and the tails are used); y the
     forward's output on such an x (computed by fastact: only its values
     matter here, and they are checked elsewhere)."""
     rng = np.random.default_rng(seed)
@@ -556,7 +484,7 @@ def _memory_bound(specs, results, bw, timer):
     one read and one write."""
     rows = []
     for spec in specs:
-        if spec.activation not in MEMORY_BOUND:
+        if spec.grain != "cheap":
             continue
         for dtype in DTYPES:
             found = [r for r in results if r["function"] == spec.name and r["dtype"] == dtype

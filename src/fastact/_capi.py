@@ -1,13 +1,13 @@
 """fastact's C API as seen from outside Cython: C, numba, ctypes and cffi.
 
-The kernels `fa_<name>_<f32|f64>` are declared once, in `kernels.pxd`, and
-exported by `fastact.kernels` as PyCapsules in its `__pyx_capi__` (Cython's
-own mechanism, so `cimport` works unchanged). Everything here derives from
-those two sources, so a kernel added to `kernels.pxd` needs no further list:
+The kernels `fa_<name>_<f32|f64>` are declared in `kernels.pxd` (generated
+from the catalogue, fastact/_catalog.py) and exported by `fastact.kernels` as
+PyCapsules in its `__pyx_capi__` (Cython's own mechanism, so `cimport` works
+unchanged). Everything here derives from those two sources:
 
 - `declarations(pxd_text)` parses the `cdef ... fa_*(...) noexcept nogil`
-  lines; `render_header(...)` turns them into `fastact.h`, which setup.py
-  writes into `fastact/include/` at build time. The header's
+  lines; `render_header(...)` turns them into `fastact.h`, which the build
+  writes into `fastact/include/` (fastact/_generate.py). The header's
   `import_fastact()` looks every function up in `__pyx_capi__` and checks the
   capsule's name, which is Cython's signature string, so an extension built
   against one fastact fails to import, with a message, against a fastact
@@ -221,21 +221,27 @@ def render_header(decls):
     return "".join(lines)
 
 
-def write_header(pxd_path, header_path):
-    """Regenerate `header_path` from `pxd_path`; leave it untouched (and its
-    time stamp too) when nothing changed. Returns the declarations."""
-    with open(pxd_path, encoding="utf-8") as f:
-        decls = declarations(f.read())
-    text = render_header(decls)
+def write_if_changed(path, text):
+    """Write `text` to `path` unless the file holds it already (its time stamp
+    then stays, so nothing that depends on it is rebuilt). True if written."""
     try:
-        with open(header_path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             if f.read() == text:
-                return decls
+                return False
     except FileNotFoundError:
         pass
-    os.makedirs(os.path.dirname(header_path), exist_ok=True)
-    with open(header_path, "w", encoding="utf-8") as f:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
         f.write(text)
+    return True
+
+
+def write_header(pxd_path, header_path):
+    """Regenerate `header_path` from `pxd_path` (if its text changed).
+    Returns the declarations."""
+    with open(pxd_path, encoding="utf-8") as f:
+        decls = declarations(f.read())
+    write_if_changed(header_path, render_header(decls))
     return decls
 
 

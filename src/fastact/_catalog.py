@@ -1,12 +1,54 @@
-"""The catalogue of fastact's elementwise functions.
+"""The catalogue: every function fastact computes, and every dtype it computes in.
 
-One entry per public function: what it computes from (its inputs and their
-default parameters), which activation and variant it is, and its accuracy
-bound. The bench, `python -m fastact check` and the tests iterate over it, so
-a new function added here is benchmarked, checked and tested without further
-lists to keep in step.
+This module is the single source of truth. At build time
+`fastact/_generate.py` (loaded by path from setup.py: nothing here may import
+the compiled package) writes from it the kernel table, the C API
+declarations and trampolines, the contiguous loops, the ISA-tier modules and
+the stubs; at import `fastact._ufuncs` builds one ufunc per entry and
+`fastact` one Python function per parameterized entry; the bench,
+`python -m fastact check` and the tests iterate over it. A function added
+here is generated, benchmarked, checked and tested without further lists to
+keep in step: see CONTRIBUTING.md for the recipe.
+
+- `SPECS`: the elementwise functions (ufuncs), in catalogue order.
+- `ROW_SPECS`: the softmax trio, which works on whole rows.
+- `DTYPES`: the element types every kernel exists in.
+- `BY_NAME`, `activations()`: look-ups over SPECS.
 """
 from dataclasses import dataclass, field
+
+# ---------------------------------------------------------------------------
+# Dtypes. Each kernel exists once per row here, as fa_<name>_<suffix>. The
+# math is written once over Cython's fused `real` (float, double); a dtype
+# whose storage differs from the type its math runs in (a 16-bit float
+# computed in float32) names the conversions that the generated loops wrap
+# around each element.
+
+
+@dataclass(frozen=True)
+class Dtype:
+    suffix: str         # kernel names fa_<name>_<suffix>, table fields
+    c_type: str         # element type of the C API's buffers, as C writes it
+    param_type: str     # C type of the kernels' scalar parameters (alpha, ...)
+    compute: str        # the `real` the math runs in: "float" or "double"
+    numpy: str          # numpy dtype name
+    npy_type: str       # numpy's type number, as cnp.<npy_type>
+    # Conversions of one element, as a format of one expression: storage to
+    # compute (`load`) and back (`store`). "{}" when they are the same type.
+    load: str = "{}"
+    store: str = "{}"
+
+
+DTYPES = [
+    Dtype("f32", "float", "float", "float", "float32", "NPY_FLOAT"),
+    Dtype("f64", "double", "double", "double", "float64", "NPY_DOUBLE"),
+]
+
+# ---------------------------------------------------------------------------
+# Functions.
+
+GRAINS = ("cheap", "exp")       # see _ufuncs.pyx: elements per thread
+LOOPS = ("generated", "hand")   # who writes the contiguous loop k_<name>
 
 
 @dataclass(frozen=True)
@@ -14,58 +56,271 @@ class Spec:
     name: str                 # public name: fastact.<name>, reference.<name>
     activation: str           # the activation it belongs to, e.g. "leaky_relu"
     variant: str              # "forward", "grad" or "backward"
-    inputs: tuple             # array arguments, e.g. ("grad_out", "y")
+    # Array arguments, e.g. ("grad_out", "y"). Backward of sigmoid, relu and
+    # tanh takes the forward *output* y; the others take the input x.
+    inputs: tuple
     params: dict = field(default_factory=dict)   # keyword -> default
     ulp: float = 0.0          # max error vs the oracle in ulp; 0 means exact
     # Where the exact value is below 1 in magnitude, an absolute error of up
     # to abs_eps machine epsilons is accepted too (derivatives near their
-    # zero crossings, issue 5); 0 means the ulp bound applies everywhere.
+    # zero crossings); 0 means the ulp bound applies everywhere.
     abs_eps: float = 0.0
-    # Backward of sigmoid and tanh takes the forward *output* y; the others
-    # take the input x. Forward/grad take x.
+    # "cheap" (memory-bound: threads pay only on long runs) or "exp".
+    grain: str = "exp"
+    # "generated": the loop is `out[i] = <name>_1(inputs[i]..., params...)`
+    # over the per-element function of the math files, written by
+    # _generate.py. "hand": the math file defines the fused loop k_<name>
+    # itself (leaky_relu picks a cheaper form for small alpha per call; the
+    # softmax trio works on rows).
+    loop: str = "generated"
+    # "elementwise" (a ufunc, kernel over n elements) or "rows" (the
+    # softmax trio: kernel over a C-ordered (rows, cols) block).
+    kind: str = "elementwise"
+    doc: str = ""             # what it computes, for the docstrings
+    # Peers for the bench and the tests: name -> a Python expression over the
+    # inputs, the parameters and `out` (see `peer_function`), or for
+    # "numexpr" a numexpr expression. Peers: "torch" (namespace: torch,
+    # aten = torch.ops.aten, scalar(value, dtype) a cached 0-d tensor),
+    # "np-ufunc" (np: the quick, unstable chain a numpy user writes),
+    # "scipy" (scipy), "numexpr".
+    peers: dict = field(default_factory=dict)
+    # `python -m fastact check --exhaustive` sweeps all 2**32 float32 inputs.
+    exhaustive: bool = False
+
+    @property
+    def shape(self):
+        """The kernel's C shape, a typedef of _table.pxd: 'unary', 'binary_p',
+        'rows2', ..."""
+        if self.kind == "rows":
+            return "rows" if len(self.inputs) == 1 else "rows2"
+        base = "unary" if len(self.inputs) == 1 else "binary"
+        return base + ("_" + "p" * len(self.params) if self.params else "")
+
+    def kernel(self, dtype):
+        """The C API name of the kernel for `dtype` (a Dtype or its suffix)."""
+        return f"fa_{self.name}_{getattr(dtype, 'suffix', dtype)}"
+
+    def signature_line(self):
+        """The call as the ufunc takes it, arguments in order, for docs."""
+        args = ", ".join([*self.inputs, *self.params])
+        return f"{self.name}({args}, /, out=None, *, where=True, casting='same_kind', " \
+               "order='K', dtype=None)"
+
+    def peer_function(self, peer, namespace):
+        """The peer's expression as a function taking the inputs positionally
+        and the parameters and `out` as keywords; None if there is none."""
+        expr = self.peers.get(peer)
+        if expr is None:
+            return None
+        keywords = ", ".join(["out", *self.params])
+        return eval(f"lambda {', '.join(self.inputs)}, *, {keywords}: {expr}", dict(namespace))
 
 
 def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input="x",
-            abs_eps_derivative=0.0):
+            abs_eps_derivative=0.0, grain="exp", docs=("", "", ""), torch=(None, None, None),
+            np_ufunc=(None, None, None), numexpr=(None, None, None), scipy=(None, None, None),
+            loops=("generated", "generated", "generated"), exhaustive=False):
+    """The forward, grad and backward entries of one activation. A backward
+    pass that takes the forward output y is a product: memory-bound, cheap."""
     params = dict(params or {})
+    backward_grain = "cheap" if backward_input == "y" else grain
+
+    def peers(i):
+        table = {"torch": torch[i], "np-ufunc": np_ufunc[i], "numexpr": numexpr[i],
+                 "scipy": scipy[i]}
+        return {k: v for k, v in table.items() if v is not None}
+
     return [
-        Spec(activation, activation, "forward", ("x",), params, ulp_forward),
+        Spec(activation, activation, "forward", ("x",), params, ulp_forward,
+             grain=grain, loop=loops[0], doc=docs[0], peers=peers(0), exhaustive=exhaustive),
         Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative,
-             abs_eps_derivative),
+             abs_eps_derivative, grain=grain, loop=loops[1], doc=docs[1], peers=peers(1),
+             exhaustive=exhaustive),
         Spec(activation + "_backward", activation, "backward",
-             ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative),
+             ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative,
+             grain=backward_grain, loop=loops[2], doc=docs[2], peers=peers(2),
+             exhaustive=exhaustive),
     ]
 
 
+_NP_SIGMOID = ("np.negative(x, out=out), np.exp(out, out=out), np.add(out, 1, out=out), "
+               "np.reciprocal(out, out=out)")
+
 SPECS = [
-    *_family("sigmoid", 2, 2, backward_input="y"),
-    *_family("relu", 0, 0, backward_input="y"),
-    *_family("leaky_relu", 0, 0, {"alpha": 0.01}),
-    # issue 5, family A: derivatives within 4 ulp, or 4 eps where |value| < 1
-    *_family("tanh", 2, 4, backward_input="y", abs_eps_derivative=4),
-    *_family("softsign", 2, 4, abs_eps_derivative=4),
-    *_family("softplus", 2, 4, {"beta": 1.0, "threshold": 20.0}, abs_eps_derivative=4),
-    *_family("log_sigmoid", 2, 4, abs_eps_derivative=4),
-    *_family("silu", 4, 4, abs_eps_derivative=4),
-    *_family("gelu_tanh", 4, 4, abs_eps_derivative=4),
-    *_family("elu", 2, 4, {"alpha": 1.0}, abs_eps_derivative=4),
-    *_family("selu", 2, 4, abs_eps_derivative=4),
-    *_family("mish", 4, 4, abs_eps_derivative=4),
-    # Issue 5. "Exact" for the hard family means: equal to the correctly
-    # rounded result of their arithmetic (torch's order of operations; the
-    # oracle repeats the roundings before the last). Derivatives within 4 ulp,
-    # or 4 eps absolute where the true value is below 1 in magnitude.
-    *_family("gelu", 4, 4, abs_eps_derivative=4),
-    *_family("relu6", 0, 0),
-    *_family("hard_sigmoid", 0, 0),
-    Spec("hard_swish", "hard_swish", "forward", ("x",), {}, 0),
-    Spec("hard_swish_grad", "hard_swish", "grad", ("x",), {}, 4, 4),
-    Spec("hard_swish_backward", "hard_swish", "backward", ("grad_out", "x"), {}, 4, 4),
+    *_family(
+        "sigmoid", 2, 2, backward_input="y", exhaustive=True,
+        docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.\n"
+              "float32 and float64 loops, within 2 ulp. Use out=x to compute in place.",
+              "Derivative of the sigmoid, s(x) (1 - s(x)), accurate in the tails\n"
+              "(sigmoid_grad(40.0) is 4.25e-18, not 0).",
+              "Backward pass of the sigmoid: grad_out * y * (1 - y), where y is the\n"
+              "forward output sigmoid(x)."),
+        torch=("torch.sigmoid(x, out=out)",
+               # s - s*s
+               "(torch.sigmoid(x, out=out), torch.addcmul(out, out, out, value=-1, out=out))[-1]",
+               "aten.sigmoid_backward.grad_input(grad_out, y, grad_input=out)"),
+        np_ufunc=(f"({_NP_SIGMOID})[-1]",
+                  f"({_NP_SIGMOID}, np.subtract(out, out * out, out=out))[-1]",
+                  "np.multiply(grad_out, y * (1 - y), out=out)"),
+        numexpr=("1 / (1 + exp(-x))", None, "grad_out * y * (1 - y)"),
+        scipy=("scipy.special.expit(x, out=out)", None, None)),
+    *_family(
+        "relu", 0, 0, backward_input="y", grain="cheap",
+        docs=("max(x, 0) elementwise (relu(-0.0) is +0.0, NaN stays NaN); exact.",
+              "Derivative of relu: 1 where x > 0, else 0 (0 at x = 0); NaN stays NaN.",
+              "Backward pass of relu: grad_out where y > 0, else 0. y may be relu's\n"
+              "input or its output."),
+        torch=("torch.clamp_min(x, 0, out=out)",   # aten::relu is clamp_min
+               "torch.heaviside(x, scalar(0.0, x.dtype), out=out)",
+               "aten.threshold_backward.grad_input(grad_out, y, 0, grad_input=out)"),
+        np_ufunc=("np.maximum(x, 0, out=out)", "np.greater(x, 0, out=out)",
+                  "np.multiply(grad_out, y > 0, out=out)"),
+        numexpr=("where(x > 0, x, 0)", None, "where(y > 0, grad_out, 0)")),
+    *_family(
+        "leaky_relu", 0, 0, {"alpha": 0.01}, grain="cheap",
+        loops=("hand", "generated", "hand"),
+        docs=("x where x > 0, else alpha * x (alpha broadcasts against x).",
+              "Derivative of leaky_relu: 1 where x > 0, else alpha (alpha at x = 0).",
+              "Backward pass of leaky_relu: grad_out where x > 0, else alpha * grad_out."),
+        torch=("aten.leaky_relu.out(x, alpha, out=out)",
+               "torch.where(x > 0, scalar(1.0, x.dtype), scalar(float(alpha), x.dtype), out=out)",
+               "aten.leaky_relu_backward.grad_input(grad_out, x, alpha, False, grad_input=out)"),
+        np_ufunc=("np.maximum(x, x * alpha, out=out)",
+                  "np.copyto(out, np.where(x > 0, x.dtype.type(1), x.dtype.type(alpha)))",
+                  "np.copyto(out, np.where(x > 0, grad_out, grad_out * x.dtype.type(alpha)))"),
+        numexpr=("where(x > 0, x, alpha * x)", None, "where(x > 0, grad_out, alpha * grad_out)")),
+    # Derivatives within 4 ulp, or 4 eps where |value| < 1.
+    *_family(
+        "tanh", 2, 4, backward_input="y", abs_eps_derivative=4,
+        docs=("Hyperbolic tangent, elementwise; within 2 ulp.",
+              "Derivative of tanh, 1 - tanh(x)^2, accurate in the tails.",
+              "Backward pass of tanh: grad_out * (1 - y^2), where y is the\n"
+              "forward output tanh(x)."),
+        torch=("torch.tanh(x, out=out)", None,
+               "aten.tanh_backward.grad_input(grad_out, y, grad_input=out)")),
+    *_family(
+        "softsign", 2, 4, abs_eps_derivative=4, grain="cheap",
+        docs=("x / (1 + |x|), elementwise.",
+              "Derivative of softsign, 1 / (1 + |x|)^2.",
+              "Backward pass of softsign: grad_out / (1 + |x|)^2.")),
+    *_family(
+        "softplus", 2, 4, {"beta": 1.0, "threshold": 20.0}, abs_eps_derivative=4,
+        docs=("log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold\n"
+              "(torch.nn.functional.softplus). beta and threshold broadcast against x.",
+              "Derivative of softplus: sigmoid(beta * x), 1 where beta * x > threshold.",
+              "Backward pass of softplus: grad_out * softplus_grad(x, beta, threshold)."),
+        torch=("aten.softplus.out(x, beta, threshold, out=out)", None,
+               "aten.softplus_backward.grad_input(grad_out, x, beta, threshold, grad_input=out)")),
+    *_family(
+        "log_sigmoid", 2, 4, abs_eps_derivative=4,
+        docs=("log(sigmoid(x)) = -softplus(-x), stable for all x (log_sigmoid(-800.0)\n"
+              "is -800.0).",
+              "Derivative of log_sigmoid: sigmoid(-x).",
+              "Backward pass of log_sigmoid: grad_out * sigmoid(-x).")),
+    *_family(
+        "silu", 4, 4, abs_eps_derivative=4,
+        docs=("x * sigmoid(x) (swish), elementwise.",
+              "Derivative of silu: s (1 + x (1 - s)), s = sigmoid(x).",
+              "Backward pass of silu: grad_out * silu_grad(x)."),
+        torch=("aten.silu.out(x, out=out)", None,
+               "aten.silu_backward.grad_input(grad_out, x, grad_input=out)")),
+    *_family(
+        "gelu_tanh", 4, 4, abs_eps_derivative=4,
+        docs=("The tanh approximation of GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),\n"
+              "as torch.nn.functional.gelu(x, approximate='tanh'); accurate in the lower tail.",
+              "Derivative of gelu_tanh.",
+              "Backward pass of gelu_tanh: grad_out * gelu_tanh_grad(x)."),
+        torch=("aten.gelu.out(x, approximate='tanh', out=out)", None,
+               "aten.gelu_backward.grad_input(grad_out, x, approximate='tanh', grad_input=out)")),
+    *_family(
+        "elu", 2, 4, {"alpha": 1.0}, abs_eps_derivative=4,
+        docs=("x where x > 0, else alpha * (exp(x) - 1) (torch.nn.functional.elu).",
+              "Derivative of elu: 1 where x > 0, else alpha * exp(x).",
+              "Backward pass of elu: grad_out where x > 0, else grad_out * alpha * exp(x)."),
+        torch=("aten.elu.out(x, alpha, 1, 1, out=out)", None,
+               "aten.elu_backward.grad_input(grad_out, alpha, 1, 1, False, x, grad_input=out)")),
+    *_family(
+        "selu", 2, 4, abs_eps_derivative=4,
+        docs=("scale * (x where x > 0, else alpha (exp(x) - 1)) with PyTorch's\n"
+              "scale = 1.0507009873554805 and alpha = 1.6732632423543772.",
+              "Derivative of selu: scale where x > 0, else scale alpha exp(x).",
+              "Backward pass of selu: grad_out * selu_grad(x)."),
+        torch=("aten.elu.out(x, 1.6732632423543772, 1.0507009873554805, 1, out=out)", None, None)),
+    *_family(
+        "mish", 4, 4, abs_eps_derivative=4,
+        docs=("x * tanh(softplus(x)), elementwise.",
+              "Derivative of mish.",
+              "Backward pass of mish: grad_out * mish_grad(x)."),
+        torch=("aten.mish.out(x, out=out)", None, None)),
+    # "Exact" for the hard functions means: equal to the correctly rounded
+    # result of their arithmetic (torch's order of operations; the oracle
+    # repeats the roundings before the last). Derivatives within 4 ulp, or
+    # 4 eps absolute where the true value is below 1 in magnitude.
+    *_family(
+        "gelu", 4, 4, abs_eps_derivative=4,
+        docs=("x * Phi(x) elementwise, Phi the standard normal CDF (exact F.gelu, the\n"
+              "erf form); within 4 ulp, tails included.",
+              "Derivative of gelu: Phi(x) + x phi(x); gelu_grad(-inf) = 0, gelu_grad(inf) = 1.",
+              "Backward pass of gelu: grad_out * gelu_grad(x); x is the input."),
+        torch=("aten.gelu.out(x, approximate='none', out=out)", None,
+               "aten.gelu_backward.grad_input(grad_out, x, approximate='none', grad_input=out)")),
+    *_family(
+        "relu6", 0, 0, grain="cheap",
+        docs=("min(max(x, 0), 6) elementwise (F.relu6); exact. NaN stays NaN.",
+              "Derivative of relu6: 1 where 0 < x < 6, else 0 (0 at both kinks, as torch).",
+              "Backward pass of relu6: grad_out where 0 < x < 6, else 0; x is the input."),
+        torch=("aten.hardtanh.out(x, 0.0, 6.0, out=out)", None,
+               "aten.hardtanh_backward.grad_input(grad_out, x, 0.0, 6.0, grad_input=out)")),
+    *_family(
+        "hard_sigmoid", 0, 0, grain="cheap",
+        docs=("relu6(x + 3) / 6 elementwise (F.hardsigmoid), torch's arithmetic:\n"
+              "fl(fl(x + 3) / 6).",
+              "Derivative of hard_sigmoid: 1/6 where -3 < x < 3, else 0 (as torch).",
+              "Backward pass of hard_sigmoid: grad_out / 6 where -3 < x < 3, else 0;\n"
+              "x is the input."),
+        torch=("aten.hardsigmoid.out(x, out=out)", None,
+               "aten.hardsigmoid_backward.grad_input(grad_out, x, grad_input=out)")),
+    *_family(
+        "hard_swish", 0, 4, abs_eps_derivative=4, grain="cheap",
+        docs=("x * relu6(x + 3) / 6 elementwise (F.hardswish): exactly x for x >= 3,\n"
+              "-0.0 for x <= -3 (also at -inf, where torch gives NaN).",
+              "Derivative of hard_swish: 0 for x <= -3, (2x + 3)/6 for -3 < x < 3,\n"
+              "1 for x >= 3 (torch's choices at the kinks).",
+              "Backward pass of hard_swish: grad_out * hard_swish_grad(x); x is the input."),
+        torch=("aten.hardswish.out(x, out=out)", None, None)),
+]
+
+# The softmax trio: along the last axis of a C-ordered (rows, cols) block
+# (fastact._softmax brings any array and axis to that). Within 4 ulp;
+# softmax_backward, y (g - <g, y>), cancels: 4 eps absolute where the exact
+# value is below 1 in magnitude.
+ROW_SPECS = [
+    Spec("softmax", "softmax", "forward", ("x",), {}, 4, kind="rows", loop="hand",
+         doc="exp(x - max) / sum(exp(x - max)) along an axis."),
+    Spec("log_softmax", "log_softmax", "forward", ("x",), {}, 4, kind="rows", loop="hand",
+         doc="x - max - log(sum(exp(x - max))) along an axis."),
+    Spec("softmax_backward", "softmax", "backward", ("grad_out", "y"), {}, 4, 4,
+         kind="rows", loop="hand",
+         doc="Backward pass of softmax: y * (grad_out - sum(grad_out * y)) along an axis."),
 ]
 
 BY_NAME = {spec.name: spec for spec in SPECS}
+
+#: Every kernel of the C API, elementwise then rows.
+KERNEL_SPECS = SPECS + ROW_SPECS
 
 
 def activations():
     """Activation names in catalogue order, each once."""
     return list(dict.fromkeys(spec.activation for spec in SPECS))
+
+
+def _check():
+    names = [s.name for s in KERNEL_SPECS]
+    assert len(set(names)) == len(names), "a name is catalogued twice"
+    for s in KERNEL_SPECS:
+        assert s.grain in GRAINS and s.loop in LOOPS, s.name
+        assert s.kind == "elementwise" or s.loop == "hand", s.name
+
+
+_check()

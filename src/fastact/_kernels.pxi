@@ -84,4 +84,4 @@ include "_kernels_gelu.pxi"      # gelu (erf form), gelu_tanh
 include "_kernels_smooth.pxi"    # tanh, softsign, softplus, elu, selu, mish
 include "_kernels_softmax.pxi"   # softmax rows
 include "_kernels_narrow.pxi"    # float16 and bfloat16 <-> float32
-include "_kernels_loops.pxi"     # contiguous loops and the tier's fa_table
+include "_kernels_loops.pxi"     # generated: contiguous loops, fill_table

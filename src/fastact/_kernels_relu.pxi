@@ -59,6 +59,31 @@ cdef inline real leaky_relu_backward_1(real grad_out, real x, real alpha) noexce
     return x if is_nan(x) else g
 
 
+# The loops of leaky_relu and leaky_relu_backward, written here rather than
+# generated (the catalogue says loop="hand"): per call they pick the cheaper
+# small-alpha form, which computes alpha * x in every lane.
+
+cdef void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
+    cdef Py_ssize_t i
+    if is_small_alpha(alpha):
+        for i in range(n):
+            y[i] = leaky_relu_small_alpha_1(x[i], alpha)
+    else:
+        for i in range(n):
+            y[i] = leaky_relu_1(x[i], alpha)
+
+
+cdef void k_leaky_relu_backward(const real *g, const real *x, real *out, Py_ssize_t n,
+                                real alpha) noexcept nogil:
+    cdef Py_ssize_t i
+    if is_small_alpha(alpha):
+        for i in range(n):
+            out[i] = leaky_relu_backward_small_alpha_1(g[i], x[i], alpha)
+    else:
+        for i in range(n):
+            out[i] = leaky_relu_backward_1(g[i], x[i], alpha)
+
+
 # ---------------------------------------------------------------------------
 # The hard family: relu6, hard_sigmoid, hard_swish. PyTorch's definitions and
 # its choices at the kinks (checked against torch 2.13's autograd): relu6' is

@@ -25,6 +25,10 @@ from fastact._table cimport (unary_f32, unary_f64, unary_p_f32, unary_p_f64,
                              rows_f32, rows_f64, rows2_f32, rows2_f64,
                              unary_pp_f32, unary_pp_f64, binary_pp_f32, binary_pp_f64)
 from fastact.kernels cimport *
+from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
+
+from fastact import _catalog
+from fastact import kernels as _kernels
 
 cnp.import_array()
 cnp.import_ufunc()
@@ -580,125 +584,6 @@ cdef object make_ufunc(str name, Kind kind, void *kernel_f32, void *kernel_f64,
         cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
 
 
-sigmoid = make_ufunc(
-    "sigmoid", UNARY, <void *>fa_sigmoid_f32, <void *>fa_sigmoid_f64, GRAIN_EXP,
-    "sigmoid(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
-    "Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.\n"
-    "float32 and float64 loops, within 2 ulp. Use out=x to compute in place.")
-
-sigmoid_grad = make_ufunc(
-    "sigmoid_grad", UNARY, <void *>fa_sigmoid_grad_f32, <void *>fa_sigmoid_grad_f64, GRAIN_EXP,
-    "sigmoid_grad(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
-    "Derivative of the sigmoid, s(x) (1 - s(x)), accurate in the tails\n"
-    "(sigmoid_grad(40.0) is 4.25e-18, not 0).")
-
-sigmoid_backward = make_ufunc(
-    "sigmoid_backward", BINARY, <void *>fa_sigmoid_backward_f32,
-    <void *>fa_sigmoid_backward_f64, GRAIN_CHEAP,
-    "sigmoid_backward(grad_out, y, /, out=None, *, where=True, ...)\n\n"
-    "Backward pass of the sigmoid: grad_out * y * (1 - y), where y is the\n"
-    "forward output sigmoid(x).")
-
-relu = make_ufunc(
-    "relu", UNARY, <void *>fa_relu_f32, <void *>fa_relu_f64, GRAIN_CHEAP,
-    "relu(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
-    "max(x, 0) elementwise (relu(-0.0) is +0.0, NaN stays NaN); exact.")
-
-relu_grad = make_ufunc(
-    "relu_grad", UNARY, <void *>fa_relu_grad_f32, <void *>fa_relu_grad_f64, GRAIN_CHEAP,
-    "relu_grad(x, /, out=None, *, where=True, ...)\n\n"
-    "Derivative of relu: 1 where x > 0, else 0 (0 at x = 0); NaN stays NaN.")
-
-relu_backward = make_ufunc(
-    "relu_backward", BINARY, <void *>fa_relu_backward_f32, <void *>fa_relu_backward_f64,
-    GRAIN_CHEAP,
-    "relu_backward(grad_out, y, /, out=None, *, where=True, ...)\n\n"
-    "Backward pass of relu: grad_out where y > 0, else 0. y may be relu's\n"
-    "input or its output.")
-
-leaky_relu = make_ufunc(
-    "leaky_relu", UNARY_P, <void *>fa_leaky_relu_f32, <void *>fa_leaky_relu_f64, GRAIN_CHEAP,
-    "leaky_relu(x, alpha, /, out=None, *, where=True, ...)\n\n"
-    "x where x > 0, else alpha * x. fastact.leaky_relu gives alpha a default.")
-
-leaky_relu_grad = make_ufunc(
-    "leaky_relu_grad", UNARY_P, <void *>fa_leaky_relu_grad_f32,
-    <void *>fa_leaky_relu_grad_f64, GRAIN_CHEAP,
-    "leaky_relu_grad(x, alpha, /, out=None, *, where=True, ...)\n\n"
-    "Derivative of leaky_relu: 1 where x > 0, else alpha (alpha at x = 0).")
-
-leaky_relu_backward = make_ufunc(
-    "leaky_relu_backward", BINARY_P, <void *>fa_leaky_relu_backward_f32,
-    <void *>fa_leaky_relu_backward_f64, GRAIN_CHEAP,
-    "leaky_relu_backward(grad_out, x, alpha, /, out=None, *, where=True, ...)\n\n"
-    "Backward pass of leaky_relu: grad_out where x > 0, else alpha * grad_out.")
-
-
-relu6 = make_ufunc(
-    "relu6", UNARY, <void *>fa_relu6_f32, <void *>fa_relu6_f64, GRAIN_CHEAP,
-    "relu6(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
-    "min(max(x, 0), 6) elementwise (F.relu6); exact. NaN stays NaN.")
-
-relu6_grad = make_ufunc(
-    "relu6_grad", UNARY, <void *>fa_relu6_grad_f32, <void *>fa_relu6_grad_f64, GRAIN_CHEAP,
-    "relu6_grad(x, /, out=None, *, where=True, ...)\n\n"
-    "Derivative of relu6: 1 where 0 < x < 6, else 0 (0 at both kinks, as torch).")
-
-relu6_backward = make_ufunc(
-    "relu6_backward", BINARY, <void *>fa_relu6_backward_f32, <void *>fa_relu6_backward_f64,
-    GRAIN_CHEAP,
-    "relu6_backward(grad_out, x, /, out=None, *, where=True, ...)\n\n"
-    "Backward pass of relu6: grad_out where 0 < x < 6, else 0; x is the input.")
-
-hard_sigmoid = make_ufunc(
-    "hard_sigmoid", UNARY, <void *>fa_hard_sigmoid_f32, <void *>fa_hard_sigmoid_f64, GRAIN_CHEAP,
-    "hard_sigmoid(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
-    "relu6(x + 3) / 6 elementwise (F.hardsigmoid), torch's arithmetic:\nfl(fl(x + 3) / 6).")
-
-hard_sigmoid_grad = make_ufunc(
-    "hard_sigmoid_grad", UNARY, <void *>fa_hard_sigmoid_grad_f32, <void *>fa_hard_sigmoid_grad_f64, GRAIN_CHEAP,
-    "hard_sigmoid_grad(x, /, out=None, *, where=True, ...)\n\n"
-    "Derivative of hard_sigmoid: 1/6 where -3 < x < 3, else 0 (as torch).")
-
-hard_sigmoid_backward = make_ufunc(
-    "hard_sigmoid_backward", BINARY, <void *>fa_hard_sigmoid_backward_f32, <void *>fa_hard_sigmoid_backward_f64,
-    GRAIN_CHEAP,
-    "hard_sigmoid_backward(grad_out, x, /, out=None, *, where=True, ...)\n\n"
-    "Backward pass of hard_sigmoid: grad_out / 6 where -3 < x < 3, else 0;\nx is the input.")
-
-hard_swish = make_ufunc(
-    "hard_swish", UNARY, <void *>fa_hard_swish_f32, <void *>fa_hard_swish_f64, GRAIN_CHEAP,
-    "hard_swish(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
-    "x * relu6(x + 3) / 6 elementwise (F.hardswish): exactly x for x >= 3,\n-0.0 for x <= -3 (also at -inf, where torch gives NaN).")
-
-hard_swish_grad = make_ufunc(
-    "hard_swish_grad", UNARY, <void *>fa_hard_swish_grad_f32, <void *>fa_hard_swish_grad_f64, GRAIN_CHEAP,
-    "hard_swish_grad(x, /, out=None, *, where=True, ...)\n\n"
-    "Derivative of hard_swish: 0 for x <= -3, (2x + 3)/6 for -3 < x < 3,\n1 for x >= 3 (torch's choices at the kinks).")
-
-hard_swish_backward = make_ufunc(
-    "hard_swish_backward", BINARY, <void *>fa_hard_swish_backward_f32, <void *>fa_hard_swish_backward_f64,
-    GRAIN_CHEAP,
-    "hard_swish_backward(grad_out, x, /, out=None, *, where=True, ...)\n\n"
-    "Backward pass of hard_swish: grad_out * hard_swish_grad(x); x is the input.")
-
-gelu = make_ufunc(
-    "gelu", UNARY, <void *>fa_gelu_f32, <void *>fa_gelu_f64, GRAIN_EXP,
-    "gelu(x, /, out=None, *, where=True, casting='same_kind', order='K', dtype=None)\n\n"
-    "x * Phi(x) elementwise, Phi the standard normal CDF (exact F.gelu, the\nerf form); within 2 ulp in float64 and 1 ulp in float32, tails included.")
-
-gelu_grad = make_ufunc(
-    "gelu_grad", UNARY, <void *>fa_gelu_grad_f32, <void *>fa_gelu_grad_f64, GRAIN_EXP,
-    "gelu_grad(x, /, out=None, *, where=True, ...)\n\n"
-    "Derivative of gelu: Phi(x) + x phi(x); gelu_grad(-inf) = 0, gelu_grad(inf) = 1.")
-
-gelu_backward = make_ufunc(
-    "gelu_backward", BINARY, <void *>fa_gelu_backward_f32, <void *>fa_gelu_backward_f64,
-    GRAIN_EXP,
-    "gelu_backward(grad_out, x, /, out=None, *, where=True, ...)\n\n"
-    "Backward pass of gelu: grad_out * gelu_grad(x); x is the input.")
-
-
 # ---------------------------------------------------------------------------
 # softmax rows. fastact._softmax brings any array and axis to a C-ordered
 # (rows, cols) block; this runs the row kernel over it, whole rows per thread.
@@ -763,119 +648,12 @@ def _rows(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
     else:
         with nogil:
             rows_parallel(rop, <const double *>pa, <const double *>pb, <double *>po, rows, cols)
-tanh = make_ufunc(
-    "tanh", UNARY, <void *>fa_tanh_f32, <void *>fa_tanh_f64, GRAIN_EXP,
-    "tanh(x, /, out=None, *, where=True, ...)\n\nHyperbolic tangent, elementwise; within 2 ulp.")
-
-tanh_grad = make_ufunc(
-    "tanh_grad", UNARY, <void *>fa_tanh_grad_f32, <void *>fa_tanh_grad_f64, GRAIN_EXP,
-    "tanh_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of tanh, 1 - tanh(x)^2, accurate in the tails.")
-
-tanh_backward = make_ufunc(
-    "tanh_backward", BINARY, <void *>fa_tanh_backward_f32, <void *>fa_tanh_backward_f64, GRAIN_CHEAP,
-    "tanh_backward(grad_out, y, /, out=None, *, where=True, ...)\n\nBackward pass of tanh: grad_out * (1 - y^2), where y is the\nforward output tanh(x).")
-
-softsign = make_ufunc(
-    "softsign", UNARY, <void *>fa_softsign_f32, <void *>fa_softsign_f64, GRAIN_CHEAP,
-    "softsign(x, /, out=None, *, where=True, ...)\n\nx / (1 + |x|), elementwise.")
-
-softsign_grad = make_ufunc(
-    "softsign_grad", UNARY, <void *>fa_softsign_grad_f32, <void *>fa_softsign_grad_f64, GRAIN_CHEAP,
-    "softsign_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of softsign, 1 / (1 + |x|)^2.")
-
-softsign_backward = make_ufunc(
-    "softsign_backward", BINARY, <void *>fa_softsign_backward_f32, <void *>fa_softsign_backward_f64, GRAIN_CHEAP,
-    "softsign_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of softsign: grad_out / (1 + |x|)^2.")
-
-softplus = make_ufunc(
-    "softplus", UNARY_PP, <void *>fa_softplus_f32, <void *>fa_softplus_f64, GRAIN_EXP,
-    "softplus(x, beta, threshold, /, out=None, *, where=True, ...)\n\nlog(1 + exp(beta x)) / beta, x where beta x > threshold. fastact.softplus\ngives beta=1 and threshold=20 as defaults.")
-
-softplus_grad = make_ufunc(
-    "softplus_grad", UNARY_PP, <void *>fa_softplus_grad_f32, <void *>fa_softplus_grad_f64, GRAIN_EXP,
-    "softplus_grad(x, beta, threshold, /, out=None, *, where=True, ...)\n\nDerivative of softplus: sigmoid(beta x), 1 where beta x > threshold.")
-
-softplus_backward = make_ufunc(
-    "softplus_backward", BINARY_PP, <void *>fa_softplus_backward_f32, <void *>fa_softplus_backward_f64, GRAIN_EXP,
-    "softplus_backward(grad_out, x, beta, threshold, /, out=None, *, where=True, ...)\n\nBackward pass of softplus: grad_out * softplus_grad(x, beta, threshold).")
-
-log_sigmoid = make_ufunc(
-    "log_sigmoid", UNARY, <void *>fa_log_sigmoid_f32, <void *>fa_log_sigmoid_f64, GRAIN_EXP,
-    "log_sigmoid(x, /, out=None, *, where=True, ...)\n\nlog(sigmoid(x)) = -softplus(-x), stable for all x (log_sigmoid(-800.0)\nis -800.0).")
-
-log_sigmoid_grad = make_ufunc(
-    "log_sigmoid_grad", UNARY, <void *>fa_log_sigmoid_grad_f32, <void *>fa_log_sigmoid_grad_f64, GRAIN_EXP,
-    "log_sigmoid_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of log_sigmoid: sigmoid(-x).")
-
-log_sigmoid_backward = make_ufunc(
-    "log_sigmoid_backward", BINARY, <void *>fa_log_sigmoid_backward_f32, <void *>fa_log_sigmoid_backward_f64, GRAIN_EXP,
-    "log_sigmoid_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of log_sigmoid: grad_out * sigmoid(-x).")
-
-silu = make_ufunc(
-    "silu", UNARY, <void *>fa_silu_f32, <void *>fa_silu_f64, GRAIN_EXP,
-    "silu(x, /, out=None, *, where=True, ...)\n\nx * sigmoid(x) (swish), elementwise.")
-
-silu_grad = make_ufunc(
-    "silu_grad", UNARY, <void *>fa_silu_grad_f32, <void *>fa_silu_grad_f64, GRAIN_EXP,
-    "silu_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of silu: s (1 + x (1 - s)), s = sigmoid(x).")
-
-silu_backward = make_ufunc(
-    "silu_backward", BINARY, <void *>fa_silu_backward_f32, <void *>fa_silu_backward_f64, GRAIN_EXP,
-    "silu_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of silu: grad_out * silu_grad(x).")
-
-gelu_tanh = make_ufunc(
-    "gelu_tanh", UNARY, <void *>fa_gelu_tanh_f32, <void *>fa_gelu_tanh_f64, GRAIN_EXP,
-    "gelu_tanh(x, /, out=None, *, where=True, ...)\n\nThe tanh approximation of GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),\nas torch.nn.functional.gelu(x, approximate='tanh'); accurate in the lower tail.")
-
-gelu_tanh_grad = make_ufunc(
-    "gelu_tanh_grad", UNARY, <void *>fa_gelu_tanh_grad_f32, <void *>fa_gelu_tanh_grad_f64, GRAIN_EXP,
-    "gelu_tanh_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of gelu_tanh.")
-
-gelu_tanh_backward = make_ufunc(
-    "gelu_tanh_backward", BINARY, <void *>fa_gelu_tanh_backward_f32, <void *>fa_gelu_tanh_backward_f64, GRAIN_EXP,
-    "gelu_tanh_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of gelu_tanh: grad_out * gelu_tanh_grad(x).")
-
-elu = make_ufunc(
-    "elu", UNARY_P, <void *>fa_elu_f32, <void *>fa_elu_f64, GRAIN_EXP,
-    "elu(x, alpha, /, out=None, *, where=True, ...)\n\nx where x > 0, else alpha (exp(x) - 1). fastact.elu gives alpha=1 as default.")
-
-elu_grad = make_ufunc(
-    "elu_grad", UNARY_P, <void *>fa_elu_grad_f32, <void *>fa_elu_grad_f64, GRAIN_EXP,
-    "elu_grad(x, alpha, /, out=None, *, where=True, ...)\n\nDerivative of elu: 1 where x > 0, else alpha exp(x).")
-
-elu_backward = make_ufunc(
-    "elu_backward", BINARY_P, <void *>fa_elu_backward_f32, <void *>fa_elu_backward_f64, GRAIN_EXP,
-    "elu_backward(grad_out, x, alpha, /, out=None, *, where=True, ...)\n\nBackward pass of elu: grad_out * elu_grad(x, alpha).")
-
-selu = make_ufunc(
-    "selu", UNARY, <void *>fa_selu_f32, <void *>fa_selu_f64, GRAIN_EXP,
-    "selu(x, /, out=None, *, where=True, ...)\n\nscale * (x where x > 0, else alpha (exp(x) - 1)) with PyTorch's\nscale = 1.0507009873554805 and alpha = 1.6732632423543772.")
-
-selu_grad = make_ufunc(
-    "selu_grad", UNARY, <void *>fa_selu_grad_f32, <void *>fa_selu_grad_f64, GRAIN_EXP,
-    "selu_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of selu: scale where x > 0, else scale alpha exp(x).")
-
-selu_backward = make_ufunc(
-    "selu_backward", BINARY, <void *>fa_selu_backward_f32, <void *>fa_selu_backward_f64, GRAIN_EXP,
-    "selu_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of selu: grad_out * selu_grad(x).")
-
-mish = make_ufunc(
-    "mish", UNARY, <void *>fa_mish_f32, <void *>fa_mish_f64, GRAIN_EXP,
-    "mish(x, /, out=None, *, where=True, ...)\n\nx * tanh(softplus(x)), elementwise.")
-
-mish_grad = make_ufunc(
-    "mish_grad", UNARY, <void *>fa_mish_grad_f32, <void *>fa_mish_grad_f64, GRAIN_EXP,
-    "mish_grad(x, /, out=None, *, where=True, ...)\n\nDerivative of mish.")
-
-mish_backward = make_ufunc(
-    "mish_backward", BINARY, <void *>fa_mish_backward_f32, <void *>fa_mish_backward_f64, GRAIN_EXP,
-    "mish_backward(grad_out, x, /, out=None, *, where=True, ...)\n\nBackward pass of mish: grad_out * mish_grad(x).")
-
 
 # ---------------------------------------------------------------------------
-# Parameters at their defaults. `leaky_relu(x)` could call the two-operand
-# ufunc with alpha = 0.01, but numpy's set-up of a second operand (a Python
-# float made into an array, broadcast) doubles the cost of a small call. So
+# Parameters at their defaults. `fastact.<name>(x)` could call the
+# parameterized ufunc with its defaults as operands, but numpy's set-up of a
+# second operand (a Python float made into an array, broadcast) doubles the
+# cost of a small call. So
 # each parameterized ufunc has a twin that takes only the arrays: its loop
 # adds the defaults as stride-0 operands and calls the parameterized loop,
 # so both compute exactly the same thing. The public wrappers use the twin
@@ -949,12 +727,34 @@ cdef object make_defaults_ufunc(str base, int n_arrays, tuple defaults):
         cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
 
 
-leaky_relu_defaults = make_defaults_ufunc("leaky_relu", 1, (0.01,))
-leaky_relu_grad_defaults = make_defaults_ufunc("leaky_relu_grad", 1, (0.01,))
-leaky_relu_backward_defaults = make_defaults_ufunc("leaky_relu_backward", 2, (0.01,))
-elu_defaults = make_defaults_ufunc("elu", 1, (1.0,))
-elu_grad_defaults = make_defaults_ufunc("elu_grad", 1, (1.0,))
-elu_backward_defaults = make_defaults_ufunc("elu_backward", 2, (1.0,))
-softplus_defaults = make_defaults_ufunc("softplus", 1, (1.0, 20.0))
-softplus_grad_defaults = make_defaults_ufunc("softplus_grad", 1, (1.0, 20.0))
-softplus_backward_defaults = make_defaults_ufunc("softplus_backward", 2, (1.0, 20.0))
+# ---------------------------------------------------------------------------
+# One ufunc per catalogue entry (fastact/_catalog.py), in catalogue order, on
+# the kernels fastact.kernels exports: the pointer in each kernel's capsule
+# of __pyx_capi__ is the C API function itself (what `cimport` would give).
+# The parameterized ones get their `<name>_defaults` twin.
+
+cdef dict KIND_OF_SHAPE = {"unary": UNARY, "unary_p": UNARY_P, "unary_pp": UNARY_PP,
+                           "binary": BINARY, "binary_p": BINARY_P, "binary_pp": BINARY_PP}
+cdef dict GRAIN_OF = {"cheap": GRAIN_CHEAP, "exp": GRAIN_EXP}
+
+
+cdef void *kernel_pointer(str name) except NULL:
+    capsule = _kernels.__pyx_capi__[name]
+    return PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule))
+
+
+def _make_ufuncs():
+    made = {}
+    for spec in _catalog.SPECS:
+        made[spec.name] = make_ufunc(
+            spec.name, KIND_OF_SHAPE[spec.shape], kernel_pointer(spec.kernel("f32")),
+            kernel_pointer(spec.kernel("f64")), GRAIN_OF[spec.grain],
+            spec.signature_line() + "\n\n" + spec.doc)
+    for spec in _catalog.SPECS:
+        if spec.params:
+            made[spec.name + "_defaults"] = make_defaults_ufunc(
+                spec.name, len(spec.inputs), tuple(spec.params.values()))
+    return made
+
+
+globals().update(_make_ufuncs())

@@ -1,2 +1,0 @@
-# fastact kernels compiled for the avx2 tier.
-include "_isa_tier.pxi"

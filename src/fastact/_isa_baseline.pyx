@@ -1,2 +1,0 @@
-# fastact kernels compiled for the baseline tier.
-include "_isa_tier.pxi"

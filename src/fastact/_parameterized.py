@@ -1,0 +1,49 @@
+"""The public functions of the parameterized ufuncs, made from the catalogue.
+
+`fastact.<name>(x)` could call the ufunc with the default parameters as
+operands, but numpy's set-up of a second operand (a Python float made into an
+array, broadcast) doubles the cost of a small call. So each parameterized ufunc has
+a twin in fastact._ufuncs, `<name>_defaults`, that takes only the arrays and
+computes exactly the same thing with the defaults; the function made here
+calls the twin when every parameter is its default (a Python float equal to
+it) and every array is float32 or float64, and the parameterized ufunc
+otherwise. (For other inputs numpy's promotion with a Python float parameter
+may differ: int8 with a parameter 0.01 computes in float64, int8 alone in
+float32.)
+
+The function is compiled from source text, like collections.namedtuple's
+methods: a plain def with the real signature (inspect.signature, help(),
+keyword arguments) and no per-call interpretation of the catalogue.
+"""
+from fastact._catalog import DTYPES
+
+import numpy as np
+
+_FLOAT_DTYPES = frozenset(np.dtype(d.numpy) for d in DTYPES)
+
+
+def public_function(spec, ufuncs):
+    """fastact's function for catalogue entry `spec`: the ufunc itself when
+    it has no parameters, else a function giving them their defaults."""
+    ufunc = getattr(ufuncs, spec.name)
+    if not spec.params:
+        return ufunc
+    arrays = ", ".join(spec.inputs)
+    params = ", ".join(spec.params)
+    signature = ", ".join([*spec.inputs, *(f"{p}={v!r}" for p, v in spec.params.items())])
+    at_defaults = " and ".join(
+        [f"type({p}) is float and {p} == {v!r}" for p, v in spec.params.items()]
+        + [f"getattr({a}, 'dtype', None) in _FLOAT_DTYPES" for a in spec.inputs])
+    source = (f"def {spec.name}({signature}, **kwargs):\n"
+              f"    if {at_defaults}:\n"
+              f"        return _twin({arrays}, **kwargs)\n"
+              f"    return _ufunc({arrays}, {params}, **kwargs)\n")
+    namespace = {"_ufunc": ufunc, "_twin": getattr(ufuncs, spec.name + "_defaults"),
+                 "_FLOAT_DTYPES": _FLOAT_DTYPES}
+    exec(compile(source, f"<fastact.{spec.name}>", "exec"), namespace)
+    function = namespace[spec.name]
+    function.__module__ = "fastact"
+    function.__qualname__ = spec.name
+    function.__doc__ = (spec.doc + "\n\nKeyword arguments are the ufunc's: out=, where=, "
+                        "dtype=, casting=, ...\n")
+    return function
