@@ -211,3 +211,113 @@ cdef void f32_to_narrow(const float *f, narrow *h, Py_ssize_t n) noexcept nogil:
             block[j] = f[i + j] if i + j < n else 0
         store_block(block, n - i, spare, h + i)
         i += NARROW_BLOCK
+
+
+# ---------------------------------------------------------------------------
+# The softmax trio's rows. A row needs every element twice (its maximum and
+# sum first), so each row is widened into a float32 row, run through the
+# float32 row kernel in place, and rounded back: the sums accumulate in
+# float32 and each output is rounded once. Rows up to ROW_ON_STACK elements
+# use the stack; longer ones a buffer allocated per call (if that fails, the
+# output is all NaN rather than a crash).
+
+from libc.stdlib cimport malloc, free
+
+cdef enum:
+    ROW_ON_STACK = 1024
+
+
+cdef inline void widen_row(const narrow *h, float *f, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i = 0, j
+    cdef narrow spare[NARROW_BLOCK]
+    cdef float block[NARROW_BLOCK]
+    while i + NARROW_BLOCK <= n:
+        widen(h + i, f + i)
+        i += NARROW_BLOCK
+    if i < n:
+        load_block(h + i, n - i, spare, block)
+        for j in range(n - i):
+            f[i + j] = block[j]
+
+
+cdef inline void round_row(const float *f, narrow *h, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i = 0, j
+    cdef narrow spare[NARROW_BLOCK]
+    cdef float block[NARROW_BLOCK]
+    while i + NARROW_BLOCK <= n:
+        round_to(f + i, h + i)
+        i += NARROW_BLOCK
+    if i < n:
+        for j in range(NARROW_BLOCK):
+            block[j] = f[i + j] if i + j < n else 0
+        store_block(block, n - i, spare, h + i)
+
+
+cdef inline float *row_buffer(float *on_stack, Py_ssize_t cols, Py_ssize_t count) noexcept nogil:
+    if cols * count <= ROW_ON_STACK:
+        return on_stack
+    return <float *>malloc(cols * count * sizeof(float))
+
+
+cdef inline void fill_nan(narrow *y, Py_ssize_t n) noexcept nogil:
+    cdef float nan = bits_f32(0x7fc00000)
+    cdef float block[NARROW_BLOCK]
+    cdef Py_ssize_t j
+    for j in range(NARROW_BLOCK):
+        block[j] = nan
+    cdef narrow spare[NARROW_BLOCK]
+    cdef Py_ssize_t i = 0
+    while i < n:
+        store_block(block, n - i, spare, y + i)
+        i += NARROW_BLOCK
+
+
+cdef void k_softmax_narrow(const narrow *x, narrow *y, Py_ssize_t rows,
+                           Py_ssize_t cols) noexcept nogil:
+    cdef float on_stack[ROW_ON_STACK]
+    cdef float *row = row_buffer(on_stack, cols, 1)
+    cdef Py_ssize_t r
+    if row == NULL:
+        fill_nan(y, rows * cols)
+        return
+    for r in range(rows):
+        widen_row(x + r * cols, row, cols)
+        k_softmax(row, row, 1, cols)
+        round_row(row, y + r * cols, cols)
+    if row != on_stack:
+        free(row)
+
+
+cdef void k_log_softmax_narrow(const narrow *x, narrow *y, Py_ssize_t rows,
+                               Py_ssize_t cols) noexcept nogil:
+    cdef float on_stack[ROW_ON_STACK]
+    cdef float *row = row_buffer(on_stack, cols, 1)
+    cdef Py_ssize_t r
+    if row == NULL:
+        fill_nan(y, rows * cols)
+        return
+    for r in range(rows):
+        widen_row(x + r * cols, row, cols)
+        k_log_softmax(row, row, 1, cols)
+        round_row(row, y + r * cols, cols)
+    if row != on_stack:
+        free(row)
+
+
+cdef void k_softmax_backward_narrow(const narrow *g, const narrow *y, narrow *out,
+                                    Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    cdef float on_stack[ROW_ON_STACK]
+    cdef float *rg = row_buffer(on_stack, cols, 2)
+    cdef float *ry
+    cdef Py_ssize_t r
+    if rg == NULL:
+        fill_nan(out, rows * cols)
+        return
+    ry = rg + cols
+    for r in range(rows):
+        widen_row(g + r * cols, rg, cols)
+        widen_row(y + r * cols, ry, cols)
+        k_softmax_backward(rg, ry, rg, 1, cols)
+        round_row(rg, out + r * cols, cols)
+    if rg != on_stack:
+        free(rg)

@@ -21,10 +21,14 @@ cimport numpy as cnp
 from numpy cimport npy_intp
 
 from fastact._table cimport (unary_f32, unary_f64, unary_p_f32, unary_p_f64,
+                             unary_f16, unary_p_f16, binary_f16, binary_p_f16,
+                             unary_pp_f16, binary_pp_f16,
                              binary_f32, binary_f64, binary_p_f32, binary_p_f64,
                              rows_f32, rows_f64, rows2_f32, rows2_f64,
                              unary_pp_f32, unary_pp_f64, binary_pp_f32, binary_pp_f64)
 from fastact.kernels cimport *
+from fastact._narrow cimport fa_f16, fa_bf16, narrow_to_float
+from libc.stdint cimport uint16_t
 from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 
 from fastact import _catalog
@@ -66,9 +70,15 @@ cdef extern from *:
     fa_fpflags fpflags_save "fa_fpflags_save"() noexcept nogil
     void fpflags_restore "fa_fpflags_restore"(fa_fpflags s) noexcept nogil
 
+# The element types of the loops: float32, float64, and float16 and
+# bfloat16 as their uint16 bits (_narrow.pxd). Parameters (alpha, ...) pass
+# through the loops as double, which holds each of these exactly, and reach
+# the kernels as float (float32 and the narrow types) or double.
 ctypedef fused real:
     float
     double
+    fa_f16
+    fa_bf16
 
 # Strided runs are copied through buffers of this many elements (on the stack).
 cdef enum:
@@ -147,48 +157,62 @@ ctypedef struct loop_data:
 cdef inline void call_unary(void *kernel, const real *x, real *y, Py_ssize_t n) noexcept nogil:
     if real is float:
         (<unary_f32>kernel)(x, y, n)
-    else:
+    elif real is double:
         (<unary_f64>kernel)(x, y, n)
+    else:
+        (<unary_f16>kernel)(<const uint16_t *>x, <uint16_t *>y, n)
 
 
 cdef inline void call_unary_p(void *kernel, const real *x, real *y, Py_ssize_t n,
-                              real p) noexcept nogil:
+                              double p) noexcept nogil:
     if real is float:
-        (<unary_p_f32>kernel)(x, y, n, p)
-    else:
+        (<unary_p_f32>kernel)(x, y, n, <float>p)
+    elif real is double:
         (<unary_p_f64>kernel)(x, y, n, p)
+    else:
+        (<unary_p_f16>kernel)(<const uint16_t *>x, <uint16_t *>y, n, <float>p)
 
 
 cdef inline void call_binary(void *kernel, const real *a, const real *b, real *out,
                              Py_ssize_t n) noexcept nogil:
     if real is float:
         (<binary_f32>kernel)(a, b, out, n)
-    else:
+    elif real is double:
         (<binary_f64>kernel)(a, b, out, n)
+    else:
+        (<binary_f16>kernel)(<const uint16_t *>a, <const uint16_t *>b, <uint16_t *>out, n)
 
 
 cdef inline void call_binary_p(void *kernel, const real *a, const real *b, real *out,
-                               Py_ssize_t n, real p) noexcept nogil:
+                               Py_ssize_t n, double p) noexcept nogil:
     if real is float:
-        (<binary_p_f32>kernel)(a, b, out, n, p)
-    else:
+        (<binary_p_f32>kernel)(a, b, out, n, <float>p)
+    elif real is double:
         (<binary_p_f64>kernel)(a, b, out, n, p)
+    else:
+        (<binary_p_f16>kernel)(<const uint16_t *>a, <const uint16_t *>b, <uint16_t *>out, n,
+                             <float>p)
 
 
 cdef inline void call_unary_pp(void *kernel, const real *x, real *y, Py_ssize_t n,
-                               real p, real q) noexcept nogil:
+                               double p, double q) noexcept nogil:
     if real is float:
-        (<unary_pp_f32>kernel)(x, y, n, p, q)
-    else:
+        (<unary_pp_f32>kernel)(x, y, n, <float>p, <float>q)
+    elif real is double:
         (<unary_pp_f64>kernel)(x, y, n, p, q)
+    else:
+        (<unary_pp_f16>kernel)(<const uint16_t *>x, <uint16_t *>y, n, <float>p, <float>q)
 
 
 cdef inline void call_binary_pp(void *kernel, const real *a, const real *b, real *out,
-                                Py_ssize_t n, real p, real q) noexcept nogil:
+                                Py_ssize_t n, double p, double q) noexcept nogil:
     if real is float:
-        (<binary_pp_f32>kernel)(a, b, out, n, p, q)
-    else:
+        (<binary_pp_f32>kernel)(a, b, out, n, <float>p, <float>q)
+    elif real is double:
         (<binary_pp_f64>kernel)(a, b, out, n, p, q)
+    else:
+        (<binary_pp_f16>kernel)(<const uint16_t *>a, <const uint16_t *>b, <uint16_t *>out, n,
+                              <float>p, <float>q)
 
 
 # ---------------------------------------------------------------------------
@@ -204,7 +228,7 @@ cdef enum:
 
 
 cdef inline void run_span(Kind kind, void *kernel, const real *a, const real *b, real *out,
-                          Py_ssize_t n, real p, real q) noexcept nogil:
+                          Py_ssize_t n, double p, double q) noexcept nogil:
     # Start the bulk of the run on a 64-byte boundary of `out` (numpy's
     # buffers are usually 16 bytes off one): with AVX-512 a vector that
     # straddles two cache lines costs two accesses, so aligned runs of the
@@ -226,7 +250,7 @@ cdef inline void run_span(Kind kind, void *kernel, const real *a, const real *b,
 
 
 cdef inline void run_piece(Kind kind, void *kernel, const real *a, const real *b, real *out,
-                           Py_ssize_t n, real p, real q) noexcept nogil:
+                           Py_ssize_t n, double p, double q) noexcept nogil:
     if kind == UNARY:
         call_unary(kernel, a, out, n)
     elif kind == UNARY_P:
@@ -242,7 +266,7 @@ cdef inline void run_piece(Kind kind, void *kernel, const real *a, const real *b
 
 
 cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const real *b,
-                         real *out, Py_ssize_t n, real p, real q) noexcept nogil:
+                         real *out, Py_ssize_t n, double p, double q) noexcept nogil:
     cdef int nthreads = threads_for(n, ld.grain)
     cdef Py_ssize_t chunk, start, stop
     cdef int c
@@ -266,6 +290,16 @@ cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const re
 cdef inline real load(const char *base, npy_intp step, Py_ssize_t i,
                       const real *kind_tag) noexcept nogil:
     return (<const real *>(base + i * step))[0]
+
+
+cdef inline double param(const char *base, npy_intp step, Py_ssize_t i,
+                         const real *kind_tag) noexcept nogil:
+    """A parameter operand's element (numpy has cast it to the loop's type)."""
+    cdef const real *at = <const real *>(base + i * step)
+    if real is float or real is double:
+        return at[0]
+    else:
+        return narrow_to_float(at)
 
 
 cdef void unary_loop(char **args, const npy_intp *dims, const npy_intp *steps,
@@ -297,9 +331,9 @@ cdef void unary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps,
     cdef npy_intp sx = steps[0], sp = steps[1], sy = steps[2]
     cdef real xb[BUFFER]
     cdef real yb[BUFFER]
-    cdef real p = 0
+    cdef double p = 0
     if sp == 0 and n > 0:
-        p = load(args[1], 0, 0, kind_tag)
+        p = param(args[1], 0, 0, kind_tag)
         if sx == sizeof(real) and sy == sizeof(real):
             run_contiguous(UNARY_P, ld, <real *>args[0], <real *>NULL, <real *>args[2], n, p, 0)
             return
@@ -312,7 +346,7 @@ cdef void unary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps,
             call_unary_p(ld.kernel, xb, yb, m, p)
         else:
             for j in range(m):
-                call_unary_p(ld.kernel, xb + j, yb + j, 1, load(args[1], sp, i + j, kind_tag))
+                call_unary_p(ld.kernel, xb + j, yb + j, 1, param(args[1], sp, i + j, kind_tag))
         for j in range(m):
             (<real *>(args[2] + (i + j) * sy))[0] = yb[j]
         i += m
@@ -348,9 +382,9 @@ cdef void binary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps
     cdef real ab[BUFFER]
     cdef real bb[BUFFER]
     cdef real ob[BUFFER]
-    cdef real p = 0
+    cdef double p = 0
     if sp == 0 and n > 0:
-        p = load(args[2], 0, 0, kind_tag)
+        p = param(args[2], 0, 0, kind_tag)
         if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
             run_contiguous(BINARY_P, ld, <real *>args[0], <real *>args[1], <real *>args[3], n, p, 0)
             return
@@ -365,7 +399,7 @@ cdef void binary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps
         else:
             for j in range(m):
                 call_binary_p(ld.kernel, ab + j, bb + j, ob + j, 1,
-                              load(args[2], sp, i + j, kind_tag))
+                              param(args[2], sp, i + j, kind_tag))
         for j in range(m):
             (<real *>(args[3] + (i + j) * so))[0] = ob[j]
         i += m
@@ -378,11 +412,11 @@ cdef void unary_pp_loop(char **args, const npy_intp *dims, const npy_intp *steps
     cdef npy_intp sx = steps[0], sp = steps[1], sq = steps[2], sy = steps[3]
     cdef real xb[BUFFER]
     cdef real yb[BUFFER]
-    cdef real p = 0, q = 0
+    cdef double p = 0, q = 0
     cdef bint fixed = sp == 0 and sq == 0
     if fixed and n > 0:
-        p = load(args[1], 0, 0, kind_tag)
-        q = load(args[2], 0, 0, kind_tag)
+        p = param(args[1], 0, 0, kind_tag)
+        q = param(args[2], 0, 0, kind_tag)
         if sx == sizeof(real) and sy == sizeof(real):
             run_contiguous(UNARY_PP, ld, <real *>args[0], <real *>NULL, <real *>args[3], n, p, q)
             return
@@ -395,8 +429,8 @@ cdef void unary_pp_loop(char **args, const npy_intp *dims, const npy_intp *steps
             call_unary_pp(ld.kernel, xb, yb, m, p, q)
         else:
             for j in range(m):
-                call_unary_pp(ld.kernel, xb + j, yb + j, 1, load(args[1], sp, i + j, kind_tag),
-                              load(args[2], sq, i + j, kind_tag))
+                call_unary_pp(ld.kernel, xb + j, yb + j, 1, param(args[1], sp, i + j, kind_tag),
+                              param(args[2], sq, i + j, kind_tag))
         for j in range(m):
             (<real *>(args[3] + (i + j) * sy))[0] = yb[j]
         i += m
@@ -410,11 +444,11 @@ cdef void binary_pp_loop(char **args, const npy_intp *dims, const npy_intp *step
     cdef real ab[BUFFER]
     cdef real bb[BUFFER]
     cdef real ob[BUFFER]
-    cdef real p = 0, q = 0
+    cdef double p = 0, q = 0
     cdef bint fixed = sp == 0 and sq == 0
     if fixed and n > 0:
-        p = load(args[2], 0, 0, kind_tag)
-        q = load(args[3], 0, 0, kind_tag)
+        p = param(args[2], 0, 0, kind_tag)
+        q = param(args[3], 0, 0, kind_tag)
         if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
             run_contiguous(BINARY_PP, ld, <real *>args[0], <real *>args[1], <real *>args[4],
                            n, p, q)
@@ -430,8 +464,8 @@ cdef void binary_pp_loop(char **args, const npy_intp *dims, const npy_intp *step
         else:
             for j in range(m):
                 call_binary_pp(ld.kernel, ab + j, bb + j, ob + j, 1,
-                               load(args[2], sp, i + j, kind_tag),
-                               load(args[3], sq, i + j, kind_tag))
+                               param(args[2], sp, i + j, kind_tag),
+                               param(args[3], sq, i + j, kind_tag))
         for j in range(m):
             (<real *>(args[4] + (i + j) * so))[0] = ob[j]
         i += m
@@ -451,6 +485,18 @@ cdef void unary_f64_loop(char **args, const npy_intp *dims, const npy_intp *step
     unary_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
     fpflags_restore(flags)
 
+cdef void unary_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                         void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                          void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
+    fpflags_restore(flags)
+
 cdef void unary_p_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
                            void *data) noexcept nogil:
     cdef fa_fpflags flags = fpflags_save()
@@ -461,6 +507,18 @@ cdef void unary_p_f64_loop(char **args, const npy_intp *dims, const npy_intp *st
                            void *data) noexcept nogil:
     cdef fa_fpflags flags = fpflags_save()
     unary_p_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_p_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                           void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_p_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_p_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_p_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
     fpflags_restore(flags)
 
 cdef void binary_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
@@ -475,6 +533,18 @@ cdef void binary_f64_loop(char **args, const npy_intp *dims, const npy_intp *ste
     binary_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
     fpflags_restore(flags)
 
+cdef void binary_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                          void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                           void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
+    fpflags_restore(flags)
+
 cdef void binary_p_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
                             void *data) noexcept nogil:
     cdef fa_fpflags flags = fpflags_save()
@@ -485,6 +555,18 @@ cdef void binary_p_f64_loop(char **args, const npy_intp *dims, const npy_intp *s
                             void *data) noexcept nogil:
     cdef fa_fpflags flags = fpflags_save()
     binary_p_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_p_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_p_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_p_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                             void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_p_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
     fpflags_restore(flags)
 
 cdef void unary_pp_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
@@ -499,6 +581,18 @@ cdef void unary_pp_f64_loop(char **args, const npy_intp *dims, const npy_intp *s
     unary_pp_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
     fpflags_restore(flags)
 
+cdef void unary_pp_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_pp_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_pp_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                             void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_pp_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
+    fpflags_restore(flags)
+
 cdef void binary_pp_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
                              void *data) noexcept nogil:
     cdef fa_fpflags flags = fpflags_save()
@@ -510,6 +604,50 @@ cdef void binary_pp_f64_loop(char **args, const npy_intp *dims, const npy_intp *
     cdef fa_fpflags flags = fpflags_save()
     binary_pp_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
     fpflags_restore(flags)
+
+cdef void binary_pp_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                             void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_pp_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_pp_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                              void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_pp_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
+    fpflags_restore(flags)
+
+
+# Dtype slots: where each dtype's kernel and loop sit in the arrays below.
+cdef enum:
+    SLOT_F32, SLOT_F64, SLOT_F16, SLOT_BF16, N_SLOTS
+
+# LOOP_OF[kind][slot]: numpy's loop function for a kind of kernel and a dtype.
+cdef cnp.PyUFuncGenericFunction LOOP_OF[6][4]
+LOOP_OF[<int>UNARY][0] = unary_f32_loop
+LOOP_OF[<int>UNARY][1] = unary_f64_loop
+LOOP_OF[<int>UNARY][2] = unary_f16_loop
+LOOP_OF[<int>UNARY][3] = unary_bf16_loop
+LOOP_OF[<int>UNARY_P][0] = unary_p_f32_loop
+LOOP_OF[<int>UNARY_P][1] = unary_p_f64_loop
+LOOP_OF[<int>UNARY_P][2] = unary_p_f16_loop
+LOOP_OF[<int>UNARY_P][3] = unary_p_bf16_loop
+LOOP_OF[<int>BINARY][0] = binary_f32_loop
+LOOP_OF[<int>BINARY][1] = binary_f64_loop
+LOOP_OF[<int>BINARY][2] = binary_f16_loop
+LOOP_OF[<int>BINARY][3] = binary_bf16_loop
+LOOP_OF[<int>BINARY_P][0] = binary_p_f32_loop
+LOOP_OF[<int>BINARY_P][1] = binary_p_f64_loop
+LOOP_OF[<int>BINARY_P][2] = binary_p_f16_loop
+LOOP_OF[<int>BINARY_P][3] = binary_p_bf16_loop
+LOOP_OF[<int>UNARY_PP][0] = unary_pp_f32_loop
+LOOP_OF[<int>UNARY_PP][1] = unary_pp_f64_loop
+LOOP_OF[<int>UNARY_PP][2] = unary_pp_f16_loop
+LOOP_OF[<int>UNARY_PP][3] = unary_pp_bf16_loop
+LOOP_OF[<int>BINARY_PP][0] = binary_pp_f32_loop
+LOOP_OF[<int>BINARY_PP][1] = binary_pp_f64_loop
+LOOP_OF[<int>BINARY_PP][2] = binary_pp_f16_loop
+LOOP_OF[<int>BINARY_PP][3] = binary_pp_bf16_loop
 
 
 # ---------------------------------------------------------------------------
@@ -530,59 +668,80 @@ cdef enum:
     GRAIN_CHEAP = 1 << 17
     GRAIN_EXP = 1 << 15
 
-cdef cnp.PyUFuncGenericFunction g_funcs[MAX_UFUNCS][2]
-cdef void *g_data[MAX_UFUNCS][2]
-cdef loop_data g_loop_data[MAX_UFUNCS][2]
-cdef char g_types[MAX_UFUNCS][10]  # float32 loop's types, then float64's
+# Per ufunc: its loops in numpy's order (float16 first when it has one, then
+# float32, float64: numpy takes the first loop its inputs cast to safely, so a
+# float16 input must meet the float16 loop before the float32 one), and each
+# dtype's kernel by slot (bfloat16's loop is registered separately, for
+# ml_dtypes' type, by register_bfloat16).
+cdef cnp.PyUFuncGenericFunction g_funcs[MAX_UFUNCS][3]
+cdef void *g_data[MAX_UFUNCS][3]
+cdef char g_types[MAX_UFUNCS][15]  # each loop's types, in the loops' order
+cdef loop_data g_loop_data[MAX_UFUNCS][N_SLOTS]
+cdef Kind g_kind[MAX_UFUNCS]
+cdef int g_nin[MAX_UFUNCS]
 cdef int g_count = 0
 cdef list g_docs = []   # keeps each ufunc's docstring bytes alive
 cdef dict g_index = {}  # ufunc name -> its slot in the arrays above
+cdef list g_ufuncs = []  # the ufunc objects, by slot
 
 
 cdef object make_ufunc(str name, Kind kind, void *kernel_f32, void *kernel_f64,
-                       Py_ssize_t grain, str doc):
+                       Py_ssize_t grain, str doc, void *kernel_f16=NULL,
+                       void *kernel_bf16=NULL):
+    """A ufunc over the given kernels (float16 and bfloat16 optional)."""
     global g_count
     if g_count >= MAX_UFUNCS:
         raise RuntimeError("raise MAX_UFUNCS in _ufuncs.pyx")
     cdef int u = g_count
     cdef int nin = {UNARY: 1, UNARY_P: 2, BINARY: 2, BINARY_P: 3, UNARY_PP: 3,
                     BINARY_PP: 4}[kind]
-    cdef int t
-    if kind == UNARY:
-        g_funcs[u][0] = unary_f32_loop
-        g_funcs[u][1] = unary_f64_loop
-    elif kind == UNARY_P:
-        g_funcs[u][0] = unary_p_f32_loop
-        g_funcs[u][1] = unary_p_f64_loop
-    elif kind == BINARY:
-        g_funcs[u][0] = binary_f32_loop
-        g_funcs[u][1] = binary_f64_loop
-    elif kind == BINARY_P:
-        g_funcs[u][0] = binary_p_f32_loop
-        g_funcs[u][1] = binary_p_f64_loop
-    elif kind == UNARY_PP:
-        g_funcs[u][0] = unary_pp_f32_loop
-        g_funcs[u][1] = unary_pp_f64_loop
-    else:
-        g_funcs[u][0] = binary_pp_f32_loop
-        g_funcs[u][1] = binary_pp_f64_loop
-    g_loop_data[u][0].kernel = kernel_f32
-    g_loop_data[u][1].kernel = kernel_f64
-    for t in range(2):
+    cdef int t, a, ntypes = 0
+    cdef int slot
+    g_kind[u] = kind
+    g_nin[u] = nin
+    g_loop_data[u][<int>SLOT_F32].kernel = kernel_f32
+    g_loop_data[u][<int>SLOT_F64].kernel = kernel_f64
+    g_loop_data[u][<int>SLOT_F16].kernel = kernel_f16
+    g_loop_data[u][<int>SLOT_BF16].kernel = kernel_bf16
+    for t in range(N_SLOTS):
         g_loop_data[u][t].grain = grain
-        g_data[u][t] = &g_loop_data[u][t]
-    for t in range(nin + 1):
-        g_types[u][t] = cnp.NPY_FLOAT
-        g_types[u][nin + 1 + t] = cnp.NPY_DOUBLE
+    for slot, type_num in ((SLOT_F16, cnp.NPY_FLOAT16), (SLOT_F32, cnp.NPY_FLOAT),
+                           (SLOT_F64, cnp.NPY_DOUBLE)):
+        if g_loop_data[u][slot].kernel == NULL:
+            continue
+        g_funcs[u][ntypes] = LOOP_OF[<int>kind][slot]
+        g_data[u][ntypes] = &g_loop_data[u][slot]
+        for a in range(nin + 1):
+            g_types[u][ntypes * (nin + 1) + a] = type_num
+        ntypes += 1
     doc_bytes = doc.encode()
     name_bytes = name.encode()
     g_docs.append((doc_bytes, name_bytes))
     g_index[name] = u
     g_count += 1
-    return cnp.PyUFunc_FromFuncAndData(
-        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], 2, nin, 1,
+    ufunc = cnp.PyUFunc_FromFuncAndData(
+        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], ntypes, nin, 1,
         cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
+    g_ufuncs.append(ufunc)
+    return ufunc
 
+
+def register_bfloat16(int type_num):
+    """Add the bfloat16 loops, for numpy type number `type_num` (that of
+    ml_dtypes.bfloat16), to every ufunc that has bfloat16 kernels. fastact
+    calls this at import when ml_dtypes is installed. Returns how many."""
+    cdef int u, a, registered = 0
+    cdef int arg_types[5]
+    for u in range(g_count):
+        if g_loop_data[u][<int>SLOT_BF16].kernel == NULL:
+            continue
+        for a in range(g_nin[u] + 1):
+            arg_types[a] = type_num
+        cnp.PyUFunc_RegisterLoopForType(
+            g_ufuncs[u], type_num, LOOP_OF[<int>g_kind[u]][<int>SLOT_BF16], arg_types,
+            &g_loop_data[u][<int>SLOT_BF16])
+        registered += 1
+    return registered
 
 # ---------------------------------------------------------------------------
 # softmax rows. fastact._softmax brings any array and axis to a C-ordered
@@ -602,13 +761,29 @@ cdef void run_rows(RowOp op, const real *a, const real *b, real *out,
             fa_log_softmax_f32(a + off, out + off, count, cols)
         else:
             fa_softmax_backward_f32(a + off, b + off, out + off, count, cols)
-    else:
+    elif real is double:
         if op == ROW_SOFTMAX:
             fa_softmax_f64(a + off, out + off, count, cols)
         elif op == ROW_LOG_SOFTMAX:
             fa_log_softmax_f64(a + off, out + off, count, cols)
         else:
             fa_softmax_backward_f64(a + off, b + off, out + off, count, cols)
+    elif real is fa_f16:
+        if op == ROW_SOFTMAX:
+            fa_softmax_f16(<const uint16_t *>(a + off), <uint16_t *>(out + off), count, cols)
+        elif op == ROW_LOG_SOFTMAX:
+            fa_log_softmax_f16(<const uint16_t *>(a + off), <uint16_t *>(out + off), count, cols)
+        else:
+            fa_softmax_backward_f16(<const uint16_t *>(a + off), <const uint16_t *>(b + off),
+                                    <uint16_t *>(out + off), count, cols)
+    else:
+        if op == ROW_SOFTMAX:
+            fa_softmax_bf16(<const uint16_t *>(a + off), <uint16_t *>(out + off), count, cols)
+        elif op == ROW_LOG_SOFTMAX:
+            fa_log_softmax_bf16(<const uint16_t *>(a + off), <uint16_t *>(out + off), count, cols)
+        else:
+            fa_softmax_backward_bf16(<const uint16_t *>(a + off), <const uint16_t *>(b + off),
+                                     <uint16_t *>(out + off), count, cols)
 
 
 cdef void rows_parallel(RowOp op, const real *a, const real *b, real *out,
@@ -635,7 +810,8 @@ cdef void rows_parallel(RowOp op, const real *a, const real *b, real *out,
 
 def _rows(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
     """Run row kernel `op` (0 softmax, 1 log_softmax, 2 softmax_backward) on
-    C-contiguous 2-D arrays of one float dtype; b is ignored unless op == 2.
+    C-contiguous 2-D arrays of one float dtype (float32, float64, float16 or
+    bfloat16); b is ignored unless op == 2.
     out may be a (then in place). The caller checks shapes and layouts."""
     cdef Py_ssize_t rows = out.shape[0], cols = out.shape[1]
     cdef RowOp rop = <RowOp>op
@@ -645,9 +821,15 @@ def _rows(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
     if out.dtype.num == cnp.NPY_FLOAT:
         with nogil:
             rows_parallel(rop, <const float *>pa, <const float *>pb, <float *>po, rows, cols)
-    else:
+    elif out.dtype.num == cnp.NPY_DOUBLE:
         with nogil:
             rows_parallel(rop, <const double *>pa, <const double *>pb, <double *>po, rows, cols)
+    elif out.dtype.num == cnp.NPY_FLOAT16:
+        with nogil:
+            rows_parallel(rop, <const fa_f16 *>pa, <const fa_f16 *>pb, <fa_f16 *>po, rows, cols)
+    else:   # bfloat16 (the caller checked)
+        with nogil:
+            rows_parallel(rop, <const fa_bf16 *>pa, <const fa_bf16 *>pb, <fa_bf16 *>po, rows, cols)
 
 # ---------------------------------------------------------------------------
 # Parameters at their defaults. `fastact.<name>(x)` could call the
@@ -701,9 +883,12 @@ cdef object make_defaults_ufunc(str base, int n_arrays, tuple defaults):
     cdef int t, i
     cdef float p32
     cdef double p64
+    # float32 and float64 only: the public wrappers use the twin for those
+    # (a float16 call goes to the parameterized ufunc, which casts the
+    # parameters to float16 like any operand).
     for t in range(2):
-        g_defaults[u][t].loop = <inner_loop>g_funcs[b][t]
-        g_defaults[u][t].data = g_data[b][t]
+        g_defaults[u][t].loop = <inner_loop>LOOP_OF[<int>g_kind[b]][t]
+        g_defaults[u][t].data = &g_loop_data[b][t]
         g_defaults[u][t].n_arrays = n_arrays
         g_defaults[u][t].n_params = len(defaults)
         for i, value in enumerate(defaults):
@@ -721,6 +906,8 @@ cdef object make_defaults_ufunc(str base, int n_arrays, tuple defaults):
     name_bytes = f"{base}_defaults".encode()
     doc_bytes = f"{base} with its parameters at their defaults {defaults}.".encode()
     g_docs.append((doc_bytes, name_bytes))
+    g_kind[u] = g_kind[b]
+    g_nin[u] = n_arrays
     g_count += 1
     return cnp.PyUFunc_FromFuncAndData(
         &g_funcs[u][0], &g_data[u][0], &g_types[u][0], 2, n_arrays, 1,
@@ -749,7 +936,8 @@ def _make_ufuncs():
         made[spec.name] = make_ufunc(
             spec.name, KIND_OF_SHAPE[spec.shape], kernel_pointer(spec.kernel("f32")),
             kernel_pointer(spec.kernel("f64")), GRAIN_OF[spec.grain],
-            spec.signature_line() + "\n\n" + spec.doc)
+            spec.signature_line() + "\n\n" + spec.doc,
+            kernel_pointer(spec.kernel("f16")), kernel_pointer(spec.kernel("bf16")))
     for spec in _catalog.SPECS:
         if spec.params:
             made[spec.name + "_defaults"] = make_defaults_ufunc(
