@@ -7,6 +7,7 @@ type on every float32 within a few ulp of each narrow value and of each
 midpoint between two (where ties to even, overflow and subnormals are
 decided), plus random float32 bit patterns."""
 import importlib
+import math
 import warnings
 
 import numpy as np
@@ -197,3 +198,194 @@ def test_the_reference_twin_agrees(spec, name):
     want = getattr(fastact.reference, spec.name)(*arrays)
     assert got.dtype == want.dtype == dtype
 
+
+
+@pytest.mark.parametrize("name", NARROW)
+@pytest.mark.parametrize("fn, alpha", [("leaky_relu", 0.1), ("leaky_relu_backward", 0.3),
+                                       ("elu", 0.7), ("softplus", 2.5)])
+def test_parameters_are_cast_to_the_narrow_type_first(name, fn, alpha):
+    dtype = narrow_dtype(name)
+    spec = fastact._catalog.BY_NAME[fn]
+    x = every_value(dtype)
+    arrays = [x] * len(spec.inputs)
+    first = next(iter(spec.params))
+    got = getattr(fastact, fn)(*arrays, **{first: alpha})
+    params = params_in(spec, dtype)
+    params[first] = np.float32(rounded(np.float32(alpha), dtype))
+    want = rounded(getattr(fastact, fn)(*[a.astype(np.float32) for a in arrays], **params),
+                   dtype)
+    assert_same_narrow_bits(got, want)
+    # a parameter array of the narrow type: element by element
+    alphas = rounded(np.linspace(0.01, 3, x.size, dtype=np.float32), dtype)
+    got = getattr(fastact, fn)(*arrays, **{first: alphas})
+    params[first] = alphas.astype(np.float32)
+    want = rounded(getattr(fastact, fn)(*[a.astype(np.float32) for a in arrays], **params),
+                   dtype)
+    assert_same_narrow_bits(got, want)
+
+
+@pytest.mark.parametrize("name", NARROW)
+@pytest.mark.parametrize("fn", ["sigmoid", "gelu", "leaky_relu", "silu_backward", "softplus"])
+def test_strided_in_place_and_threaded_layouts_give_the_same_bits(name, fn):
+    dtype = narrow_dtype(name)
+    spec = fastact._catalog.BY_NAME[fn]
+    f = getattr(fastact, fn)
+    rng = np.random.default_rng(3)
+    n = 300_001
+    arrays = [rounded(rng.standard_normal(n, dtype=np.float32) * 4, dtype)
+              for _ in spec.inputs]
+    want = f(*arrays)
+    assert_same_narrow_bits(want, expected(spec, dtype, *arrays))
+    # strided input and output, reversed, 2-D transposed
+    big = [np.repeat(a, 3) for a in arrays]
+    out = np.zeros(3 * n, dtype)
+    f(*[b[::3] for b in big], out=out[1::3])
+    assert_same_narrow_bits(out[1::3], want)
+    assert_same_narrow_bits(f(*[a[::-1] for a in arrays])[::-1], want)
+    m = [a[:300_000].reshape(600, 500) for a in arrays]
+    assert_same_narrow_bits(f(*[a.T for a in m]).T.ravel(), want[:300_000])
+    # odd offsets: every start within a block
+    for k in range(1, 17):
+        assert_same_narrow_bits(f(*[a[k:] for a in arrays]), want[k:])
+    # in place
+    x = arrays[-1].copy()
+    r = f(*arrays[:-1], x, out=x)
+    assert r is x
+    assert_same_narrow_bits(x, want)
+    # threads: split across two, same bits
+    previous = fastact.get_num_threads()
+    try:
+        fastact.set_num_threads(2)
+        assert_same_narrow_bits(f(*arrays), want)
+    finally:
+        fastact.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("name", NARROW)
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax", "softmax_backward"])
+@pytest.mark.parametrize("cols", [1, 7, 16, 100, 1500])
+def test_softmax_rows_are_float32_rows_rounded_once(name, fn, cols):
+    dtype = narrow_dtype(name)
+    rng = np.random.default_rng(cols)
+    x = rounded(rng.standard_normal((9, cols), dtype=np.float32) * 5, dtype)
+    x[1, 0] = np.inf
+    x[2, -1] = np.nan
+    x[3, :] = -np.inf
+    f = getattr(fastact, fn)
+    n_arrays = 2 if fn == "softmax_backward" else 1
+    arrays = [x, rounded(fastact.softmax(x.astype(np.float32)), dtype)][:n_arrays][::-1] \
+        if n_arrays == 2 else [x]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = f(*arrays)
+        got_axis0 = f(*[a.T for a in arrays], axis=0).T
+        inplace = arrays[0].copy()
+        f(inplace, *arrays[1:], out=inplace)
+    want = rounded(f(*[a.astype(np.float32) for a in arrays]), dtype)
+    assert_same_narrow_bits(got, want)
+    assert_same_narrow_bits(got_axis0, want)
+    assert_same_narrow_bits(inplace, want)
+
+
+@pytest.mark.parametrize("name", NARROW)
+def test_small_integers_and_mixed_operands_pick_numpys_loop(name):
+    dtype = narrow_dtype(name)
+    assert fastact.sigmoid(np.arange(3, dtype=np.int8)).dtype == np.float16
+    assert fastact.sigmoid(np.arange(3, dtype=np.int16)).dtype == np.float32
+    x = np.ones(4, dtype)
+    assert fastact.sigmoid_backward(x, np.ones(4, np.float32)).dtype == np.float32
+    assert fastact.leaky_relu(x, np.float32(0.5)).dtype == np.float32  # a typed parameter
+    assert fastact.leaky_relu(x, 0.5).dtype == dtype                   # a Python float
+    assert fastact.sigmoid(x[0]).dtype == dtype                        # 0-d
+
+
+@pytest.mark.parametrize("name", NARROW)
+def test_the_c_api_kernels_on_uint16_buffers(name):
+    import ctypes
+    dtype = narrow_dtype(name)
+    suffix = {"float16": "f16", "bfloat16": "bf16"}[name]
+    kernel = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t)(
+        fastact.kernel_address(f"fa_sigmoid_{suffix}"))
+    x = every_value(dtype).view(np.uint16).copy()
+    y = np.empty_like(x)
+    kernel(x.ctypes.data, y.ctypes.data, x.size)
+    assert_same_narrow_bits(y.view(dtype), fastact.sigmoid(x.view(dtype)))
+
+
+# ---------------------------------------------------------------------------
+# Accuracy against the float64 oracle, in ulp of the narrow type (reported).
+
+def narrow_ulp(e, dtype):
+    """The spacing of the narrow type at |e| (float64 values)."""
+    nmant, emin = {"float16": (10, -14), "bfloat16": (7, -126)}[np.dtype(dtype).name]
+    _, exp = np.frexp(np.abs(e))
+    return np.ldexp(1.0, np.maximum(exp - 1, emin) - nmant)
+
+
+def narrow_ulp_error(result, exact, dtype):
+    """|result - exact| in ulp of the narrow type at `exact` (NaN must match
+    NaN; an infinite result or rounded exact value must match exactly). As
+    for float32 itself, a zero where |exact| is below float32's smallest
+    normal counts as exact: the float32 kernels may flush such results, and
+    bfloat16 reaches that far."""
+    r = np.asarray(result).astype(np.float64)
+    e = np.asarray(exact, np.float64)
+    err = np.zeros(r.shape)
+    with np.errstate(all="ignore"):
+        e_rounded = rounded(e, dtype).astype(np.float64)
+        nan_r, nan_e = np.isnan(r), np.isnan(e)
+        err[nan_r != nan_e] = np.inf
+        both = ~(nan_r | nan_e)
+        inf = both & (np.isinf(r) | np.isinf(e_rounded))
+        err[inf & (r != e_rounded)] = np.inf
+        fin = both & ~inf
+        err[fin] = np.abs(r[fin] - e[fin]) / narrow_ulp(e[fin], dtype)
+        flushed = fin & (r == 0) & (np.abs(e) < np.finfo(np.float32).tiny)
+        err[flushed] = 0
+    return err
+
+
+def float32_allowance(spec, exact, dtype):
+    """The float32 result's own allowed error (the catalogue's bound: ulp of
+    float32, or abs_eps float32 epsilons where |exact| < 1), in narrow ulp."""
+    e = np.abs(np.asarray(exact, np.float64))
+    with np.errstate(all="ignore"):
+        ulp32 = np.spacing(e.astype(np.float32)).astype(np.float64)
+        allowed = spec.ulp * ulp32
+        if spec.abs_eps:
+            allowed = np.where(e < 1, np.maximum(allowed, spec.abs_eps * 2.0 ** -23), allowed)
+        return np.nan_to_num(allowed / narrow_ulp(e, dtype))
+
+
+# float64 is plenty for a narrow result (2^-53 against 2^-11 or 2^-8), and
+# the erf-based oracles otherwise take mpmath's time on the tails.
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+FLOAT64_ORACLE = {
+    "gelu": lambda x: x / 2 * _erfc(-x / math.sqrt(2)),
+    "gelu_grad": lambda x: (_erfc(-x / math.sqrt(2)) / 2
+                            + x * np.exp(-x * x / 2) / math.sqrt(2 * math.pi)),
+}
+
+
+@pytest.mark.parametrize("spec", FORWARD, ids=lambda s: s.name)
+@pytest.mark.parametrize("name", NARROW)
+def test_error_against_the_float64_oracle_in_narrow_ulp(spec, name, ulp_report):
+    from fastact._oracle import ORACLE
+    oracle = FLOAT64_ORACLE.get(spec.name) or ORACLE.get(spec.name)
+    if oracle is None:
+        pytest.skip(f"no oracle for {spec.name} (mpmath missing)")
+    dtype = narrow_dtype(name)
+    x = every_value(dtype)
+    x = x[np.isfinite(x.astype(np.float32))]
+    params = {p: np.float64(v) for p, v in params_in(spec, dtype).items()}
+    with np.errstate(all="ignore"):
+        exact = np.asarray(oracle(x.astype(np.float64), **params), np.float64)
+    got = getattr(fastact, spec.name)(x)
+    err = narrow_ulp_error(got, exact, dtype)
+    worst = float(err.max())
+    ulp_report(spec.name, dtype, worst)
+    # Rounding once adds half an ulp to the float32 result's own error, a
+    # tiny fraction of a narrow ulp except where a derivative's absolute
+    # allowance meets a tiny value.
+    bad = err > 0.5 + float32_allowance(spec, exact, dtype)
+    assert not bad.any(), (x[bad][:5], got[bad][:5], exact[bad][:5])
