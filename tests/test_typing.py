@@ -76,7 +76,9 @@ def test_type_checker_sees_ufuncs_and_typed_functions(tmp_path):
         fastact.leaky_relu(np.ones(3), alpha=0.2)
         fastact.set_num_threads("two")
     """))
-    proc = run_mypy(["mypy", "--no-incremental", "--config-file", os.devnull, "user.py"],
+    # --strict: the package's names must be explicit exports (its stub).
+    proc = run_mypy(["mypy", "--strict", "--no-incremental", "--config-file", os.devnull,
+                     "user.py"],
                     cwd=tmp_path)
     # Exactly one error: the str passed where an int belongs.
     assert proc.stdout.count("error:") == 1, proc.stdout + proc.stderr

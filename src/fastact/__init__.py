@@ -17,11 +17,9 @@ The raw kernels `fa_<name>_<f32|f64|f16|bf16>` are for Cython (`from fastact.ker
 cimport fa_sigmoid_f32`), C (`fastact.get_include()`, fastact.h) and
 ctypes/cffi/numba (`fastact.kernel_address(name)`).
 """
-from __future__ import annotations
-
 import os as _os
 
-from typing import Any
+from typing import Any as _Any
 
 from fastact import kernels as _kernels
 from fastact._capi import get_include, kernel_address
@@ -90,7 +88,7 @@ def get_num_threads() -> int:
     return _ufuncs.get_num_threads()
 
 
-def config() -> dict[str, Any]:
+def config() -> dict[str, _Any]:
     """Build and run-time settings: version, ISA tier in use, tiers available,
     OpenMP, threads."""
     return {

@@ -97,9 +97,13 @@ def _namespace(peer):
     return {"np": np}
 
 
-@functools.lru_cache(maxsize=None)
+_PEER_FUNCTIONS = {}   # (name, peer) -> the compiled call
+
+
 def _peer_function(name, peer):
-    return BY_NAME[name].peer_function(peer, _namespace(peer))
+    if (name, peer) not in _PEER_FUNCTIONS:
+        _PEER_FUNCTIONS[name, peer] = BY_NAME[name].peer_function(peer, _namespace(peer))
+    return _PEER_FUNCTIONS[name, peer]
 
 
 def _version(dist):

@@ -15,6 +15,7 @@ keep in step: see CONTRIBUTING.md for the recipe.
 - `DTYPES`: the element types every kernel exists in.
 - `BY_NAME`, `activations()`: look-ups over SPECS.
 """
+import textwrap
 from dataclasses import dataclass, field
 
 # ---------------------------------------------------------------------------
@@ -97,6 +98,8 @@ class Spec:
     peers: dict = field(default_factory=dict)
     # `python -m fastact check --exhaustive` sweeps all 2**32 float32 inputs.
     exhaustive: bool = False
+    # Other names accepted for parameters, e.g. PyTorch's: alias -> name.
+    aliases: dict = field(default_factory=dict)
 
     @property
     def shape(self):
@@ -111,11 +114,11 @@ class Spec:
         """The C API name of the kernel for `dtype` (a Dtype or its suffix)."""
         return f"fa_{self.name}_{getattr(dtype, 'suffix', dtype)}"
 
-    def signature_line(self):
-        """The call as the ufunc takes it, arguments in order, for docs."""
-        args = ", ".join([*self.inputs, *self.params])
-        return f"{self.name}({args}, /, out=None, *, where=True, casting='same_kind', " \
-               "order='K', dtype=None)"
+    def docstring(self, ufunc=True):
+        """The numpydoc docstring: for the ufunc (first line: the call, with
+        the arguments in order) or, ufunc=False, for fastact's function over
+        it (inspect gives that signature)."""
+        return _docstring(self, ufunc)
 
     def peer_function(self, peer, namespace):
         """The peer's expression as a function taking the inputs positionally
@@ -130,10 +133,11 @@ class Spec:
 def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input="x",
             abs_eps_derivative=0.0, grain="exp", docs=("", "", ""), torch=(None, None, None),
             np_ufunc=(None, None, None), numexpr=(None, None, None), scipy=(None, None, None),
-            loops=("generated", "generated", "generated"), exhaustive=False):
+            loops=("generated", "generated", "generated"), exhaustive=False, aliases=None):
     """The forward, grad and backward entries of one activation. A backward
     pass that takes the forward output y is a product: memory-bound, cheap."""
     params = dict(params or {})
+    aliases = dict(aliases or {})
     backward_grain = "cheap" if backward_input == "y" else grain
 
     def peers(i):
@@ -143,14 +147,15 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
 
     return [
         Spec(activation, activation, "forward", ("x",), params, ulp_forward,
-             grain=grain, loop=loops[0], doc=docs[0], peers=peers(0), exhaustive=exhaustive),
+             grain=grain, loop=loops[0], doc=docs[0], peers=peers(0), exhaustive=exhaustive,
+             aliases=aliases),
         Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative,
              abs_eps_derivative, grain=grain, loop=loops[1], doc=docs[1], peers=peers(1),
-             exhaustive=exhaustive),
+             exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_backward", activation, "backward",
              ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative,
              grain=backward_grain, loop=loops[2], doc=docs[2], peers=peers(2),
-             exhaustive=exhaustive),
+             exhaustive=exhaustive, aliases=aliases),
     ]
 
 
@@ -160,8 +165,7 @@ _NP_SIGMOID = ("np.negative(x, out=out), np.exp(out, out=out), np.add(out, 1, ou
 SPECS = [
     *_family(
         "sigmoid", 2, 2, backward_input="y", exhaustive=True,
-        docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.\n"
-              "float32 and float64 loops, within 2 ulp. Use out=x to compute in place.",
+        docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.",
               "Derivative of the sigmoid, s(x) (1 - s(x)), accurate in the tails\n"
               "(sigmoid_grad(40.0) is 4.25e-18, not 0).",
               "Backward pass of the sigmoid: grad_out * y * (1 - y), where y is the\n"
@@ -188,7 +192,7 @@ SPECS = [
                   "np.multiply(grad_out, y > 0, out=out)"),
         numexpr=("where(x > 0, x, 0)", None, "where(y > 0, grad_out, 0)")),
     *_family(
-        "leaky_relu", 0, 0, {"alpha": 0.01}, grain="cheap",
+        "leaky_relu", 0, 0, {"alpha": 0.01}, grain="cheap", aliases={"negative_slope": "alpha"},
         loops=("hand", "generated", "hand"),
         docs=("x where x > 0, else alpha * x (alpha broadcasts against x).",
               "Derivative of leaky_relu: 1 where x > 0, else alpha (alpha at x = 0).",
@@ -314,6 +318,159 @@ ROW_SPECS = [
          kind="rows", loop="hand",
          doc="Backward pass of softmax: y * (grad_out - sum(grad_out * y)) along an axis."),
 ]
+
+# ---------------------------------------------------------------------------
+# Docstring material beyond each entry's `doc`: the range of each activation,
+# what its parameters mean, and the examples' results (x = [-2, 0, 2],
+# grad_out = 1; they run as doctests, so they check the kernels).
+
+RANGES = {
+    "sigmoid": "(0, 1)", "relu": "[0, inf)", "leaky_relu": "(-inf, inf) for alpha > 0",
+    "tanh": "(-1, 1)", "softsign": "(-1, 1)", "softplus": "(0, inf)",
+    "log_sigmoid": "(-inf, 0)", "silu": "[-0.2785, inf)", "gelu_tanh": "[-0.1700, inf)",
+    "elu": "(-alpha, inf)", "selu": "(-1.7581, inf)", "mish": "[-0.3088, inf)",
+    "gelu": "[-0.1700, inf)", "relu6": "[0, 6]", "hard_sigmoid": "[0, 1]",
+    "hard_swish": "[-0.375, inf)",
+}
+
+PARAM_DOCS = {
+    ("leaky_relu", "alpha"): "Slope for x <= 0 (PyTorch's negative_slope, also accepted "
+                             "under that name).",
+    ("elu", "alpha"): "Scale of the negative branch: the limit at -inf is -alpha.",
+    ("softplus", "beta"): "Sharpness: the result is log(1 + exp(beta x)) / beta.",
+    ("softplus", "threshold"): "Where beta * x > threshold the result is x itself.",
+}
+
+INPUT_DOCS = {
+    "x": "Input of {activation}.",
+    "y": "Output of the forward pass, {activation}(x).",
+    "grad_out": "Gradient of the loss with respect to {activation}'s output.",
+}
+
+EXAMPLES = {
+    'sigmoid': 'array([0.11920292, 0.5       , 0.88079708])',
+    'sigmoid_grad': 'array([0.10499359, 0.25      , 0.10499359])',
+    'sigmoid_backward': 'array([0.10499359, 0.25      , 0.10499359])',
+    'relu': 'array([0., 0., 2.])',
+    'relu_grad': 'array([0., 0., 1.])',
+    'relu_backward': 'array([0., 0., 1.])',
+    'leaky_relu': 'array([-0.02,  0.  ,  2.  ])',
+    'leaky_relu_grad': 'array([0.01, 0.01, 1.  ])',
+    'leaky_relu_backward': 'array([0.01, 0.01, 1.  ])',
+    'tanh': 'array([-0.96402758,  0.        ,  0.96402758])',
+    'tanh_grad': 'array([0.07065082, 1.        , 0.07065082])',
+    'tanh_backward': 'array([0.07065082, 1.        , 0.07065082])',
+    'softsign': 'array([-0.66666667,  0.        ,  0.66666667])',
+    'softsign_grad': 'array([0.11111111, 1.        , 0.11111111])',
+    'softsign_backward': 'array([0.11111111, 1.        , 0.11111111])',
+    'softplus': 'array([0.12692801, 0.69314718, 2.12692801])',
+    'softplus_grad': 'array([0.11920292, 0.5       , 0.88079708])',
+    'softplus_backward': 'array([0.11920292, 0.5       , 0.88079708])',
+    'log_sigmoid': 'array([-2.12692801, -0.69314718, -0.12692801])',
+    'log_sigmoid_grad': 'array([0.88079708, 0.5       , 0.11920292])',
+    'log_sigmoid_backward': 'array([0.88079708, 0.5       , 0.11920292])',
+    'silu': 'array([-0.23840584,  0.        ,  1.76159416])',
+    'silu_grad': 'array([-0.09078425,  0.5       ,  1.09078425])',
+    'silu_backward': 'array([-0.09078425,  0.5       ,  1.09078425])',
+    'gelu_tanh': 'array([-0.04540231,  0.        ,  1.95459769])',
+    'gelu_tanh_grad': 'array([-0.08609926,  0.5       ,  1.08609926])',
+    'gelu_tanh_backward': 'array([-0.08609926,  0.5       ,  1.08609926])',
+    'elu': 'array([-0.86466472,  0.        ,  2.        ])',
+    'elu_grad': 'array([0.13533528, 1.        , 1.        ])',
+    'elu_backward': 'array([0.13533528, 1.        , 1.        ])',
+    'selu': 'array([-1.52016647,  0.        ,  2.10140197])',
+    'selu_grad': 'array([0.23793287, 1.75809934, 1.05070099])',
+    'selu_backward': 'array([0.23793287, 1.75809934, 1.05070099])',
+    'mish': 'array([-0.25250148,  0.        ,  1.94395896])',
+    'mish_grad': 'array([-0.10835509,  0.6       ,  1.06931793])',
+    'mish_backward': 'array([-0.10835509,  0.6       ,  1.06931793])',
+    'gelu': 'array([-0.04550026,  0.        ,  1.95449974])',
+    'gelu_grad': 'array([-0.0852318,  0.5      ,  1.0852318])',
+    'gelu_backward': 'array([-0.0852318,  0.5      ,  1.0852318])',
+    'relu6': 'array([0., 0., 2.])',
+    'relu6_grad': 'array([0., 0., 1.])',
+    'relu6_backward': 'array([0., 0., 1.])',
+    'hard_sigmoid': 'array([0.16666667, 0.5       , 0.83333333])',
+    'hard_sigmoid_grad': 'array([0.16666667, 0.16666667, 0.16666667])',
+    'hard_sigmoid_backward': 'array([0.16666667, 0.16666667, 0.16666667])',
+    'hard_swish': 'array([-0.33333333,  0.        ,  1.66666667])',
+    'hard_swish_grad': 'array([-0.16666667,  0.5       ,  1.16666667])',
+    'hard_swish_backward': 'array([-0.16666667,  0.5       ,  1.16666667])',
+}
+
+
+_ROLE = {"forward": "The activation", "grad": "Its derivative",
+         "backward": "Its backward pass, the derivative times grad_out"}
+
+
+def _indented(text):
+    return textwrap.wrap(text, 75, initial_indent="    ", subsequent_indent="    ")
+
+
+def _accuracy(spec):
+    if spec.ulp == 0:
+        text = ("Exact: the correctly rounded result of the function's arithmetic, "
+                "sign of zero included")
+    else:
+        text = f"Within {spec.ulp:g} ulp of the exact result"
+        if spec.abs_eps:
+            text += (f", or {spec.abs_eps:g} machine epsilons absolute where the exact "
+                     "value is below 1 in magnitude")
+    return (text + ", in float32 and float64 at every ISA tier, for every input "
+            "(`python -m fastact check` measures it against a high-precision oracle).")
+
+
+def _docstring(spec, ufunc):
+    act = spec.activation
+    lines = []
+    if ufunc:
+        args = ", ".join([*spec.inputs, *spec.params])
+        lines += [f"{spec.name}({args}, /, out=None, *, where=True, casting='same_kind', "
+                  "order='K', dtype=None)", ""]
+    lines += textwrap.wrap(" ".join(spec.doc.split()), 75) + [""]
+    lines += ["Parameters", "----------"]
+    for name in spec.inputs:
+        lines += [f"{name} : array_like", *_indented(INPUT_DOCS[name].format(activation=act))]
+    for name, default in spec.params.items():
+        lines += [f"{name} : array_like" + ("" if ufunc else f", default {default!r}"),
+                  *_indented(PARAM_DOCS.get((act, name), name) + " Broadcasts against the "
+                             "arrays; cast to their dtype.")]
+    lines += ["out : ndarray, optional",
+              "    Where to put the result; ``out=x`` computes in place.",
+              "**kwargs",
+              *_indented("The ufunc's other keywords: ``where``, ``casting``, ``order``, "
+                         "``dtype``, ``subok``."), ""]
+    lines += ["Returns", "-------", "ndarray or scalar",
+              *_indented("The result, float32 or float64 as numpy's casting picks (float16 "
+                         "and small integers compute in float32); a scalar for scalar "
+                         "inputs."), ""]
+    variants = [f"{act}", f"{act}_grad", f"{act}_backward"]
+    others = [n for n in variants if n != spec.name and n in BY_NAME]
+    lines += ["See Also", "--------"]
+    lines += [f"{n} : {_ROLE[BY_NAME[n].variant]}." for n in others]
+    lines += [f"fastact.reference.{spec.name} : The numpy twin.", ""]
+    lines += ["Notes", "-----"]
+    if spec.variant == "forward" and act in RANGES:
+        lines += textwrap.wrap(f"Range: {RANGES[act]}. Derivative: ``{act}_grad``; "
+                               f"``{act}_backward`` multiplies it by the incoming gradient.",
+                               75) + [""]
+    elif spec.variant == "backward":
+        lines += textwrap.wrap(f"Argument order: grad_out first, then {spec.inputs[1]} "
+                               "(scikit-learn's derivatives take them the other way "
+                               "round).", 75) + [""]
+    lines += textwrap.wrap(_accuracy(spec), 75) + [""]
+    if spec.name in EXAMPLES:
+        lines += ["Examples", "--------", ">>> import numpy as np", ">>> import fastact",
+                  ">>> x = np.array([-2.0, 0.0, 2.0])"]
+        call = f"fastact.{spec.name}(x)"
+        if spec.variant == "backward":
+            second = spec.inputs[1]
+            if second == "y":
+                lines += [f">>> y = fastact.{act}(x)"]
+            call = f"fastact.{spec.name}(np.ones(3), {second})"
+        lines += [f">>> {call}", EXAMPLES[spec.name]]
+    return "\n".join(lines).rstrip() + "\n"
+
 
 BY_NAME = {spec.name: spec for spec in SPECS}
 

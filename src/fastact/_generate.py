@@ -270,18 +270,15 @@ def init_pyi(catalog):
 # Stub for the package fastact (src/fastact/__init__.py), which builds its
 # elementwise functions from the catalogue at import: type checkers see
 # them here, by name.
-from typing import Any
+from typing import Any, overload
 
-from numpy import ufunc
-from numpy.typing import ArrayLike
+from numpy import floating, ufunc
+from numpy.typing import ArrayLike, NDArray
 
 from fastact import kernels as kernels
 from fastact import reference as reference
 from fastact._capi import get_include as get_include
 from fastact._capi import kernel_address as kernel_address
-from fastact._softmax import log_softmax as log_softmax
-from fastact._softmax import softmax as softmax
-from fastact._softmax import softmax_backward as softmax_backward
 
 __version__: str
 bfloat16: Any   # numpy dtype of ml_dtypes.bfloat16, None without ml_dtypes
@@ -295,9 +292,18 @@ def config() -> dict[str, Any]: ...
         if not s.params:
             lines.append(f"{s.name}: ufunc\n")
         else:
-            arrays = ", ".join(f"{a}: ArrayLike" for a in s.inputs)
+            # A scalar for scalar inputs, else an array (numpy's rule).
             params = ", ".join(f"{p}: ArrayLike = {v!r}" for p, v in s.params.items())
-            lines.append(f"def {s.name}({arrays}, {params}, **kwargs: Any) -> Any: ...\n")
+            for arg_type, result in (("float | floating[Any]", "floating[Any]"),
+                                     ("ArrayLike", "NDArray[floating[Any]]")):
+                arrays = ", ".join(f"{a}: {arg_type}" for a in s.inputs)
+                lines.append(f"@overload\ndef {s.name}({arrays}, {params}, **kwargs: Any) "
+                             f"-> {result}: ...\n")
+    # The softmax trio (fastact._softmax), along an axis of any array.
+    for s in catalog.ROW_SPECS:
+        arrays = ", ".join(f"{a}: ArrayLike" for a in s.inputs)
+        lines.append(f"def {s.name}({arrays}, axis: int = -1, "
+                     "out: NDArray[floating[Any]] | None = None) -> NDArray[floating[Any]]: ...\n")
     names = [s.name for s in catalog.SPECS] + [
         "softmax", "log_softmax", "softmax_backward", "set_num_threads", "get_num_threads",
         "config", "reference", "get_include", "kernel_address"]
@@ -336,6 +342,10 @@ def generate(package_dir=HERE, tiers=("baseline", "avx2", "avx512")):
             if capi.write_if_changed(os.path.join(package_dir, name), text)]
 
 
+def main():
+    for written in generate():
+        print("wrote", written)
+
+
 if __name__ == "__main__":
-    for name in generate():
-        print("wrote", name)
+    main()

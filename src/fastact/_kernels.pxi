@@ -64,24 +64,20 @@
 # arithmetic or compares: Cython writes a literal as a C double (1.0), which
 # would silently turn float32 math into float64 math and halve the speed.
 #
-# Accuracy (max error vs a long double oracle, `python -m fastact check`):
-# sigmoid, sigmoid_grad and sigmoid_backward within 1.6 ulp at every tier
-# (the contract is 2; results below the smallest normal may be 0); the ReLU
-# family is exact (bitwise, sign of zero included). gelu: float32 0.52 ulp,
-# float64 3.2 ulp at most (measured on dense sweeps, every tier); relu6,
-# hard_sigmoid, hard_swish: the correctly rounded result of torch's
-# arithmetic; softmax 2.9 ulp, log_softmax 2.1 ulp; derivatives within 2 ulp
-# or 2 eps absolute where below 1 (see the sections). The seed's kernels
-# vectorize at every tier: `python tools/check_vectorization.py`.
+# Accuracy: each function's bound is in its catalogue entry (fastact/_catalog.py:
+# ulp, abs_eps), stated in its docstring and measured against high-precision
+# oracles by `python -m fastact check` at every tier; the sections say how
+# each kernel meets it. The loops vectorize at every tier:
+# `python tools/check_vectorization.py`.
 
 # The parts, by kind of math. Cython resolves calls between them whatever the
 # order; this is the order in which they build on each other.
 include "_kernels_bits.pxi"      # bit casts, NaN and sign tests, quiet products
 include "_kernels_exp.pxi"       # exp, expm1, log1p; two_sum, two_prod
-include "_kernels_sigmoid.pxi"   # sigmoid, log_sigmoid, silu
-include "_kernels_relu.pxi"      # relu, leaky_relu, relu6, hard_sigmoid, hard_swish
-include "_kernels_gelu.pxi"      # gelu (erf form), gelu_tanh
-include "_kernels_smooth.pxi"    # tanh, softsign, softplus, elu, selu, mish
+include "_kernels_sigmoid.pxi"   # the logistic family
+include "_kernels_relu.pxi"      # piecewise linear: the ReLU and hard families
+include "_kernels_gelu.pxi"      # the Gaussian error linear units
+include "_kernels_smooth.pxi"    # the other smooth ones: hyperbolic, exponential
 include "_kernels_softmax.pxi"   # softmax rows
 include "_kernels_narrow.pxi"    # float16 and bfloat16 <-> float32
 include "_kernels_loops.pxi"     # generated: contiguous loops, fill_table

@@ -13,16 +13,22 @@ float32.)
 
 The function is compiled from source text, like collections.namedtuple's
 methods: a plain def with the real signature (inspect.signature, help(),
-keyword arguments) and no per-call interpretation of the catalogue.
+keyword arguments) and no per-call interpretation of the catalogue. When the
+ufunc raises TypeError, the call is looked at again (`_retried`, off the fast
+path): a parameter given by another name it accepts (PyTorch's
+`negative_slope` for leaky_relu's `alpha`) is renamed, a parameter that is
+not a real number or an array of them is named in the error, and anything
+else gets the error of the public ufunc, not of its twin.
 """
-from fastact._catalog import DTYPES
+import numbers
 
 import numpy as np
 
-# The dtypes the twins have loops for: those the math runs in (a float16 or
-# bfloat16 call goes to the parameterized ufunc, which casts the parameters
-# to the input's type like any operand).
-_FLOAT_DTYPES = frozenset(np.dtype(d.numpy) for d in DTYPES if not d.storage)
+from fastact._catalog import DTYPES
+
+# The dtypes the twins have loops for: numpy's own (a bfloat16 call goes to
+# the parameterized ufunc, below).
+_FLOAT_DTYPES = frozenset(np.dtype(d.numpy) for d in DTYPES if d.npy_type)
 
 
 # Dtypes with loops that are not numpy's own (bfloat16, registered by
@@ -52,20 +58,62 @@ def public_function(spec, ufuncs):
         + [f"getattr({a}, 'dtype', None) in _FLOAT_DTYPES" for a in spec.inputs])
     user_dtype = " and ".join(f"getattr({a}, 'dtype', None) in _USER_DTYPES"
                               for a in spec.inputs)
-    cast = "".join(f"        {p} = _as_weak({p}, {spec.inputs[-1]}.dtype)\n" for p in spec.params)
+    cast = "".join(f"            {p} = _as_weak({p}, {spec.inputs[-1]}.dtype)\n"
+                   for p in spec.params)
     source = (f"def {spec.name}({signature}, **kwargs):\n"
-              f"    if {at_defaults}:\n"
-              f"        return _twin({arrays}, **kwargs)\n"
-              f"    if {user_dtype}:\n"
+              f"    try:\n"
+              f"        if {at_defaults}:\n"
+              f"            return _twin({arrays}, **kwargs)\n"
+              f"        if {user_dtype}:\n"
               f"{cast}"
-              f"    return _ufunc({arrays}, {params}, **kwargs)\n")
+              f"        return _ufunc({arrays}, {params}, **kwargs)\n"
+              f"    except TypeError:\n"
+              f"        return _retried(({arrays},), ({params},), kwargs)\n")
     namespace = {"_ufunc": ufunc, "_twin": getattr(ufuncs, spec.name + "_defaults"),
                  "_FLOAT_DTYPES": _FLOAT_DTYPES, "_USER_DTYPES": _USER_DTYPES,
                  "_as_weak": _as_weak}
     exec(compile(source, f"<fastact.{spec.name}>", "exec"), namespace)
     function = namespace[spec.name]
+
+    def retried(arrays, params, kwargs):
+        return _retried(spec, ufunc, function.__defaults__, arrays, params, kwargs)
+
+    namespace["_retried"] = retried
     function.__module__ = "fastact"
     function.__qualname__ = spec.name
-    function.__doc__ = (spec.doc + "\n\nKeyword arguments are the ufunc's: out=, where=, "
-                        "dtype=, casting=, ...\n")
+    function.__doc__ = spec.docstring(ufunc=False)
     return function
+
+
+def _is_real(value):
+    if isinstance(value, numbers.Real):
+        return True
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except Exception:
+        return False
+
+
+def _retried(spec, ufunc, defaults, arrays, params, kwargs):
+    """The call again after the ufunc raised TypeError: aliases renamed,
+    parameters checked, then the parameterized ufunc (whose own error, if it
+    raises again, names the public function)."""
+    params = list(params)
+    names = list(spec.params)
+    for alias, name in spec.aliases.items():
+        if alias in kwargs:
+            i = names.index(name)
+            # A parameter still at its default object was not passed.
+            if params[i] is not defaults[i]:
+                raise TypeError(f"{spec.name}() got both {name!r} and {alias!r}, two names "
+                                f"of one parameter ({alias!r} is PyTorch's)") from None
+            kwargs = dict(kwargs)
+            params[i] = kwargs.pop(alias)
+    for name, value in zip(names, params):
+        if not _is_real(value):
+            raise TypeError(f"{spec.name}(): {name} must be a real number or an array of "
+                            f"real numbers, not {type(value).__name__} {value!r}") from None
+    try:
+        return ufunc(*arrays, *params, **kwargs)
+    except TypeError as error:
+        raise error from None

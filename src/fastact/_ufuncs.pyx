@@ -31,6 +31,8 @@ from fastact._narrow cimport fa_f16, fa_bf16, narrow_to_float
 from libc.stdint cimport uint16_t
 from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 
+import numpy as np
+
 from fastact import _catalog
 from fastact import kernels as _kernels
 
@@ -668,62 +670,89 @@ cdef enum:
     GRAIN_CHEAP = 1 << 17
     GRAIN_EXP = 1 << 15
 
-# Per ufunc: its loops in numpy's order (float16 first when it has one, then
-# float32, float64: numpy takes the first loop its inputs cast to safely, so a
-# float16 input must meet the float16 loop before the float32 one), and each
-# dtype's kernel by slot (bfloat16's loop is registered separately, for
-# ml_dtypes' type, by register_bfloat16).
-cdef cnp.PyUFuncGenericFunction g_funcs[MAX_UFUNCS][3]
-cdef void *g_data[MAX_UFUNCS][3]
-cdef char g_types[MAX_UFUNCS][15]  # each loop's types, in the loops' order
-cdef loop_data g_loop_data[MAX_UFUNCS][N_SLOTS]
+cdef enum:
+    MAX_DTYPES = 4      # the catalogue's DTYPES
+    MAX_OPERANDS = 5    # arrays, parameters and the output of one ufunc
+
+cdef list DTYPES = _catalog.DTYPES
+if len(DTYPES) > MAX_DTYPES:
+    raise RuntimeError("raise MAX_DTYPES in _ufuncs.pyx")
+# The dtypes with a numpy type number of their own, as indices into DTYPES, in
+# the order their loops are given to numpy: narrowest first, because numpy
+# takes the first loop the inputs cast to safely (float16 before float32, or
+# a float16 input would run in float32). The others (bfloat16) get their
+# loops from register_bfloat16 once their type number is known.
+cdef list NUMPY_ORDER = sorted([t for t, d in enumerate(DTYPES) if d.npy_type],
+                               key=lambda t: np.dtype(DTYPES[t].numpy).itemsize)
+cdef dict SLOT_OF = {"f32": SLOT_F32, "f64": SLOT_F64, "f16": SLOT_F16, "bf16": SLOT_BF16}
+
+# Per ufunc: numpy's inner loops, their data and the operands' type numbers,
+# in NUMPY_ORDER; the kernels by DTYPES index; and what register_bfloat16
+# needs (kind, inputs, the ufunc object).
+cdef cnp.PyUFuncGenericFunction g_funcs[MAX_UFUNCS][MAX_DTYPES]
+cdef void *g_data[MAX_UFUNCS][MAX_DTYPES]
+cdef loop_data g_loop_data[MAX_UFUNCS][MAX_DTYPES]
+cdef char g_types[MAX_UFUNCS][MAX_DTYPES * MAX_OPERANDS]
 cdef Kind g_kind[MAX_UFUNCS]
 cdef int g_nin[MAX_UFUNCS]
 cdef int g_count = 0
 cdef list g_docs = []   # keeps each ufunc's docstring bytes alive
 cdef dict g_index = {}  # ufunc name -> its slot in the arrays above
-cdef list g_ufuncs = []  # the ufunc objects, by slot
+cdef dict g_ufunc = {}  # slot -> the ufunc object
 
 
-cdef object make_ufunc(str name, Kind kind, void *kernel_f32, void *kernel_f64,
-                       Py_ssize_t grain, str doc, void *kernel_f16=NULL,
-                       void *kernel_bf16=NULL):
-    """A ufunc over the given kernels (float16 and bfloat16 optional)."""
+cdef cnp.PyUFuncGenericFunction loop_of_kind(Kind kind, str dtype) except NULL:
+    """numpy's inner loop for a kind of kernel on a catalogue dtype."""
+    if dtype not in SLOT_OF:
+        raise ValueError(f"_ufuncs.pyx has no inner loops for dtype {dtype!r}")
+    return LOOP_OF[<int>kind][<int>SLOT_OF[dtype]]
+
+
+cdef void set_types(int u, int nargs):
+    """Every operand of ufunc slot u's k-th loop has dtype DTYPES[NUMPY_ORDER[k]]."""
+    cdef int k, i
+    for k in range(len(NUMPY_ORDER)):
+        for i in range(nargs):
+            g_types[u][k * nargs + i] = np.dtype(DTYPES[NUMPY_ORDER[k]].numpy).num
+
+
+cdef int new_slot(str name) except -1:
     global g_count
     if g_count >= MAX_UFUNCS:
         raise RuntimeError("raise MAX_UFUNCS in _ufuncs.pyx")
-    cdef int u = g_count
+    g_count += 1
+    g_index[name] = g_count - 1
+    return g_count - 1
+
+
+cdef object new_ufunc(int u, str name, int nin, str doc):
+    name_bytes = name.encode()
+    doc_bytes = doc.encode()
+    g_docs.append((doc_bytes, name_bytes))
+    ufunc = cnp.PyUFunc_FromFuncAndData(
+        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], len(NUMPY_ORDER), nin, 1,
+        cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
+    g_ufunc[u] = ufunc
+    return ufunc
+
+
+cdef object make_ufunc(str name, Kind kind, list kernels, Py_ssize_t grain, str doc):
+    """The ufunc `name` over `kernels`, one per catalogue dtype."""
+    cdef int u = new_slot(name)
     cdef int nin = {UNARY: 1, UNARY_P: 2, BINARY: 2, BINARY_P: 3, UNARY_PP: 3,
                     BINARY_PP: 4}[kind]
-    cdef int t, a, ntypes = 0
-    cdef int slot
+    cdef int t, k
     g_kind[u] = kind
     g_nin[u] = nin
-    g_loop_data[u][<int>SLOT_F32].kernel = kernel_f32
-    g_loop_data[u][<int>SLOT_F64].kernel = kernel_f64
-    g_loop_data[u][<int>SLOT_F16].kernel = kernel_f16
-    g_loop_data[u][<int>SLOT_BF16].kernel = kernel_bf16
-    for t in range(N_SLOTS):
+    for t in range(len(DTYPES)):
+        g_loop_data[u][t].kernel = <void *><size_t>kernels[t]
         g_loop_data[u][t].grain = grain
-    for slot, type_num in ((SLOT_F16, cnp.NPY_FLOAT16), (SLOT_F32, cnp.NPY_FLOAT),
-                           (SLOT_F64, cnp.NPY_DOUBLE)):
-        if g_loop_data[u][slot].kernel == NULL:
-            continue
-        g_funcs[u][ntypes] = LOOP_OF[<int>kind][slot]
-        g_data[u][ntypes] = &g_loop_data[u][slot]
-        for a in range(nin + 1):
-            g_types[u][ntypes * (nin + 1) + a] = type_num
-        ntypes += 1
-    doc_bytes = doc.encode()
-    name_bytes = name.encode()
-    g_docs.append((doc_bytes, name_bytes))
-    g_index[name] = u
-    g_count += 1
-    ufunc = cnp.PyUFunc_FromFuncAndData(
-        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], ntypes, nin, 1,
-        cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
-    g_ufuncs.append(ufunc)
-    return ufunc
+    for k in range(len(NUMPY_ORDER)):
+        t = NUMPY_ORDER[k]
+        g_funcs[u][k] = loop_of_kind(kind, DTYPES[t].suffix)
+        g_data[u][k] = &g_loop_data[u][t]
+    set_types(u, nin + 1)
+    return new_ufunc(u, name, nin, doc)
 
 
 def register_bfloat16(int type_num):
@@ -731,15 +760,16 @@ def register_bfloat16(int type_num):
     ml_dtypes.bfloat16), to every ufunc that has bfloat16 kernels. fastact
     calls this at import when ml_dtypes is installed. Returns how many."""
     cdef int u, a, registered = 0
-    cdef int arg_types[5]
+    cdef int t = [d.suffix for d in DTYPES].index("bf16")
+    cdef int arg_types[MAX_OPERANDS]
     for u in range(g_count):
-        if g_loop_data[u][<int>SLOT_BF16].kernel == NULL:
+        if g_loop_data[u][t].kernel == NULL:   # the defaults twins have none
             continue
         for a in range(g_nin[u] + 1):
             arg_types[a] = type_num
         cnp.PyUFunc_RegisterLoopForType(
-            g_ufuncs[u], type_num, LOOP_OF[<int>g_kind[u]][<int>SLOT_BF16], arg_types,
-            &g_loop_data[u][<int>SLOT_BF16])
+            g_ufunc[u], type_num, loop_of_kind(g_kind[u], "bf16"), arg_types,
+            &g_loop_data[u][t])
         registered += 1
     return registered
 
@@ -849,9 +879,9 @@ ctypedef struct defaults_data:
     void *data                          # and its data
     int n_arrays                        # array operands numpy passes (1 or 2)
     int n_params
-    char params[2][8]                   # the defaults, as float32 or float64
+    char params[2][8]                   # the defaults, in the loop's dtype
 
-cdef defaults_data g_defaults[MAX_UFUNCS][2]
+cdef defaults_data g_defaults[MAX_UFUNCS][MAX_DTYPES]
 
 
 cdef void defaults_loop(char **args, const npy_intp *dims, const npy_intp *steps,
@@ -875,43 +905,26 @@ cdef void defaults_loop(char **args, const npy_intp *dims, const npy_intp *steps
 
 cdef object make_defaults_ufunc(str base, int n_arrays, tuple defaults):
     """The twin of ufunc `base` with its parameters fixed at `defaults`."""
-    global g_count
-    if g_count >= MAX_UFUNCS:
-        raise RuntimeError("raise MAX_UFUNCS in _ufuncs.pyx")
     cdef int b = g_index[base]
-    cdef int u = g_count
+    cdef int u = new_slot(base + "_defaults")
     cdef int t, i
-    cdef float p32
-    cdef double p64
-    # float32 and float64 only: the public wrappers use the twin for those
-    # (a float16 call goes to the parameterized ufunc, which casts the
-    # parameters to float16 like any operand).
-    for t in range(2):
-        g_defaults[u][t].loop = <inner_loop>LOOP_OF[<int>g_kind[b]][t]
-        g_defaults[u][t].data = &g_loop_data[b][t]
+    cdef bytes value
+    # numpy's own dtypes, float16 included (the parameters rounded to it); a
+    # bfloat16 call goes to the parameterized ufunc, see _parameterized.py.
+    for t in range(len(NUMPY_ORDER)):
+        g_defaults[u][t].loop = <inner_loop>g_funcs[b][t]
+        g_defaults[u][t].data = g_data[b][t]
         g_defaults[u][t].n_arrays = n_arrays
         g_defaults[u][t].n_params = len(defaults)
-        for i, value in enumerate(defaults):
-            if t == 0:
-                p32 = value
-                memcpy(g_defaults[u][t].params[i], &p32, sizeof(float))
-            else:
-                p64 = value
-                memcpy(g_defaults[u][t].params[i], &p64, sizeof(double))
+        for i in range(len(defaults)):
+            # Rounded to the dtype as numpy rounds a Python float operand.
+            value = np.array(defaults[i], dtype=DTYPES[NUMPY_ORDER[t]].numpy).tobytes()
+            memcpy(g_defaults[u][t].params[i], <char *>value, len(value))
         g_funcs[u][t] = defaults_loop
         g_data[u][t] = &g_defaults[u][t]
-    for t in range(n_arrays + 1):
-        g_types[u][t] = cnp.NPY_FLOAT
-        g_types[u][n_arrays + 1 + t] = cnp.NPY_DOUBLE
-    name_bytes = f"{base}_defaults".encode()
-    doc_bytes = f"{base} with its parameters at their defaults {defaults}.".encode()
-    g_docs.append((doc_bytes, name_bytes))
-    g_kind[u] = g_kind[b]
-    g_nin[u] = n_arrays
-    g_count += 1
-    return cnp.PyUFunc_FromFuncAndData(
-        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], 2, n_arrays, 1,
-        cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
+    set_types(u, n_arrays + 1)
+    return new_ufunc(u, base + "_defaults", n_arrays,
+                     f"{base} with its parameters at their defaults {defaults}.")
 
 
 # ---------------------------------------------------------------------------
@@ -925,19 +938,24 @@ cdef dict KIND_OF_SHAPE = {"unary": UNARY, "unary_p": UNARY_P, "unary_pp": UNARY
 cdef dict GRAIN_OF = {"cheap": GRAIN_CHEAP, "exp": GRAIN_EXP}
 
 
-cdef void *kernel_pointer(str name) except NULL:
+cdef size_t kernel_pointer(str name) except 0:
     capsule = _kernels.__pyx_capi__[name]
-    return PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule))
+    return <size_t>PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule))
 
 
 def _make_ufuncs():
     made = {}
     for spec in _catalog.SPECS:
         made[spec.name] = make_ufunc(
-            spec.name, KIND_OF_SHAPE[spec.shape], kernel_pointer(spec.kernel("f32")),
-            kernel_pointer(spec.kernel("f64")), GRAIN_OF[spec.grain],
-            spec.signature_line() + "\n\n" + spec.doc,
-            kernel_pointer(spec.kernel("f16")), kernel_pointer(spec.kernel("bf16")))
+            spec.name, KIND_OF_SHAPE[spec.shape],
+            [kernel_pointer(spec.kernel(d)) for d in DTYPES], GRAIN_OF[spec.grain],
+            spec.docstring())
+        try:
+            # numpy >= 2.2: replace its generated first line (x1, x2, ...)
+            # with ours, which names the arguments in order.
+            made[spec.name].__doc__ = spec.docstring()
+        except AttributeError:
+            pass
     for spec in _catalog.SPECS:
         if spec.params:
             made[spec.name + "_defaults"] = make_defaults_ufunc(
