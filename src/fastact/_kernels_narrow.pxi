@@ -6,9 +6,8 @@
 # per-element function on the block, and rounds each result once to the
 # narrow type, round to nearest even. So its result is, bit for bit, the
 # float32 kernel's result rounded once (NaN: a quiet NaN of the same sign).
-# The block is one vector register's worth (NARROW_BLOCK floats: 8 for
-# AVX2, 16 for AVX-512, 8 on the baseline), so the float32 values live in
-# registers; no float32 array is ever made.
+# The block is NARROW_BLOCK = 64 elements (256 bytes of floats, in L1 and
+# largely in registers); no float32 array of the data is ever made.
 #
 # Conversions, per tier:
 # - float16 with F16C (every AVX2 CPU has it; setup.py adds -mf16c to the
@@ -34,16 +33,21 @@ from fastact._narrow cimport *
 
 cdef extern from *:
     """
-    /* A block of FA_NARROW_BLOCK elements, narrow <-> float32: one vector
-       register of floats at the tier's width. gcc and clang get GCC vector
-       extensions (one vector operation per step, whatever the tier; gcc's
-       vectorizer alone packs 32 -> 16 bits unreliably once the kernel is
-       inlined); other compilers the scalar functions above. */
+    /* FA_NARROW_VEC elements, narrow <-> float32: one vector register of
+       floats at the tier's width. gcc and clang get GCC vector extensions
+       (one vector operation per step, whatever the tier; gcc's vectorizer
+       alone packs 32 -> 16 bits unreliably once a kernel is inlined); other
+       compilers the scalar functions of _narrow.pxd. */
     #if defined(__AVX512F__)
-    #define FA_NARROW_BLOCK 16
+    #define FA_NARROW_VEC 16
     #else
-    #define FA_NARROW_BLOCK 8
+    #define FA_NARROW_VEC 8
     #endif
+    /* The kernels' block: a few vectors, so that the float32 loop over it has
+       more iterations than gcc unrolls completely (a loop of one vector's
+       worth is unrolled before the vectorizer sees it, and the small
+       kernels, relu or tanh, then stay scalar). 256 bytes of floats: L1. */
+    #define FA_NARROW_BLOCK 64
     #if defined(__F16C__)
     #include <immintrin.h>
     #define FA_F16C 1
@@ -52,10 +56,10 @@ cdef extern from *:
     #endif
 
     #if defined(__GNUC__)
-    typedef uint16_t fa_vu16 __attribute__((vector_size(2 * FA_NARROW_BLOCK)));
-    typedef uint32_t fa_vu32 __attribute__((vector_size(4 * FA_NARROW_BLOCK)));
-    typedef int32_t fa_vi32 __attribute__((vector_size(4 * FA_NARROW_BLOCK)));
-    typedef float fa_vf32 __attribute__((vector_size(4 * FA_NARROW_BLOCK)));
+    typedef uint16_t fa_vu16 __attribute__((vector_size(2 * FA_NARROW_VEC)));
+    typedef uint32_t fa_vu32 __attribute__((vector_size(4 * FA_NARROW_VEC)));
+    typedef int32_t fa_vi32 __attribute__((vector_size(4 * FA_NARROW_VEC)));
+    typedef float fa_vf32 __attribute__((vector_size(4 * FA_NARROW_VEC)));
 
     /* Lanes of `yes` where mask is all ones, of `no` where it is zero. */
     #define fa_vselect(mask, yes, no) \
@@ -68,10 +72,10 @@ cdef extern from *:
     static inline void fa_vstore_u16(const fa_vu32 *u, uint16_t *h) {
         fa_vu16 v = __builtin_convertvector(*u, fa_vu16); memcpy(h, &v, sizeof v);
     }
-    static inline void fa_bf16_widen(const uint16_t *h, float *f) {
+    static inline void fa_bf16_widen_vec(const uint16_t *h, float *f) {
         fa_vu32 u; fa_vload_u16(h, &u); u <<= 16; memcpy(f, &u, sizeof u);
     }
-    static inline void fa_bf16_narrow(const float *f, uint16_t *h) {
+    static inline void fa_bf16_narrow_vec(const float *f, uint16_t *h) {
         fa_vu32 u; memcpy(&u, f, sizeof u);
         fa_vu32 rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
         fa_vi32 nan = (fa_vi32)(u & 0x7fffffffu) > 0x7f800000;
@@ -79,33 +83,33 @@ cdef extern from *:
         fa_vstore_u16(&o, h);
     }
     #else
-    static inline void fa_bf16_widen(const uint16_t *h, float *f) {
-        for (int i = 0; i < FA_NARROW_BLOCK; i++) f[i] = fa_bf16_to_f32(h[i]);
+    static inline void fa_bf16_widen_vec(const uint16_t *h, float *f) {
+        for (int i = 0; i < FA_NARROW_VEC; i++) f[i] = fa_bf16_to_f32(h[i]);
     }
-    static inline void fa_bf16_narrow(const float *f, uint16_t *h) {
-        for (int i = 0; i < FA_NARROW_BLOCK; i++) h[i] = fa_f32_to_bf16(f[i]);
+    static inline void fa_bf16_narrow_vec(const float *f, uint16_t *h) {
+        for (int i = 0; i < FA_NARROW_VEC; i++) h[i] = fa_f32_to_bf16(f[i]);
     }
     #endif
 
-    #if FA_F16C && FA_NARROW_BLOCK == 16
-    static inline void fa_f16_widen(const uint16_t *h, float *f) {
+    #if FA_F16C && FA_NARROW_VEC == 16
+    static inline void fa_f16_widen_vec(const uint16_t *h, float *f) {
         _mm512_storeu_ps(f, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)h)));
     }
-    static inline void fa_f16_narrow(const float *f, uint16_t *h) {
+    static inline void fa_f16_narrow_vec(const float *f, uint16_t *h) {
         _mm256_storeu_si256((__m256i *)h,
             _mm512_cvtps_ph(_mm512_loadu_ps(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     }
     #elif FA_F16C
-    static inline void fa_f16_widen(const uint16_t *h, float *f) {
+    static inline void fa_f16_widen_vec(const uint16_t *h, float *f) {
         _mm256_storeu_ps(f, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h)));
     }
-    static inline void fa_f16_narrow(const float *f, uint16_t *h) {
+    static inline void fa_f16_narrow_vec(const float *f, uint16_t *h) {
         _mm_storeu_si128((__m128i *)h,
             _mm256_cvtps_ph(_mm256_loadu_ps(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     }
     #elif defined(__GNUC__)
     /* fa_f16_to_f32_int and fa_f32_to_f16_int, lane by lane. */
-    static inline void fa_f16_widen(const uint16_t *h, float *f) {
+    static inline void fa_f16_widen_vec(const uint16_t *h, float *f) {
         fa_vu32 x; fa_vload_u16(h, &x);
         fa_vu32 em = (x & 0x7fffu) << 13;
         fa_vu32 e = em & 0x0f800000u;
@@ -117,7 +121,7 @@ cdef extern from *:
         o |= (x & 0x8000u) << 16;
         memcpy(f, &o, sizeof o);
     }
-    static inline void fa_f16_narrow(const float *f, uint16_t *h) {
+    static inline void fa_f16_narrow_vec(const float *f, uint16_t *h) {
         fa_vu32 u; memcpy(&u, f, sizeof u);
         fa_vu32 sign = u & 0x80000000u;
         fa_vu32 a = u ^ sign;
@@ -132,13 +136,25 @@ cdef extern from *:
         fa_vstore_u16(&o, h);
     }
     #else
-    static inline void fa_f16_widen(const uint16_t *h, float *f) {
-        for (int i = 0; i < FA_NARROW_BLOCK; i++) f[i] = fa_f16_to_f32_int(h[i]);
+    static inline void fa_f16_widen_vec(const uint16_t *h, float *f) {
+        for (int i = 0; i < FA_NARROW_VEC; i++) f[i] = fa_f16_to_f32_int(h[i]);
     }
-    static inline void fa_f16_narrow(const float *f, uint16_t *h) {
-        for (int i = 0; i < FA_NARROW_BLOCK; i++) h[i] = fa_f32_to_f16_int(f[i]);
+    static inline void fa_f16_narrow_vec(const float *f, uint16_t *h) {
+        for (int i = 0; i < FA_NARROW_VEC; i++) h[i] = fa_f32_to_f16_int(f[i]);
     }
     #endif
+    static inline void fa_f16_widen(const uint16_t *h, float *f) {
+        for (int i = 0; i < FA_NARROW_BLOCK; i += FA_NARROW_VEC) fa_f16_widen_vec(h + i, f + i);
+    }
+    static inline void fa_f16_narrow(const float *f, uint16_t *h) {
+        for (int i = 0; i < FA_NARROW_BLOCK; i += FA_NARROW_VEC) fa_f16_narrow_vec(f + i, h + i);
+    }
+    static inline void fa_bf16_widen(const uint16_t *h, float *f) {
+        for (int i = 0; i < FA_NARROW_BLOCK; i += FA_NARROW_VEC) fa_bf16_widen_vec(h + i, f + i);
+    }
+    static inline void fa_bf16_narrow(const float *f, uint16_t *h) {
+        for (int i = 0; i < FA_NARROW_BLOCK; i += FA_NARROW_VEC) fa_bf16_narrow_vec(f + i, h + i);
+    }
     """
     enum: NARROW_BLOCK "FA_NARROW_BLOCK"
     const bint FA_F16C
