@@ -38,8 +38,8 @@ IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64", "x64")
 # Extra compiler flags per tier, for gcc/clang and for MSVC.
 TIER_FLAGS_UNIX = {
     "baseline": [],
-    "avx2": ["-mavx2", "-mfma"],
-    "avx512": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq",
+    "avx2": ["-mavx2", "-mfma", "-mf16c"],
+    "avx512": ["-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512dq",
                "-mavx512vl", "-mprefer-vector-width=512"],
 }
 TIER_FLAGS_MSVC = {"baseline": [], "avx2": ["/arch:AVX2"], "avx512": ["/arch:AVX512"]}

@@ -85,7 +85,7 @@ def error_in_units(result, exact, dtype, abs_eps=0):
 
 
 def _uint_view(a):
-    return np.ascontiguousarray(a).view({4: np.uint32, 8: np.uint64}[a.dtype.itemsize])
+    return np.ascontiguousarray(a).view({2: np.uint16, 4: np.uint32, 8: np.uint64}[a.dtype.itemsize])
 
 
 def assert_same_bits(actual, expected):

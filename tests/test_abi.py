@@ -106,15 +106,23 @@ def test_the_softmax_trio_has_row_kernels():
 
 def test_exported_names_are_plain_c_names_without_cython_mangling():
     for name in _capi.exported_kernels():
-        assert re.fullmatch(r"fa_[a-z][a-z0-9_]*_f(32|64)", name), (
-            f"{name}: kernels.pxd is the public C API; only fa_<name>_<f32|f64> "
+        assert re.fullmatch(r"fa_[a-z][a-z0-9_]*_(f32|f64|f16|bf16)", name), (
+            f"{name}: kernels.pxd is the public C API; only fa_<name>_<f32|f64|f16|bf16> "
             "functions belong there")
+
+
+# The buffers' element type of each dtype suffix; float16 and bfloat16 kernels
+# take their bits as uint16_t and their parameters (if any) as float.
+BUFFER_TYPE = {"f32": "float", "f64": "double", "f16": "uint16_t", "bf16": "uint16_t"}
 
 
 def test_each_kernel_takes_only_its_own_float_type():
     for name, signature in _capi.exported_kernels().items():
-        own, other = ("float", "double") if name.endswith("_f32") else ("double", "float")
-        assert own in signature and other not in signature, (name, signature)
+        own = BUFFER_TYPE[name.rsplit("_", 1)[1]]
+        pointers = re.findall(r"(\w+) (?:const )?\*", signature)
+        assert pointers and set(pointers) == {own}, (name, signature)
+        scalars = set(re.findall(r"\b(float|double)\b(?! (?:const )?\*)", signature))
+        assert scalars <= ({"double"} if own == "double" else {"float"}), (name, signature)
 
 
 def test_kernels_take_a_py_ssize_t_length_and_return_void():

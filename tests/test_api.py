@@ -14,15 +14,16 @@ from numpy.testing import assert_array_equal
 
 
 @pytest.mark.parametrize("name", UFUNC_NAMES)
-def test_parameterless_functions_are_ufuncs_with_float32_and_float64_loops(name):
+def test_parameterless_functions_are_ufuncs_with_float16_float32_and_float64_loops(name):
     uf = getattr(fastact, name)
     assert isinstance(uf, np.ufunc)
     assert uf.__name__ == name
     assert uf.nout == 1
+    # in this order: numpy takes the first loop the inputs cast to safely
     if uf.nin == 1:
-        assert set(uf.types) == {"f->f", "d->d"}
+        assert uf.types == ["e->e", "f->f", "d->d"]
     else:
-        assert uf.nin == 2 and set(uf.types) == {"ff->f", "dd->d"}
+        assert uf.nin == 2 and uf.types == ["ee->e", "ff->f", "dd->d"]
 
 
 @pytest.mark.parametrize("name", ["leaky_relu", "leaky_relu_grad", "leaky_relu_backward"])
@@ -51,9 +52,11 @@ INPUT_DTYPES = [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64, np.ui
 def expected_result_dtype(fn, dtype):
     dtype = np.dtype(dtype)
     if dtype in (np.float16, np.float32):
-        return np.float32
-    if dtype.itemsize <= 2 and not fn.has_params:
-        return np.float32  # bool, int8, uint8, int16 cast safely to float32
+        return dtype
+    if dtype.itemsize == 1 and not fn.has_params:
+        return np.float16  # bool, int8, uint8 cast safely to float16, as np.exp's
+    if dtype.itemsize == 2 and not fn.has_params:
+        return np.float32  # int16 casts safely to float32
     # wider integers; and numpy promotes any integer with a Python float
     # (a default parameter such as alpha) to float64 before choosing a loop
     return np.float64
@@ -78,8 +81,11 @@ def test_integers_are_computed_in_float64():
     assert fastact.relu(np.arange(-3, 3, dtype=np.int32)).dtype == np.float64
 
 
-def test_float16_is_computed_in_float32():
-    assert fastact.sigmoid(np.ones(3, dtype=np.float16)).dtype == np.float32
+def test_float16_stays_float16_and_small_integers_become_float16_as_in_numpy():
+    assert fastact.sigmoid(np.ones(3, dtype=np.float16)).dtype == np.float16
+    assert fastact.leaky_relu(np.ones(3, dtype=np.float16), 0.2).dtype == np.float16
+    for dtype in (np.int8, np.uint8, np.bool_):
+        assert fastact.sigmoid(np.ones(3, dtype=dtype)).dtype == np.exp(np.ones(3, dtype)).dtype
 
 
 def test_float32_alpha_array_keeps_float32_and_float64_alpha_array_promotes():

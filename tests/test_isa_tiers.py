@@ -106,11 +106,12 @@ def test_fastact_isa_selects_the_tier(per_tier, tier):
 
 @pytest.mark.parametrize("tier", OTHER_TIERS)
 def test_every_tier_keeps_the_contract(tier, ulp_report):
-    files = [str(HERE / f) for f in ("test_accuracy.py", "test_semantics.py", "test_warnings.py")]
+    files = [str(HERE / f) for f in ("test_accuracy.py", "test_semantics.py", "test_warnings.py",
+                                     "test_narrow.py")]
     child = run_python(["-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
                        env={"FASTACT_ISA": tier}, timeout=1200)
     # pass the child's max-ULP table (see conftest) on to this run's
-    for name, dtype, value in re.findall(r"^(\w+) +(float32|float64) +([0-9.]+)$",
+    for name, dtype, value in re.findall(r"^(\w+) +(float32|float64|float16|bfloat16) +([0-9.]+)$",
                                          child.stdout, flags=re.MULTILINE):
         ulp_report(f"{name} [{tier}]", dtype, float(value))
     assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-2000:]

@@ -108,7 +108,7 @@ def test_non_contiguous_views(axis):
 def test_dtypes_follow_the_ufunc_rules():
     assert fastact.softmax(np.arange(6).reshape(2, 3)).dtype == np.float64
     assert fastact.softmax(np.arange(6, dtype=np.float32)).dtype == np.float32
-    assert fastact.softmax(np.arange(6, dtype=np.float16)).dtype == np.float32
+    assert fastact.softmax(np.arange(6, dtype=np.float16)).dtype == np.float16
     assert fastact.softmax([1, 2, 3]).dtype == np.float64
     with pytest.raises(np.exceptions.AxisError):
         fastact.softmax(np.ones((2, 3)), axis=2)

@@ -34,9 +34,20 @@ def kernels_of(c_source):
     """(line, name) of every k_* kernel definition in the generated C."""
     found = []
     for i, line in enumerate(open(c_source), 1):
+        # the hand-written loops: fused over float/double (or, for the
+        # narrow row kernels, over the float16/bfloat16 storage types)
         m = re.match(r"static void __pyx_fuse_(\d)__pyx_f_\w+?_k_(\w+)\(.*\{\s*$", line)
         if m:
-            found.append((i, m.group(2) + ("_f32" if m.group(1) == "0" else "_f64")))
+            name = m.group(2)
+            if name.endswith("_narrow"):
+                found.append((i, name[:-len("_narrow")] + ("_f16", "_bf16")[int(m.group(1))]))
+            else:
+                found.append((i, name + ("_f32" if m.group(1) == "0" else "_f64")))
+            continue
+        # the generated loops, one per dtype: k_<name>_<f32|f64|f16|bf16>
+        m = re.match(r"static void __pyx_f_\w+?_k_(\w+_(?:f32|f64|f16|bf16))\(.*\{\s*$", line)
+        if m:
+            found.append((i, m.group(1)))
     return sorted(found)
 
 

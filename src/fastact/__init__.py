@@ -1,8 +1,10 @@
 """fastact: neural-network activation functions and their derivatives, fast.
 
 Every elementwise function is a numpy ufunc (or a thin function over one that
-supplies a default parameter), with float32 and float64 loops that run SIMD
-kernels chosen for this CPU, split across threads for large arrays. numpy's
+supplies a default parameter), with float16, float32 and float64 loops (and
+bfloat16 ones, for ml_dtypes.bfloat16, when ml_dtypes is installed) that run
+SIMD kernels chosen for this CPU, split across threads for large arrays. A
+float16 or bfloat16 result is the float32 result rounded once. numpy's
 ufunc machinery gives `out=` (in place with `out=x`), `where=`, `dtype=`,
 broadcasting, casting and `__array_ufunc__` dispatch.
 
@@ -11,7 +13,7 @@ broadcasting, casting and `__array_ufunc__` dispatch.
     >>> y = fastact.sigmoid(x, out=x)      # in place: y is x
 
 `fastact.reference` holds numpy implementations of the same functions.
-The raw kernels `fa_<name>_<f32|f64>` are for Cython (`from fastact.kernels
+The raw kernels `fa_<name>_<f32|f64|f16|bf16>` are for Cython (`from fastact.kernels
 cimport fa_sigmoid_f32`), C (`fastact.get_include()`, fastact.h) and
 ctypes/cffi/numba (`fastact.kernel_address(name)`).
 """
@@ -27,6 +29,7 @@ from fastact import _ufuncs
 from fastact._catalog import SPECS as _SPECS
 from fastact._softmax import log_softmax, softmax, softmax_backward
 from fastact._sklearn import SklearnPatchError, patch_sklearn, unpatch_sklearn
+from fastact import _parameterized
 from fastact._parameterized import public_function as _public_function
 
 # One public function per catalogue entry: the ufunc itself, or for the
@@ -36,6 +39,28 @@ for _spec in _SPECS:
 del _spec
 
 __version__ = "0.1.0"
+
+
+def _register_bfloat16():
+    """Give the ufuncs their bfloat16 loops when ml_dtypes (the optional extra
+    fastact[bfloat16]) is installed: numpy has no bfloat16 of its own, and
+    ml_dtypes' is the one the Python ML stack shares. Returns its dtype, or
+    None without ml_dtypes."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    import numpy
+
+    dtype = numpy.dtype(ml_dtypes.bfloat16)
+    _ufuncs.register_bfloat16(dtype.num)
+    _parameterized._USER_DTYPES.add(dtype)
+    return dtype
+
+
+#: numpy dtype of bfloat16 (ml_dtypes.bfloat16), or None when ml_dtypes is
+#: not installed.
+bfloat16 = _register_bfloat16()
 
 # Every catalogued elementwise function, the softmax trio, and the package's
 # own functions: the catalogue is the one list of the former.

@@ -429,6 +429,8 @@ def run(args):
             # Bandwidth figures are noisy: always several repeats, even --quick.
             mem = _memory_bound(specs, results, bw, Timer(quick=False, min_repeats=5))
             overhead = call_overhead(specs, args.quick)
+            kernels._set_isa(tiers[0])
+            narrow = _run_narrow(specs, args.quick, timer)
     finally:
         kernels._set_isa(start_tier)
         undo_threads()
@@ -450,9 +452,11 @@ def run(args):
         "bandwidth_ns_per_element": bw,
         "memory_bound": mem,
         "call_overhead_ns": overhead,
+        "narrow": narrow,
         "seconds": took,
     }
     print_report(report, peer_list)
+    print_narrow(narrow)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)
@@ -777,3 +781,81 @@ def print_softmax(rep):
                 else:
                     line += _cell(v, r["speedup"].get(lab), widths[lab])
             print(line)
+
+
+# ---------------------------------------------------------------------------
+# float16 and bfloat16: fastact's narrow loops against numpy's float16 chain
+# (the ufuncs a numpy user writes, "np-ufunc"), the same chain on
+# ml_dtypes.bfloat16 (ml_dtypes' own loops), and PyTorch's torch.float16 /
+# torch.bfloat16 kernels, at one size, each function's forward; beside them
+# fastact's float32 time, which the narrow loops should not exceed per element.
+
+NARROW_N = 1_000_000
+
+
+def _narrow_inputs(spec, dtype, n):
+    """make_inputs' float32 values, rounded to the narrow dtype."""
+    return [a.astype(dtype) for a in make_inputs(spec, np.float32, n)]
+
+
+def _make_torch_narrow(spec, arrays, out, torch_dtype):
+    """PyTorch's kernel on tensors of torch_dtype holding the same values."""
+    if "torch" not in spec.peers:
+        return None
+    torch = _torch()
+    f = _peer_function(spec.name, "torch")
+    tensors = [torch.from_numpy(a.astype(np.float32)).to(torch_dtype) for a in arrays]
+    t_out = torch.empty_like(tensors[0])
+    return lambda: f(*tensors, out=t_out, **spec.params)
+
+
+def _run_narrow(specs, quick, timer):
+    """{function: {column: ns/element}} at NARROW_N, one thread (the caller
+    set the threads), the tier in use."""
+    torch_installed = _version("torch") is not None
+    dtypes = {"float16": np.dtype(np.float16)}
+    if fastact.bfloat16 is not None:
+        dtypes["bfloat16"] = fastact.bfloat16
+    n = NARROW_N    # the size the goals are stated at, --quick included
+    rows = {}
+    forwards = [s for s in specs if s.variant == "forward"]
+    for i, spec in enumerate(forwards):
+        _progress(f"narrow types {i + 1}/{len(forwards)}: {spec.name}")
+        row = {}
+        wide = make_inputs(spec, np.float32, n)
+        row["fastact float32"] = timer.measure(_make_fastact, spec, wide, "out")
+        for label, dtype in dtypes.items():
+            arrays = _narrow_inputs(spec, dtype, n)
+            row[f"fastact {label}"] = timer.measure(_make_fastact, spec, arrays, "out")
+            # numpy's chain on the narrow type (float16: numpy's loops;
+            # bfloat16: ml_dtypes'), where the catalogue has one
+            chain = _make_from("np-ufunc")
+            row[f"np-ufunc {label}"] = timer.measure(chain, spec, arrays, "out")
+            if torch_installed:
+                torch = _torch()
+                torch_dtype = {"float16": torch.float16, "bfloat16": torch.bfloat16}[label]
+                row[f"torch {label}"] = timer.measure(
+                    lambda s, a, o, td=torch_dtype: _make_torch_narrow(s, a, o, td),
+                    spec, arrays, "out")
+        rows[spec.name] = row
+    return {"n": n, "dtypes": list(dtypes), "results": rows}
+
+
+def print_narrow(rep):
+    """The narrow-type table: ns/element, and fastact's speed-up over each
+    peer (peer time / fastact time) and its time against float32's."""
+    if not rep or not rep["results"]:
+        return
+    print(f"\nfloat16 and bfloat16, n = {rep['n']:,}, ns/element "
+          "(xN: the peer's time / fastact's on the same type)")
+    for label in rep["dtypes"]:
+        print(f"\n  {label:<14} {'fastact':>9} {'f32/this':>9} {'torch':>15} {'np-ufunc':>16}")
+        for name, row in rep["results"].items():
+            mine = row.get(f"fastact {label}")
+            if mine is None:
+                continue
+            cells = [f"{mine:9.3f}", f"{row['fastact float32'] / mine:8.2f}x"]
+            for peer in ("torch", "np-ufunc"):
+                t = row.get(f"{peer} {label}")
+                cells.append(f"{t:8.3f} {t / mine:5.1f}x" if t else f"{'-':>15}")
+            print(f"  {name:<14} " + " ".join(cells))

@@ -121,11 +121,21 @@ _HEADER_TOP = """\
  * reentrant, and works in place when an output pointer equals an input
  * pointer (other overlap is not supported). Calls go to the ISA tier
  * (baseline, avx2, avx512) fastact chose when it was imported.
+ *
+ * Dtype suffixes: _f32 float, _f64 double, and two 16-bit types passed as
+ * uint16_t bit patterns: _f16 is IEEE 754 binary16 (numpy's float16, C's
+ * _Float16), _bf16 is bfloat16 (the top 16 bits of a float32: sign, 8
+ * exponent bits, 7 mantissa bits; ml_dtypes.bfloat16, torch.bfloat16). A
+ * _f16 or _bf16 kernel computes in float32 and rounds each result once to
+ * its type (round to nearest even; a NaN stays a quiet NaN), so it returns
+ * exactly the _f32 kernel's result on the widened inputs, rounded. Their
+ * parameters (alpha, beta, threshold) are float, used as given.
  */
 #ifndef FASTACT_H
 #define FASTACT_H
 
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 #ifdef __cplusplus

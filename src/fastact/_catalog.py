@@ -38,11 +38,22 @@ class Dtype:
     # compute (`load`) and back (`store`). "{}" when they are the same type.
     load: str = "{}"
     store: str = "{}"
+    # A narrow storage type (_narrow.pxd) whose loops convert a block of
+    # elements at a time; "" for the types the math runs in directly.
+    storage: str = ""
 
 
 DTYPES = [
     Dtype("f32", "float", "float", "float", "float32", "NPY_FLOAT"),
     Dtype("f64", "double", "double", "double", "float64", "NPY_DOUBLE"),
+    # The narrow types: uint16_t bits in the C API, float32 math, each result
+    # the float32 kernel's rounded once to the type (nearest even). Their
+    # loops widen and round a block at a time (_kernels_narrow.pxi), so they
+    # name the Cython storage type those helpers specialize on instead of
+    # per-element conversions. bfloat16 is ml_dtypes' (no numpy type number
+    # of its own: its loops are registered at import when ml_dtypes is there).
+    Dtype("f16", "uint16_t", "float", "float", "float16", "NPY_FLOAT16", storage="fa_f16"),
+    Dtype("bf16", "uint16_t", "float", "float", "bfloat16", "", storage="fa_bf16"),
 ]
 
 # ---------------------------------------------------------------------------

@@ -96,6 +96,8 @@ def table_pxd(catalog):
 # Kernel shapes: <shape>_<dtype>. n is the element count; row kernels take
 # `rows` C-ordered rows of `cols` elements. Input and output pointers may be
 # equal (in place); partial overlap is not supported.
+from libc.stdint cimport uint16_t
+
 """]
     for shape in _shapes(catalog):
         for d in catalog.DTYPES:
@@ -125,6 +127,15 @@ def kernels_pxd(catalog):
 # This list is an ABI: names and signatures never change
 # (tests/test_abi.py checks it against tests/c_api_abi.txt, kept by hand).
 # fastact/_capi.py reads it to write fastact.h.
+#
+# The dtypes: f32 (float), f64 (double), and the narrow types as uint16_t
+# bits: f16 is IEEE 754 binary16 (numpy's float16, _Float16), bf16 is
+# bfloat16 (the top 16 bits of a float32; ml_dtypes.bfloat16). A narrow
+# kernel computes in float32 and rounds each result once to its type
+# (round to nearest even; NaN stays a quiet NaN): exactly the float32
+# kernel's result rounded. Its parameters (alpha, ...) are float.
+
+from libc.stdint cimport uint16_t
 """]
     for s in catalog.KERNEL_SPECS:
         lines.append("\n")
@@ -155,9 +166,12 @@ def loops_pxi(catalog):
 # beside their math instead.
 """]
     for s in catalog.KERNEL_SPECS:
-        if s.loop != "generated":
-            continue
         for d in catalog.DTYPES:
+            if d.storage and s.kind == "elementwise":
+                lines.append(_narrow_loop(s, d))
+                continue
+            if s.loop != "generated" or d.storage:
+                continue
             params = _kernel_params(s, d)
             out = params[len(s.inputs)][1]
             args = [d.load.format(f"{a}[i]") for a in s.inputs] + list(s.params)
@@ -169,10 +183,41 @@ def loops_pxi(catalog):
     lines.append("\n\ncdef void fill_table(fa_table *t) noexcept nogil:\n")
     for s in catalog.KERNEL_SPECS:
         for d in catalog.DTYPES:
-            loop = (f"k_{s.name}_{d.suffix}" if s.loop == "generated"
-                    else f"k_{s.name}[{d.compute}]")
+            if d.storage and s.kind == "rows":
+                # hand-written in _kernels_narrow.pxi, on the storage type
+                loop = f"<{s.shape}_{d.suffix}>k_{s.name}_narrow[{d.storage}]"
+            elif s.loop == "generated" or d.storage:
+                loop = f"k_{s.name}_{d.suffix}"
+            else:
+                loop = f"k_{s.name}[{d.compute}]"
             lines.append(f"    t.{s.name}_{d.suffix} = {loop}\n")
     return "".join(lines)
+
+
+def _narrow_loop(s, d):
+    """The loop of elementwise function `s` for narrow dtype `d`: a block of
+    NARROW_BLOCK elements at a time widened to float32 (load_block), the
+    float32 per-element function over the block, each result rounded once
+    (store_block); see _kernels_narrow.pxi. Functions whose float32 loop is
+    hand-written (leaky_relu picks a cheaper form per call) use their general
+    per-element function, which gives the same bits."""
+    params = _kernel_params(s, d)
+    arrays = [name for _, name in params[:len(s.inputs)]]
+    out = params[len(s.inputs)][1]
+    blocks = [f"b{i}" for i in range(len(arrays))]
+    text = [f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n",
+            "    cdef Py_ssize_t i = 0, j\n",
+            f"    cdef {d.storage} spare[NARROW_BLOCK]\n"]
+    text += [f"    cdef float {b}[NARROW_BLOCK]\n" for b in blocks]
+    text.append("    while i < n:\n")
+    text += [f"        load_block(<const {d.storage} *>{a} + i, n - i, spare, {b})\n"
+             for a, b in zip(arrays, blocks)]
+    args = [f"{b}[j]" for b in blocks] + list(s.params)
+    text += ["        for j in range(NARROW_BLOCK):\n",
+             f"            b0[j] = {s.name}_1({', '.join(args)})\n",
+             f"        store_block(b0, n - i, spare, <{d.storage} *>{out} + i)\n",
+             "        i += NARROW_BLOCK\n"]
+    return "".join(text)
 
 
 def isa_pyx(tier):
@@ -189,6 +234,8 @@ from typing import Any
 #: PyCapsule named "fastact.fa_table" holding a `fa_table *` (_table.pxd).
 table: Any
 
+def _narrow_cast(narrow_type: str, src: Any, dst: Any) -> None: ...
+
 __test__: dict[str, str]   # Cython's doctest table, empty
 """)
 
@@ -204,6 +251,7 @@ def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 def _pool_started() -> bool: ...
 def _rows(op: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None: ...
+def register_bfloat16(type_num: int) -> int: ...
 
 __test__: dict[str, str]   # Cython's doctest table, empty
 
@@ -236,6 +284,7 @@ from fastact._sklearn import patch_sklearn as patch_sklearn
 from fastact._sklearn import unpatch_sklearn as unpatch_sklearn
 
 __version__: str
+bfloat16: Any   # numpy dtype of ml_dtypes.bfloat16, None without ml_dtypes
 
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...

@@ -26,7 +26,22 @@ import numpy as np
 
 from fastact._catalog import DTYPES
 
-_FLOAT_DTYPES = frozenset(np.dtype(d.numpy) for d in DTYPES)
+# The dtypes the twins have loops for: numpy's own (a bfloat16 call goes to
+# the parameterized ufunc, below).
+_FLOAT_DTYPES = frozenset(np.dtype(d.numpy) for d in DTYPES if d.npy_type)
+
+
+# Dtypes with loops that are not numpy's own (bfloat16, registered by
+# fastact at import when ml_dtypes is installed). numpy casts a Python float
+# operand to float16 as a "weak" scalar, but does not know that it may do so
+# for these, and would pick the float32 loop; so the functions cast a Python
+# float parameter to the array's type themselves.
+_USER_DTYPES: set[np.dtype] = set()
+
+
+def _as_weak(value, dtype):
+    """A Python float parameter as a 0-d array of `dtype`; anything else as is."""
+    return np.asarray(value, dtype) if type(value) is float else value
 
 
 def public_function(spec, ufuncs):
@@ -41,15 +56,22 @@ def public_function(spec, ufuncs):
     at_defaults = " and ".join(
         [f"type({p}) is float and {p} == {v!r}" for p, v in spec.params.items()]
         + [f"getattr({a}, 'dtype', None) in _FLOAT_DTYPES" for a in spec.inputs])
+    user_dtype = " and ".join(f"getattr({a}, 'dtype', None) in _USER_DTYPES"
+                              for a in spec.inputs)
+    cast = "".join(f"            {p} = _as_weak({p}, {spec.inputs[-1]}.dtype)\n"
+                   for p in spec.params)
     source = (f"def {spec.name}({signature}, **kwargs):\n"
               f"    try:\n"
               f"        if {at_defaults}:\n"
               f"            return _twin({arrays}, **kwargs)\n"
+              f"        if {user_dtype}:\n"
+              f"{cast}"
               f"        return _ufunc({arrays}, {params}, **kwargs)\n"
               f"    except TypeError:\n"
               f"        return _retried(({arrays},), ({params},), kwargs)\n")
     namespace = {"_ufunc": ufunc, "_twin": getattr(ufuncs, spec.name + "_defaults"),
-                 "_FLOAT_DTYPES": _FLOAT_DTYPES}
+                 "_FLOAT_DTYPES": _FLOAT_DTYPES, "_USER_DTYPES": _USER_DTYPES,
+                 "_as_weak": _as_weak}
     exec(compile(source, f"<fastact.{spec.name}>", "exec"), namespace)
     function = namespace[spec.name]
 

@@ -8,9 +8,10 @@ axis, a strided view) is copied into one, and the result copied back. The
 output may be the input (`out=x`), computed in place whenever the layout
 allows it.
 
-Dtypes follow the ufuncs' rule: float32 and float64 are kept, other real
-inputs become the float type numpy would pick (ints become float64).
-
+Dtypes follow the ufuncs' rule: float16, float32, float64 and bfloat16
+(ml_dtypes) are kept, other real inputs become the float type the ufuncs
+would pick (int8, uint8 and bool float16, wider ints float64). A float16 or
+bfloat16 row is computed in float32 and each output rounded once.
 `axis=None` takes the whole array as one row (as scipy.special.softmax does).
 
 Other array types get what the elementwise ufuncs give them through numpy's
@@ -27,7 +28,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from fastact import _ufuncs
-from fastact._loop_dtype import as_float_arrays
+from fastact._loop_dtype import as_float_arrays, narrow_dtype
 
 _SOFTMAX, _LOG_SOFTMAX, _BACKWARD = 0, 1, 2
 
@@ -132,8 +133,12 @@ def _on_pandas(op, inputs, axis):
 
 
 def _run(op, inputs, axis, out):
-    dtype, arrays = as_float_arrays(*inputs)
-    if dtype not in (np.float32, np.float64):
+    narrow = narrow_dtype(*inputs)
+    if narrow is not None:
+        dtype, arrays = narrow, [np.asarray(a, narrow) for a in inputs]
+    else:
+        dtype, arrays = as_float_arrays(*inputs)
+    if dtype not in (np.float32, np.float64, narrow):
         dtype = np.dtype(np.float64) if dtype.itemsize > 8 else np.dtype(np.float32)
         arrays = [a.astype(dtype) for a in arrays]
     if len(arrays) == 2:

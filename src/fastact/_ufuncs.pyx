@@ -41,10 +41,14 @@ cimport numpy as cnp
 from numpy cimport npy_intp
 
 from fastact._table cimport (unary_f32, unary_f64, unary_p_f32, unary_p_f64,
+                             unary_f16, unary_p_f16, binary_f16, binary_p_f16,
+                             unary_pp_f16, binary_pp_f16,
                              binary_f32, binary_f64, binary_p_f32, binary_p_f64,
                              rows_f32, rows_f64, rows2_f32, rows2_f64,
                              unary_pp_f32, unary_pp_f64, binary_pp_f32, binary_pp_f64)
 from fastact.kernels cimport *
+from fastact._narrow cimport fa_f16, fa_bf16, narrow_to_float
+from libc.stdint cimport uint16_t
 from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 
 import numpy as np
@@ -118,9 +122,15 @@ cdef extern from *:
     void fpmode_leave "fa_fpmode_leave"(unsigned int own) noexcept nogil
     void fpmode_set "fa_fpmode_set"(unsigned int mode) noexcept nogil
 
+# The element types of the loops: float32, float64, and float16 and
+# bfloat16 as their uint16 bits (_narrow.pxd). Parameters (alpha, ...) pass
+# through the loops as double, which holds each of these exactly, and reach
+# the kernels as float (float32 and the narrow types) or double.
 ctypedef fused real:
     float
     double
+    fa_f16
+    fa_bf16
 
 # Strided runs are copied through buffers of this many elements (on the stack).
 cdef enum:
@@ -245,48 +255,62 @@ ctypedef struct loop_data:
 cdef inline void call_unary(void *kernel, const real *x, real *y, Py_ssize_t n) noexcept nogil:
     if real is float:
         (<unary_f32>kernel)(x, y, n)
-    else:
+    elif real is double:
         (<unary_f64>kernel)(x, y, n)
+    else:
+        (<unary_f16>kernel)(<const uint16_t *>x, <uint16_t *>y, n)
 
 
 cdef inline void call_unary_p(void *kernel, const real *x, real *y, Py_ssize_t n,
-                              real p) noexcept nogil:
+                              double p) noexcept nogil:
     if real is float:
-        (<unary_p_f32>kernel)(x, y, n, p)
-    else:
+        (<unary_p_f32>kernel)(x, y, n, <float>p)
+    elif real is double:
         (<unary_p_f64>kernel)(x, y, n, p)
+    else:
+        (<unary_p_f16>kernel)(<const uint16_t *>x, <uint16_t *>y, n, <float>p)
 
 
 cdef inline void call_binary(void *kernel, const real *a, const real *b, real *out,
                              Py_ssize_t n) noexcept nogil:
     if real is float:
         (<binary_f32>kernel)(a, b, out, n)
-    else:
+    elif real is double:
         (<binary_f64>kernel)(a, b, out, n)
+    else:
+        (<binary_f16>kernel)(<const uint16_t *>a, <const uint16_t *>b, <uint16_t *>out, n)
 
 
 cdef inline void call_binary_p(void *kernel, const real *a, const real *b, real *out,
-                               Py_ssize_t n, real p) noexcept nogil:
+                               Py_ssize_t n, double p) noexcept nogil:
     if real is float:
-        (<binary_p_f32>kernel)(a, b, out, n, p)
-    else:
+        (<binary_p_f32>kernel)(a, b, out, n, <float>p)
+    elif real is double:
         (<binary_p_f64>kernel)(a, b, out, n, p)
+    else:
+        (<binary_p_f16>kernel)(<const uint16_t *>a, <const uint16_t *>b, <uint16_t *>out, n,
+                             <float>p)
 
 
 cdef inline void call_unary_pp(void *kernel, const real *x, real *y, Py_ssize_t n,
-                               real p, real q) noexcept nogil:
+                               double p, double q) noexcept nogil:
     if real is float:
-        (<unary_pp_f32>kernel)(x, y, n, p, q)
-    else:
+        (<unary_pp_f32>kernel)(x, y, n, <float>p, <float>q)
+    elif real is double:
         (<unary_pp_f64>kernel)(x, y, n, p, q)
+    else:
+        (<unary_pp_f16>kernel)(<const uint16_t *>x, <uint16_t *>y, n, <float>p, <float>q)
 
 
 cdef inline void call_binary_pp(void *kernel, const real *a, const real *b, real *out,
-                                Py_ssize_t n, real p, real q) noexcept nogil:
+                                Py_ssize_t n, double p, double q) noexcept nogil:
     if real is float:
-        (<binary_pp_f32>kernel)(a, b, out, n, p, q)
-    else:
+        (<binary_pp_f32>kernel)(a, b, out, n, <float>p, <float>q)
+    elif real is double:
         (<binary_pp_f64>kernel)(a, b, out, n, p, q)
+    else:
+        (<binary_pp_f16>kernel)(<const uint16_t *>a, <const uint16_t *>b, <uint16_t *>out, n,
+                              <float>p, <float>q)
 
 
 # ---------------------------------------------------------------------------
@@ -302,7 +326,7 @@ cdef enum:
 
 
 cdef inline void run_span(Kind kind, void *kernel, const real *a, const real *b, real *out,
-                          Py_ssize_t n, real p, real q) noexcept nogil:
+                          Py_ssize_t n, double p, double q) noexcept nogil:
     # Start the bulk of the run on a 64-byte boundary of `out` (numpy's
     # buffers are usually 16 bytes off one): with AVX-512 a vector that
     # straddles two cache lines costs two accesses, so aligned runs of the
@@ -324,7 +348,7 @@ cdef inline void run_span(Kind kind, void *kernel, const real *a, const real *b,
 
 
 cdef inline void run_piece(Kind kind, void *kernel, const real *a, const real *b, real *out,
-                           Py_ssize_t n, real p, real q) noexcept nogil:
+                           Py_ssize_t n, double p, double q) noexcept nogil:
     if kind == UNARY:
         call_unary(kernel, a, out, n)
     elif kind == UNARY_P:
@@ -340,7 +364,7 @@ cdef inline void run_piece(Kind kind, void *kernel, const real *a, const real *b
 
 
 cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const real *b,
-                         real *out, Py_ssize_t n, real p, real q) noexcept nogil:
+                         real *out, Py_ssize_t n, double p, double q) noexcept nogil:
     cdef int nthreads = threads_for(n, ld.grain)
     cdef Py_ssize_t chunk, start, stop
     cdef int c
@@ -368,6 +392,16 @@ cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const re
 cdef inline real load(const char *base, npy_intp step, Py_ssize_t i,
                       const real *kind_tag) noexcept nogil:
     return (<const real *>(base + i * step))[0]
+
+
+cdef inline double param(const char *base, npy_intp step, Py_ssize_t i,
+                         const real *kind_tag) noexcept nogil:
+    """A parameter operand's element (numpy has cast it to the loop's type)."""
+    cdef const real *at = <const real *>(base + i * step)
+    if real is float or real is double:
+        return at[0]
+    else:
+        return narrow_to_float(at)
 
 
 cdef inline bint shares_memory_with_out(const char *a, npy_intp sa, const char *o,
@@ -421,15 +455,17 @@ cdef void run_in_order(Kind kind, char **args, const npy_intp *dims, const npy_i
     cdef int n_params = 2 if kind == UNARY_PP or kind == BINARY_PP else (
         1 if kind == UNARY_P or kind == BINARY_P else 0)
     cdef int o = n_arrays + n_params
-    cdef real a, b = 0, y, p = 0, q = 0
+    cdef real a, b, y
+    cdef double p = 0, q = 0
     for i in range(n):
         a = load(args[0], steps[0], i, kind_tag)
+        b = a    # a defined value for the unary kinds, which ignore it
         if n_arrays == 2:
             b = load(args[1], steps[1], i, kind_tag)
         if n_params >= 1:
-            p = load(args[n_arrays], steps[n_arrays], i, kind_tag)
+            p = param(args[n_arrays], steps[n_arrays], i, kind_tag)
         if n_params == 2:
-            q = load(args[n_arrays + 1], steps[n_arrays + 1], i, kind_tag)
+            q = param(args[n_arrays + 1], steps[n_arrays + 1], i, kind_tag)
         run_piece(kind, ld.kernel, &a, &b, &y, 1, p, q)
         (<real *>(args[o] + i * steps[o]))[0] = y
 
@@ -466,12 +502,12 @@ cdef void unary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps,
     cdef npy_intp sx = steps[0], sp = steps[1], sy = steps[2]
     cdef real xb[BUFFER]
     cdef real yb[BUFFER]
-    cdef real p = 0
+    cdef double p = 0
     if must_run_in_order(args, steps, 2, n, sizeof(real)):
         run_in_order(UNARY_P, args, dims, steps, ld, kind_tag)
         return
     if sp == 0 and n > 0:
-        p = load(args[1], 0, 0, kind_tag)
+        p = param(args[1], 0, 0, kind_tag)
         if sx == sizeof(real) and sy == sizeof(real):
             run_contiguous(UNARY_P, ld, <real *>args[0], <real *>NULL, <real *>args[2], n, p, 0)
             return
@@ -484,7 +520,7 @@ cdef void unary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps,
             call_unary_p(ld.kernel, xb, yb, m, p)
         else:
             for j in range(m):
-                call_unary_p(ld.kernel, xb + j, yb + j, 1, load(args[1], sp, i + j, kind_tag))
+                call_unary_p(ld.kernel, xb + j, yb + j, 1, param(args[1], sp, i + j, kind_tag))
         for j in range(m):
             (<real *>(args[2] + (i + j) * sy))[0] = yb[j]
         i += m
@@ -523,12 +559,12 @@ cdef void binary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps
     cdef real ab[BUFFER]
     cdef real bb[BUFFER]
     cdef real ob[BUFFER]
-    cdef real p = 0
+    cdef double p = 0
     if must_run_in_order(args, steps, 3, n, sizeof(real)):
         run_in_order(BINARY_P, args, dims, steps, ld, kind_tag)
         return
     if sp == 0 and n > 0:
-        p = load(args[2], 0, 0, kind_tag)
+        p = param(args[2], 0, 0, kind_tag)
         if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
             run_contiguous(BINARY_P, ld, <real *>args[0], <real *>args[1], <real *>args[3], n, p, 0)
             return
@@ -543,7 +579,7 @@ cdef void binary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps
         else:
             for j in range(m):
                 call_binary_p(ld.kernel, ab + j, bb + j, ob + j, 1,
-                              load(args[2], sp, i + j, kind_tag))
+                              param(args[2], sp, i + j, kind_tag))
         for j in range(m):
             (<real *>(args[3] + (i + j) * so))[0] = ob[j]
         i += m
@@ -556,14 +592,14 @@ cdef void unary_pp_loop(char **args, const npy_intp *dims, const npy_intp *steps
     cdef npy_intp sx = steps[0], sp = steps[1], sq = steps[2], sy = steps[3]
     cdef real xb[BUFFER]
     cdef real yb[BUFFER]
-    cdef real p = 0, q = 0
+    cdef double p = 0, q = 0
     cdef bint fixed = sp == 0 and sq == 0
     if must_run_in_order(args, steps, 3, n, sizeof(real)):
         run_in_order(UNARY_PP, args, dims, steps, ld, kind_tag)
         return
     if fixed and n > 0:
-        p = load(args[1], 0, 0, kind_tag)
-        q = load(args[2], 0, 0, kind_tag)
+        p = param(args[1], 0, 0, kind_tag)
+        q = param(args[2], 0, 0, kind_tag)
         if sx == sizeof(real) and sy == sizeof(real):
             run_contiguous(UNARY_PP, ld, <real *>args[0], <real *>NULL, <real *>args[3], n, p, q)
             return
@@ -576,8 +612,8 @@ cdef void unary_pp_loop(char **args, const npy_intp *dims, const npy_intp *steps
             call_unary_pp(ld.kernel, xb, yb, m, p, q)
         else:
             for j in range(m):
-                call_unary_pp(ld.kernel, xb + j, yb + j, 1, load(args[1], sp, i + j, kind_tag),
-                              load(args[2], sq, i + j, kind_tag))
+                call_unary_pp(ld.kernel, xb + j, yb + j, 1, param(args[1], sp, i + j, kind_tag),
+                              param(args[2], sq, i + j, kind_tag))
         for j in range(m):
             (<real *>(args[3] + (i + j) * sy))[0] = yb[j]
         i += m
@@ -591,14 +627,14 @@ cdef void binary_pp_loop(char **args, const npy_intp *dims, const npy_intp *step
     cdef real ab[BUFFER]
     cdef real bb[BUFFER]
     cdef real ob[BUFFER]
-    cdef real p = 0, q = 0
+    cdef double p = 0, q = 0
     cdef bint fixed = sp == 0 and sq == 0
     if must_run_in_order(args, steps, 4, n, sizeof(real)):
         run_in_order(BINARY_PP, args, dims, steps, ld, kind_tag)
         return
     if fixed and n > 0:
-        p = load(args[2], 0, 0, kind_tag)
-        q = load(args[3], 0, 0, kind_tag)
+        p = param(args[2], 0, 0, kind_tag)
+        q = param(args[3], 0, 0, kind_tag)
         if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
             run_contiguous(BINARY_PP, ld, <real *>args[0], <real *>args[1], <real *>args[4],
                            n, p, q)
@@ -614,8 +650,8 @@ cdef void binary_pp_loop(char **args, const npy_intp *dims, const npy_intp *step
         else:
             for j in range(m):
                 call_binary_pp(ld.kernel, ab + j, bb + j, ob + j, 1,
-                               load(args[2], sp, i + j, kind_tag),
-                               load(args[3], sq, i + j, kind_tag))
+                               param(args[2], sp, i + j, kind_tag),
+                               param(args[3], sq, i + j, kind_tag))
         for j in range(m):
             (<real *>(args[4] + (i + j) * so))[0] = ob[j]
         i += m
@@ -635,6 +671,18 @@ cdef void unary_f64_loop(char **args, const npy_intp *dims, const npy_intp *step
     unary_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
     fpflags_restore(flags)
 
+cdef void unary_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                         void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                          void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
+    fpflags_restore(flags)
+
 cdef void unary_p_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
                            void *data) noexcept nogil:
     cdef fa_fpflags flags = fpflags_save()
@@ -645,6 +693,18 @@ cdef void unary_p_f64_loop(char **args, const npy_intp *dims, const npy_intp *st
                            void *data) noexcept nogil:
     cdef fa_fpflags flags = fpflags_save()
     unary_p_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_p_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                           void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_p_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_p_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_p_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
     fpflags_restore(flags)
 
 cdef void binary_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
@@ -659,6 +719,18 @@ cdef void binary_f64_loop(char **args, const npy_intp *dims, const npy_intp *ste
     binary_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
     fpflags_restore(flags)
 
+cdef void binary_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                          void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                           void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
+    fpflags_restore(flags)
+
 cdef void binary_p_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
                             void *data) noexcept nogil:
     cdef fa_fpflags flags = fpflags_save()
@@ -669,6 +741,18 @@ cdef void binary_p_f64_loop(char **args, const npy_intp *dims, const npy_intp *s
                             void *data) noexcept nogil:
     cdef fa_fpflags flags = fpflags_save()
     binary_p_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_p_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_p_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_p_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                             void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_p_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
     fpflags_restore(flags)
 
 cdef void unary_pp_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
@@ -683,6 +767,18 @@ cdef void unary_pp_f64_loop(char **args, const npy_intp *dims, const npy_intp *s
     unary_pp_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
     fpflags_restore(flags)
 
+cdef void unary_pp_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                            void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_pp_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void unary_pp_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                             void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    unary_pp_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
+    fpflags_restore(flags)
+
 cdef void binary_pp_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
                              void *data) noexcept nogil:
     cdef fa_fpflags flags = fpflags_save()
@@ -694,6 +790,50 @@ cdef void binary_pp_f64_loop(char **args, const npy_intp *dims, const npy_intp *
     cdef fa_fpflags flags = fpflags_save()
     binary_pp_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
     fpflags_restore(flags)
+
+cdef void binary_pp_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                             void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_pp_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
+    fpflags_restore(flags)
+
+cdef void binary_pp_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                              void *data) noexcept nogil:
+    cdef fa_fpflags flags = fpflags_save()
+    binary_pp_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
+    fpflags_restore(flags)
+
+
+# Dtype slots: where each dtype's kernel and loop sit in the arrays below.
+cdef enum:
+    SLOT_F32, SLOT_F64, SLOT_F16, SLOT_BF16, N_SLOTS
+
+# LOOP_OF[kind][slot]: numpy's loop function for a kind of kernel and a dtype.
+cdef cnp.PyUFuncGenericFunction LOOP_OF[6][4]
+LOOP_OF[<int>UNARY][0] = unary_f32_loop
+LOOP_OF[<int>UNARY][1] = unary_f64_loop
+LOOP_OF[<int>UNARY][2] = unary_f16_loop
+LOOP_OF[<int>UNARY][3] = unary_bf16_loop
+LOOP_OF[<int>UNARY_P][0] = unary_p_f32_loop
+LOOP_OF[<int>UNARY_P][1] = unary_p_f64_loop
+LOOP_OF[<int>UNARY_P][2] = unary_p_f16_loop
+LOOP_OF[<int>UNARY_P][3] = unary_p_bf16_loop
+LOOP_OF[<int>BINARY][0] = binary_f32_loop
+LOOP_OF[<int>BINARY][1] = binary_f64_loop
+LOOP_OF[<int>BINARY][2] = binary_f16_loop
+LOOP_OF[<int>BINARY][3] = binary_bf16_loop
+LOOP_OF[<int>BINARY_P][0] = binary_p_f32_loop
+LOOP_OF[<int>BINARY_P][1] = binary_p_f64_loop
+LOOP_OF[<int>BINARY_P][2] = binary_p_f16_loop
+LOOP_OF[<int>BINARY_P][3] = binary_p_bf16_loop
+LOOP_OF[<int>UNARY_PP][0] = unary_pp_f32_loop
+LOOP_OF[<int>UNARY_PP][1] = unary_pp_f64_loop
+LOOP_OF[<int>UNARY_PP][2] = unary_pp_f16_loop
+LOOP_OF[<int>UNARY_PP][3] = unary_pp_bf16_loop
+LOOP_OF[<int>BINARY_PP][0] = binary_pp_f32_loop
+LOOP_OF[<int>BINARY_PP][1] = binary_pp_f64_loop
+LOOP_OF[<int>BINARY_PP][2] = binary_pp_f16_loop
+LOOP_OF[<int>BINARY_PP][3] = binary_pp_bf16_loop
 
 
 # ---------------------------------------------------------------------------
@@ -718,44 +858,46 @@ cdef enum:
     MAX_DTYPES = 4      # the catalogue's DTYPES
     MAX_OPERANDS = 5    # arrays, parameters and the output of one ufunc
 
-# Per ufunc, one entry per catalogue dtype (in DTYPES order): numpy's inner
-# loop, its data, and the operands' type numbers.
+cdef list DTYPES = _catalog.DTYPES
+if len(DTYPES) > MAX_DTYPES:
+    raise RuntimeError("raise MAX_DTYPES in _ufuncs.pyx")
+# The dtypes with a numpy type number of their own, as indices into DTYPES, in
+# the order their loops are given to numpy: narrowest first, because numpy
+# takes the first loop the inputs cast to safely (float16 before float32, or
+# a float16 input would run in float32). The others (bfloat16) get their
+# loops from register_bfloat16 once their type number is known.
+cdef list NUMPY_ORDER = sorted([t for t, d in enumerate(DTYPES) if d.npy_type],
+                               key=lambda t: np.dtype(DTYPES[t].numpy).itemsize)
+cdef dict SLOT_OF = {"f32": SLOT_F32, "f64": SLOT_F64, "f16": SLOT_F16, "bf16": SLOT_BF16}
+
+# Per ufunc: numpy's inner loops, their data and the operands' type numbers,
+# in NUMPY_ORDER; the kernels by DTYPES index; and what register_bfloat16
+# needs (kind, inputs, the ufunc object).
 cdef cnp.PyUFuncGenericFunction g_funcs[MAX_UFUNCS][MAX_DTYPES]
 cdef void *g_data[MAX_UFUNCS][MAX_DTYPES]
 cdef loop_data g_loop_data[MAX_UFUNCS][MAX_DTYPES]
 cdef char g_types[MAX_UFUNCS][MAX_DTYPES * MAX_OPERANDS]
+cdef Kind g_kind[MAX_UFUNCS]
+cdef int g_nin[MAX_UFUNCS]
 cdef int g_count = 0
 cdef list g_docs = []   # keeps each ufunc's docstring bytes alive
 cdef dict g_index = {}  # ufunc name -> its slot in the arrays above
-cdef list DTYPES = _catalog.DTYPES
-if len(DTYPES) > MAX_DTYPES:
-    raise RuntimeError("raise MAX_DTYPES in _ufuncs.pyx")
+cdef dict g_ufunc = {}  # slot -> the ufunc object
 
 
 cdef cnp.PyUFuncGenericFunction loop_of_kind(Kind kind, str dtype) except NULL:
     """numpy's inner loop for a kind of kernel on a catalogue dtype."""
-    if dtype not in ("f32", "f64"):
+    if dtype not in SLOT_OF:
         raise ValueError(f"_ufuncs.pyx has no inner loops for dtype {dtype!r}")
-    cdef bint f64 = dtype == "f64"
-    if kind == UNARY:
-        return unary_f64_loop if f64 else unary_f32_loop
-    elif kind == UNARY_P:
-        return unary_p_f64_loop if f64 else unary_p_f32_loop
-    elif kind == BINARY:
-        return binary_f64_loop if f64 else binary_f32_loop
-    elif kind == BINARY_P:
-        return binary_p_f64_loop if f64 else binary_p_f32_loop
-    elif kind == UNARY_PP:
-        return unary_pp_f64_loop if f64 else unary_pp_f32_loop
-    return binary_pp_f64_loop if f64 else binary_pp_f32_loop
+    return LOOP_OF[<int>kind][<int>SLOT_OF[dtype]]
 
 
 cdef void set_types(int u, int nargs):
-    """Every operand of ufunc slot u's loop t has dtype DTYPES[t]."""
-    cdef int t, i
-    for t in range(len(DTYPES)):
+    """Every operand of ufunc slot u's k-th loop has dtype DTYPES[NUMPY_ORDER[k]]."""
+    cdef int k, i
+    for k in range(len(NUMPY_ORDER)):
         for i in range(nargs):
-            g_types[u][t * nargs + i] = np.dtype(DTYPES[t].numpy).num
+            g_types[u][k * nargs + i] = np.dtype(DTYPES[NUMPY_ORDER[k]].numpy).num
 
 
 cdef int new_slot(str name) except -1:
@@ -771,9 +913,11 @@ cdef object new_ufunc(int u, str name, int nin, str doc):
     name_bytes = name.encode()
     doc_bytes = doc.encode()
     g_docs.append((doc_bytes, name_bytes))
-    return cnp.PyUFunc_FromFuncAndData(
-        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], len(DTYPES), nin, 1,
+    ufunc = cnp.PyUFunc_FromFuncAndData(
+        &g_funcs[u][0], &g_data[u][0], &g_types[u][0], len(NUMPY_ORDER), nin, 1,
         cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
+    g_ufunc[u] = ufunc
+    return ufunc
 
 
 cdef object make_ufunc(str name, Kind kind, list kernels, Py_ssize_t grain, str doc):
@@ -781,15 +925,37 @@ cdef object make_ufunc(str name, Kind kind, list kernels, Py_ssize_t grain, str 
     cdef int u = new_slot(name)
     cdef int nin = {UNARY: 1, UNARY_P: 2, BINARY: 2, BINARY_P: 3, UNARY_PP: 3,
                     BINARY_PP: 4}[kind]
-    cdef int t
+    cdef int t, k
+    g_kind[u] = kind
+    g_nin[u] = nin
     for t in range(len(DTYPES)):
-        g_funcs[u][t] = loop_of_kind(kind, DTYPES[t].suffix)
         g_loop_data[u][t].kernel = <void *><size_t>kernels[t]
         g_loop_data[u][t].grain = grain
-        g_data[u][t] = &g_loop_data[u][t]
+    for k in range(len(NUMPY_ORDER)):
+        t = NUMPY_ORDER[k]
+        g_funcs[u][k] = loop_of_kind(kind, DTYPES[t].suffix)
+        g_data[u][k] = &g_loop_data[u][t]
     set_types(u, nin + 1)
     return new_ufunc(u, name, nin, doc)
 
+
+def register_bfloat16(int type_num):
+    """Add the bfloat16 loops, for numpy type number `type_num` (that of
+    ml_dtypes.bfloat16), to every ufunc that has bfloat16 kernels. fastact
+    calls this at import when ml_dtypes is installed. Returns how many."""
+    cdef int u, a, registered = 0
+    cdef int t = [d.suffix for d in DTYPES].index("bf16")
+    cdef int arg_types[MAX_OPERANDS]
+    for u in range(g_count):
+        if g_loop_data[u][t].kernel == NULL:   # the defaults twins have none
+            continue
+        for a in range(g_nin[u] + 1):
+            arg_types[a] = type_num
+        cnp.PyUFunc_RegisterLoopForType(
+            g_ufunc[u], type_num, loop_of_kind(g_kind[u], "bf16"), arg_types,
+            &g_loop_data[u][t])
+        registered += 1
+    return registered
 
 # ---------------------------------------------------------------------------
 # softmax rows. fastact._softmax brings any array and axis to a C-ordered
@@ -809,13 +975,29 @@ cdef void run_rows(RowOp op, const real *a, const real *b, real *out,
             fa_log_softmax_f32(a + off, out + off, count, cols)
         else:
             fa_softmax_backward_f32(a + off, b + off, out + off, count, cols)
-    else:
+    elif real is double:
         if op == ROW_SOFTMAX:
             fa_softmax_f64(a + off, out + off, count, cols)
         elif op == ROW_LOG_SOFTMAX:
             fa_log_softmax_f64(a + off, out + off, count, cols)
         else:
             fa_softmax_backward_f64(a + off, b + off, out + off, count, cols)
+    elif real is fa_f16:
+        if op == ROW_SOFTMAX:
+            fa_softmax_f16(<const uint16_t *>(a + off), <uint16_t *>(out + off), count, cols)
+        elif op == ROW_LOG_SOFTMAX:
+            fa_log_softmax_f16(<const uint16_t *>(a + off), <uint16_t *>(out + off), count, cols)
+        else:
+            fa_softmax_backward_f16(<const uint16_t *>(a + off), <const uint16_t *>(b + off),
+                                    <uint16_t *>(out + off), count, cols)
+    else:
+        if op == ROW_SOFTMAX:
+            fa_softmax_bf16(<const uint16_t *>(a + off), <uint16_t *>(out + off), count, cols)
+        elif op == ROW_LOG_SOFTMAX:
+            fa_log_softmax_bf16(<const uint16_t *>(a + off), <uint16_t *>(out + off), count, cols)
+        else:
+            fa_softmax_backward_bf16(<const uint16_t *>(a + off), <const uint16_t *>(b + off),
+                                     <uint16_t *>(out + off), count, cols)
 
 
 cdef void rows_parallel(RowOp op, const real *a, const real *b, real *out,
@@ -868,7 +1050,8 @@ cdef void rows_through_buffer(RowOp op, const char *a, const char *b, char *out,
 
 def _rows(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
     """Run row kernel `op` (0 softmax, 1 log_softmax, 2 softmax_backward) on
-    C-contiguous 2-D arrays of one float dtype; b is ignored unless op == 2.
+    C-contiguous 2-D arrays of one float dtype (float32, float64, float16 or
+    bfloat16); b is ignored unless op == 2.
     out may be a (then in place). The caller checks shapes and layouts."""
     cdef Py_ssize_t rows = out.shape[0], cols = out.shape[1]
     cdef RowOp rop = <RowOp>op
@@ -891,9 +1074,15 @@ def _rows(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
     if out.dtype.num == cnp.NPY_FLOAT:
         with nogil:
             rows_parallel(rop, <const float *>pa, <const float *>pb, <float *>po, rows, cols)
-    else:
+    elif out.dtype.num == cnp.NPY_DOUBLE:
         with nogil:
             rows_parallel(rop, <const double *>pa, <const double *>pb, <double *>po, rows, cols)
+    elif out.dtype.num == cnp.NPY_FLOAT16:
+        with nogil:
+            rows_parallel(rop, <const fa_f16 *>pa, <const fa_f16 *>pb, <fa_f16 *>po, rows, cols)
+    else:   # bfloat16 (the caller checked)
+        with nogil:
+            rows_parallel(rop, <const fa_bf16 *>pa, <const fa_bf16 *>pb, <fa_bf16 *>po, rows, cols)
 
 # ---------------------------------------------------------------------------
 # Parameters at their defaults. `fastact.<name>(x)` could call the
@@ -943,14 +1132,16 @@ cdef object make_defaults_ufunc(str base, int n_arrays, tuple defaults):
     cdef int u = new_slot(base + "_defaults")
     cdef int t, i
     cdef bytes value
-    for t in range(len(DTYPES)):
+    # numpy's own dtypes, float16 included (the parameters rounded to it); a
+    # bfloat16 call goes to the parameterized ufunc, see _parameterized.py.
+    for t in range(len(NUMPY_ORDER)):
         g_defaults[u][t].loop = <inner_loop>g_funcs[b][t]
         g_defaults[u][t].data = g_data[b][t]
         g_defaults[u][t].n_arrays = n_arrays
         g_defaults[u][t].n_params = len(defaults)
         for i in range(len(defaults)):
             # Rounded to the dtype as numpy rounds a Python float operand.
-            value = np.array(defaults[i], dtype=DTYPES[t].numpy).tobytes()
+            value = np.array(defaults[i], dtype=DTYPES[NUMPY_ORDER[t]].numpy).tobytes()
             memcpy(g_defaults[u][t].params[i], <char *>value, len(value))
         g_funcs[u][t] = defaults_loop
         g_data[u][t] = &g_defaults[u][t]

@@ -21,7 +21,9 @@ cdef extern from *:
     #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
     static int fa_cpu_has_avx2(void) {
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        /* F16C: the float16 conversions of the tiers above baseline */
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+            && __builtin_cpu_supports("f16c");
     }
     static int fa_cpu_has_avx512(void) {
         __builtin_cpu_init();

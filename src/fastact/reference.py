@@ -14,7 +14,9 @@ than -0.0 for non-positive inputs, and 0-d inputs give numpy scalars.
 """
 import numpy as np
 
+from fastact._catalog import SPECS as _SPECS
 from fastact._loop_dtype import as_float_arrays as _as_float_arrays
+from fastact._loop_dtype import narrow_dtype as _narrow_dtype
 
 # The catalogue's elementwise functions and the softmax trio (defined below),
 # spelled out so that type checkers see the exports (tests/test_typing.py
@@ -605,3 +607,50 @@ def mish_backward(grad_out, x):
     with np.errstate(all="ignore"):
         r = g * _mish_grad(x)
     return _result(r)
+
+
+# ---------------------------------------------------------------------------
+# float16 and bfloat16. fastact's ufuncs have a float16 loop before their
+# float32 one (so float16, and int8, uint8 and bool, which cast to float16
+# safely, compute there, as with numpy's own ufuncs: np.exp(int8) is float16)
+# and, with ml_dtypes installed, a bfloat16 loop. Their contract is the
+# float32 result of the same function rounded once to the narrow type, the
+# parameters cast to that type first; the twins below do exactly that.
+
+def _rounded_once(function, n_arrays, params=()):
+    """`function`, computing in float32 and rounding once for operands that
+    fastact computes in float16 or bfloat16. `params`: its parameters'
+    names, in order after the arrays, with their defaults."""
+    params = dict(params)
+
+    def twin(*args, **kwargs):
+        arrays = list(args[:n_arrays])
+        given = dict(zip(params, args[n_arrays:]))
+        given.update((p, kwargs.pop(p)) for p in params if p in kwargs)
+        values = [given.get(p, default) for p, default in params.items()]
+        rest = args[n_arrays + len(params):]     # softmax's axis
+        narrow = _narrow_dtype(*arrays, *values)
+        if narrow is None:
+            return function(*arrays, *values, *rest, **kwargs)
+        wide = [np.asarray(a, narrow).astype(np.float32) for a in arrays + values]
+        if not any(np.ndim(a) for a in arrays):
+            wide = [w[()] for w in wide]
+        with np.errstate(all="ignore"):   # ml_dtypes' NaN casts warn
+            r = function(*wide, *rest, **kwargs)
+            if kwargs.get("out") is not None:
+                return r        # written into out, rounded by the cast
+            return np.asarray(r).astype(narrow)[()] if np.ndim(r) == 0 else r.astype(narrow)
+    twin.__name__ = function.__name__
+    twin.__qualname__ = function.__qualname__
+    twin.__doc__ = function.__doc__
+    twin.__wrapped__ = function
+    return twin
+
+
+for _spec in _SPECS:
+    globals()[_spec.name] = _rounded_once(globals()[_spec.name], len(_spec.inputs),
+                                          _spec.params)
+softmax = _rounded_once(softmax, 1)
+log_softmax = _rounded_once(log_softmax, 1)
+softmax_backward = _rounded_once(softmax_backward, 2)
+del _spec

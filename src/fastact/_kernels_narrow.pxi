@@ -1,0 +1,339 @@
+# float16 and bfloat16: the storage types whose math is float32's. Part of
+# _kernels.pxi.
+#
+# A narrow kernel loads a block of narrow values, widens them to float32
+# (exactly: every float16 and bfloat16 is a float32), runs the float32
+# per-element function on the block, and rounds each result once to the
+# narrow type, round to nearest even. So its result is, bit for bit, the
+# float32 kernel's result rounded once (NaN: a quiet NaN of the same sign).
+# The block is NARROW_BLOCK = 64 elements (256 bytes of floats, in L1 and
+# largely in registers); no float32 array of the data is ever made.
+#
+# Conversions, per tier:
+# - float16 with F16C (every AVX2 CPU has it; setup.py adds -mf16c to the
+#   avx2 and avx512 tiers, kernels.pyx checks the CPU for it): vcvtph2ps and
+#   vcvtps2ph (round to nearest even), one instruction per vector. gcc 12
+#   does not vectorize scalar _Float16 casts, hence the intrinsics.
+# - float16 elsewhere: integer operations that gcc vectorizes (below).
+# - bfloat16 everywhere: a float32's top half. Widening is a shift; rounding
+#   adds 0x7fff plus the kept part's lowest bit (ties to even) before the
+#   shift. A NaN keeps its sign and top payload bits and gets the quiet bit,
+#   so the carry cannot turn it into an infinity.
+#
+# Floating-point flags. The integer conversions use one float operation
+# each, on values chosen so that it raises nothing but "inexact"; F16C's
+# vcvtps2ph raises "invalid" for a signaling NaN only, and no float32 kernel
+# returns one.
+#
+# The storage types and the scalar conversions are in _narrow.pxd.
+
+from libc.stdint cimport uint16_t
+from libc.string cimport memcpy, memset
+from fastact._narrow cimport *
+
+cdef extern from *:
+    """
+    /* FA_NARROW_VEC elements, narrow <-> float32: one vector register of
+       floats at the tier's width. gcc and clang get GCC vector extensions
+       (one vector operation per step, whatever the tier; gcc's vectorizer
+       alone packs 32 -> 16 bits unreliably once a kernel is inlined); other
+       compilers the scalar functions of _narrow.pxd. */
+    #if defined(__AVX512F__)
+    #define FA_NARROW_VEC 16
+    #else
+    #define FA_NARROW_VEC 8
+    #endif
+    /* The kernels' block: a few vectors, so that the float32 loop over it has
+       more iterations than gcc unrolls completely (a loop of one vector's
+       worth is unrolled before the vectorizer sees it, and the small
+       kernels, relu or tanh, then stay scalar). 256 bytes of floats: L1. */
+    #define FA_NARROW_BLOCK 64
+    #if defined(__F16C__)
+    #include <immintrin.h>
+    #define FA_F16C 1
+    #else
+    #define FA_F16C 0
+    #endif
+
+    #if defined(__GNUC__)
+    typedef uint16_t fa_vu16 __attribute__((vector_size(2 * FA_NARROW_VEC)));
+    typedef uint32_t fa_vu32 __attribute__((vector_size(4 * FA_NARROW_VEC)));
+    typedef int32_t fa_vi32 __attribute__((vector_size(4 * FA_NARROW_VEC)));
+    typedef float fa_vf32 __attribute__((vector_size(4 * FA_NARROW_VEC)));
+
+    /* Lanes of `yes` where mask is all ones, of `no` where it is zero. */
+    #define fa_vselect(mask, yes, no) \
+        (((fa_vu32)(mask) & (yes)) | (~(fa_vu32)(mask) & (no)))
+    /* Vectors pass by pointer: by value, gcc warns about the ABI of 32-byte
+       vectors on the SSE2 tier (though these are always inlined). */
+    static inline void fa_vload_u16(const uint16_t *h, fa_vu32 *u) {
+        fa_vu16 v; memcpy(&v, h, sizeof v); *u = __builtin_convertvector(v, fa_vu32);
+    }
+    static inline void fa_vstore_u16(const fa_vu32 *u, uint16_t *h) {
+        fa_vu16 v = __builtin_convertvector(*u, fa_vu16); memcpy(h, &v, sizeof v);
+    }
+    static inline void fa_bf16_widen_vec(const uint16_t *h, float *f) {
+        fa_vu32 u; fa_vload_u16(h, &u); u <<= 16; memcpy(f, &u, sizeof u);
+    }
+    static inline void fa_bf16_narrow_vec(const float *f, uint16_t *h) {
+        fa_vu32 u; memcpy(&u, f, sizeof u);
+        fa_vu32 rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+        fa_vi32 nan = (fa_vi32)(u & 0x7fffffffu) > 0x7f800000;
+        fa_vu32 o = fa_vselect(nan, (u >> 16) | 0x40u, rounded);
+        fa_vstore_u16(&o, h);
+    }
+    #else
+    static inline void fa_bf16_widen_vec(const uint16_t *h, float *f) {
+        for (int i = 0; i < FA_NARROW_VEC; i++) f[i] = fa_bf16_to_f32(h[i]);
+    }
+    static inline void fa_bf16_narrow_vec(const float *f, uint16_t *h) {
+        for (int i = 0; i < FA_NARROW_VEC; i++) h[i] = fa_f32_to_bf16(f[i]);
+    }
+    #endif
+
+    #if FA_F16C && FA_NARROW_VEC == 16
+    static inline void fa_f16_widen_vec(const uint16_t *h, float *f) {
+        _mm512_storeu_ps(f, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)h)));
+    }
+    static inline void fa_f16_narrow_vec(const float *f, uint16_t *h) {
+        _mm256_storeu_si256((__m256i *)h,
+            _mm512_cvtps_ph(_mm512_loadu_ps(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+    #elif FA_F16C
+    static inline void fa_f16_widen_vec(const uint16_t *h, float *f) {
+        _mm256_storeu_ps(f, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h)));
+    }
+    static inline void fa_f16_narrow_vec(const float *f, uint16_t *h) {
+        _mm_storeu_si128((__m128i *)h,
+            _mm256_cvtps_ph(_mm256_loadu_ps(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+    #elif defined(__GNUC__)
+    /* fa_f16_to_f32_int and fa_f32_to_f16_int, lane by lane. */
+    static inline void fa_f16_widen_vec(const uint16_t *h, float *f) {
+        fa_vu32 x; fa_vload_u16(h, &x);
+        fa_vu32 em = (x & 0x7fffu) << 13;
+        fa_vu32 e = em & 0x0f800000u;
+        fa_vu32 o = em + (112u << 23);
+        fa_vf32 magic = (fa_vf32){0} + 6.103515625e-05f;  /* 2^-14 */
+        fa_vu32 sub = (fa_vu32)((fa_vf32)(o + (1u << 23)) - magic);
+        o = fa_vselect((fa_vi32)e == 0x0f800000, o + (112u << 23), o);
+        o = fa_vselect((fa_vi32)e == 0, sub, o);
+        o |= (x & 0x8000u) << 16;
+        memcpy(f, &o, sizeof o);
+    }
+    static inline void fa_f16_narrow_vec(const float *f, uint16_t *h) {
+        fa_vu32 u; memcpy(&u, f, sizeof u);
+        fa_vu32 sign = u & 0x80000000u;
+        fa_vu32 a = u ^ sign;
+        fa_vi32 tiny = (fa_vi32)a < (fa_vi32){0} + (113 << 23);
+        fa_vf32 half = (fa_vf32){0} + 0.5f;
+        fa_vu32 sub = (fa_vu32)((fa_vf32)((fa_vu32)tiny & a) + half) - (126u << 23);
+        fa_vu32 nrm = (a - (112u << 23) + 0xfffu + ((a >> 13) & 1u)) >> 13;
+        fa_vu32 big = fa_vselect((fa_vi32)a > 0x7f800000, (fa_vu32){0} + 0x7e00u,
+                                 (fa_vu32){0} + 0x7c00u);
+        fa_vu32 o = fa_vselect((fa_vi32)a >= (143 << 23), big, fa_vselect(tiny, sub, nrm));
+        o |= sign >> 16;
+        fa_vstore_u16(&o, h);
+    }
+    #else
+    static inline void fa_f16_widen_vec(const uint16_t *h, float *f) {
+        for (int i = 0; i < FA_NARROW_VEC; i++) f[i] = fa_f16_to_f32_int(h[i]);
+    }
+    static inline void fa_f16_narrow_vec(const float *f, uint16_t *h) {
+        for (int i = 0; i < FA_NARROW_VEC; i++) h[i] = fa_f32_to_f16_int(f[i]);
+    }
+    #endif
+    static inline void fa_f16_widen(const uint16_t *h, float *f) {
+        for (int i = 0; i < FA_NARROW_BLOCK; i += FA_NARROW_VEC) fa_f16_widen_vec(h + i, f + i);
+    }
+    static inline void fa_f16_narrow(const float *f, uint16_t *h) {
+        for (int i = 0; i < FA_NARROW_BLOCK; i += FA_NARROW_VEC) fa_f16_narrow_vec(f + i, h + i);
+    }
+    static inline void fa_bf16_widen(const uint16_t *h, float *f) {
+        for (int i = 0; i < FA_NARROW_BLOCK; i += FA_NARROW_VEC) fa_bf16_widen_vec(h + i, f + i);
+    }
+    static inline void fa_bf16_narrow(const float *f, uint16_t *h) {
+        for (int i = 0; i < FA_NARROW_BLOCK; i += FA_NARROW_VEC) fa_bf16_narrow_vec(f + i, h + i);
+    }
+    """
+    enum: NARROW_BLOCK "FA_NARROW_BLOCK"
+    const bint FA_F16C
+    void f16_widen "fa_f16_widen"(const uint16_t *h, float *f) noexcept nogil
+    void f16_narrow "fa_f16_narrow"(const float *f, uint16_t *h) noexcept nogil
+    void bf16_widen "fa_bf16_widen"(const uint16_t *h, float *f) noexcept nogil
+    void bf16_narrow "fa_bf16_narrow"(const float *f, uint16_t *h) noexcept nogil
+
+
+
+cdef inline void widen(const narrow *h, float *f) noexcept nogil:
+    if narrow is fa_f16:
+        f16_widen(<const uint16_t *>h, f)
+    else:
+        bf16_widen(<const uint16_t *>h, f)
+
+
+cdef inline void round_to(const float *f, narrow *h) noexcept nogil:
+    if narrow is fa_f16:
+        f16_narrow(f, <uint16_t *>h)
+    else:
+        bf16_narrow(f, <uint16_t *>h)
+
+
+cdef inline void load_block(const narrow *src, Py_ssize_t m, narrow *spare,
+                            float *block) noexcept nogil:
+    """block = the next NARROW_BLOCK elements of src widened; when only
+    m < NARROW_BLOCK are left they are copied into `spare`, padded with
+    zeros, so that the tail runs the same code as the bulk (an element's
+    result never depends on where it sits)."""
+    if m >= NARROW_BLOCK:
+        widen(src, block)
+    else:
+        memcpy(spare, src, m * sizeof(narrow))
+        memset(spare + m, 0, (NARROW_BLOCK - m) * sizeof(narrow))
+        widen(spare, block)
+
+
+cdef inline void store_block(const float *block, Py_ssize_t m, narrow *spare,
+                             narrow *dst) noexcept nogil:
+    """dst = block rounded, its first min(m, NARROW_BLOCK) elements."""
+    if m >= NARROW_BLOCK:
+        round_to(block, dst)
+    else:
+        round_to(block, spare)
+        memcpy(dst, spare, m * sizeof(narrow))
+
+
+# Conversions of whole buffers, for the tests (every value, every tier).
+
+cdef void narrow_to_f32(const narrow *h, float *f, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef narrow spare[NARROW_BLOCK]
+    cdef float block[NARROW_BLOCK]
+    i = 0
+    while i < n:
+        load_block(h + i, n - i, spare, block)
+        for j in range(min(n - i, <Py_ssize_t>NARROW_BLOCK)):
+            f[i + j] = block[j]
+        i += NARROW_BLOCK
+
+
+cdef void f32_to_narrow(const float *f, narrow *h, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef narrow spare[NARROW_BLOCK]
+    cdef float block[NARROW_BLOCK]
+    i = 0
+    while i < n:
+        for j in range(NARROW_BLOCK):
+            block[j] = f[i + j] if i + j < n else 0
+        store_block(block, n - i, spare, h + i)
+        i += NARROW_BLOCK
+
+
+# ---------------------------------------------------------------------------
+# The softmax trio's rows. A row needs every element twice (its maximum and
+# sum first), so each row is widened into a float32 row, run through the
+# float32 row kernel in place, and rounded back: the sums accumulate in
+# float32 and each output is rounded once. Rows up to ROW_ON_STACK elements
+# use the stack; longer ones a buffer allocated per call (if that fails, the
+# output is all NaN rather than a crash).
+
+from libc.stdlib cimport malloc, free
+
+cdef enum:
+    ROW_ON_STACK = 1024
+
+
+cdef inline void widen_row(const narrow *h, float *f, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i = 0, j
+    cdef narrow spare[NARROW_BLOCK]
+    cdef float block[NARROW_BLOCK]
+    while i + NARROW_BLOCK <= n:
+        widen(h + i, f + i)
+        i += NARROW_BLOCK
+    if i < n:
+        load_block(h + i, n - i, spare, block)
+        for j in range(n - i):
+            f[i + j] = block[j]
+
+
+cdef inline void round_row(const float *f, narrow *h, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i = 0, j
+    cdef narrow spare[NARROW_BLOCK]
+    cdef float block[NARROW_BLOCK]
+    while i + NARROW_BLOCK <= n:
+        round_to(f + i, h + i)
+        i += NARROW_BLOCK
+    if i < n:
+        for j in range(NARROW_BLOCK):
+            block[j] = f[i + j] if i + j < n else 0
+        store_block(block, n - i, spare, h + i)
+
+
+cdef inline float *row_buffer(float *on_stack, Py_ssize_t cols, Py_ssize_t count) noexcept nogil:
+    if cols * count <= ROW_ON_STACK:
+        return on_stack
+    return <float *>malloc(cols * count * sizeof(float))
+
+
+cdef inline void fill_nan(narrow *y, Py_ssize_t n) noexcept nogil:
+    cdef float nan = bits_f32(0x7fc00000)
+    cdef float block[NARROW_BLOCK]
+    cdef Py_ssize_t j
+    for j in range(NARROW_BLOCK):
+        block[j] = nan
+    cdef narrow spare[NARROW_BLOCK]
+    cdef Py_ssize_t i = 0
+    while i < n:
+        store_block(block, n - i, spare, y + i)
+        i += NARROW_BLOCK
+
+
+cdef void k_softmax_narrow(const narrow *x, narrow *y, Py_ssize_t rows,
+                           Py_ssize_t cols) noexcept nogil:
+    cdef float on_stack[ROW_ON_STACK]
+    cdef float *row = row_buffer(on_stack, cols, 1)
+    cdef Py_ssize_t r
+    if row == NULL:
+        fill_nan(y, rows * cols)
+        return
+    for r in range(rows):
+        widen_row(x + r * cols, row, cols)
+        k_softmax(row, row, 1, cols)
+        round_row(row, y + r * cols, cols)
+    if row != on_stack:
+        free(row)
+
+
+cdef void k_log_softmax_narrow(const narrow *x, narrow *y, Py_ssize_t rows,
+                               Py_ssize_t cols) noexcept nogil:
+    cdef float on_stack[ROW_ON_STACK]
+    cdef float *row = row_buffer(on_stack, cols, 1)
+    cdef Py_ssize_t r
+    if row == NULL:
+        fill_nan(y, rows * cols)
+        return
+    for r in range(rows):
+        widen_row(x + r * cols, row, cols)
+        k_log_softmax(row, row, 1, cols)
+        round_row(row, y + r * cols, cols)
+    if row != on_stack:
+        free(row)
+
+
+cdef void k_softmax_backward_narrow(const narrow *g, const narrow *y, narrow *out,
+                                    Py_ssize_t rows, Py_ssize_t cols) noexcept nogil:
+    cdef float on_stack[ROW_ON_STACK]
+    cdef float *rg = row_buffer(on_stack, cols, 2)
+    cdef float *ry
+    cdef Py_ssize_t r
+    if rg == NULL:
+        fill_nan(out, rows * cols)
+        return
+    ry = rg + cols
+    for r in range(rows):
+        widen_row(g + r * cols, rg, cols)
+        widen_row(y + r * cols, ry, cols)
+        k_softmax_backward(rg, ry, rg, 1, cols)
+        round_row(rg, out + r * cols, cols)
+    if rg != on_stack:
+        free(rg)
