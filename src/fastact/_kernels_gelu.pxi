@@ -245,14 +245,16 @@ cdef inline float gelu_grad_f32(float x) noexcept nogil:
     # takes Q and a phi <= 0.25 at a weight below 1/4: R in float32, the
     # lean exp and s's rounding left in (relative s 2^-24 on e^-s) suffice.
     # Lanes as in gelu_f32: |x| clamped at 6.5 above 0 (1 from there on),
-    # at 13.341882 below, the last float where |gelu'(x)| >= 2^-126 (0
-    # beyond); Q's argument at least 2^-27 (1/2 below).
+    # at 14 below (0 beyond: |gelu'(x)| < 2e-42 there, every factor still
+    # normal); not at the last normal result, as gelu_backward multiplies
+    # by grad_out, which may lift a subnormal derivative above 2^-126.
+    # Q's argument at least 2^-27 (1/2 below).
     cdef float one = 1, half = 0.5, two_m24 = 5.9604644775390625e-8
     cdef float inv_sqrt_2pi = 0.398942280401432677940
     cdef int32_t b = f32_bits(x)
     cdef int32_t m = b & 0x7fffffff
     cdef int32_t below = b >> 31
-    cdef int32_t lim = pick_i32(below, 0x41557859, 0x40d00000)   # 13.341882f, 6.5f
+    cdef int32_t lim = pick_i32(below, 0x41600000, 0x40d00000)   # 14f, 6.5f
     cdef int32_t c = min_i32(m, lim)
     cdef float a = bits_f32(max_i32(c, 0x32000000))       # >= 2^-27
     cdef float s = a * (a * half)
