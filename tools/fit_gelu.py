@@ -8,7 +8,6 @@ and G is smooth on the whole of [0, 1] (G(0) = 1 / (k sqrt(2 pi))). G is the
 Chebyshev interpolant of degree `deg` on [0, 1], computed with mpmath at 40
 digits and printed as monomial coefficients in t (lowest first).
 
-    python tools/fit_gelu.py 3 12            # the float32 kernel's (evaluated in double)
     python tools/fit_gelu.py 4.5 24 5 0.25   # the float64 kernel's
 
 An optional 4th argument c prints G's coefficients in v = t - c instead: the
@@ -16,6 +15,23 @@ monomial form in t sums terms of alternating sign near t = 1 (condition
 number 6.3 there); around c = 0.25 the worst condition number over the
 float64 kernel's range t in [0.1, 1] is 1.47, so Horner's rounding errors
 stay small everywhere.
+
+The float32 kernel instead writes Q(a) = e^(-a^2/2) R(a) with R(a) =
+Q(a) e^(a^2/2) (Mills' ratio over sqrt(2 pi)) a rational function P(a)/S(a)
+of a itself: in float32, t = k / (k + a) carries two roundings that
+G(t) amplifies up to fivefold, while P and S, with positive coefficients,
+take a exactly and add only their own roundings.
+
+    python tools/fit_gelu.py rational 4 5 14.4   # the float32 kernel's
+
+fits P of degree 4 and S of degree 5 on [0, 14.4] (relative error, by
+Sanathanan-Koerner iterations then Lawson's reweighting towards minimax,
+with P(0) = 1/2 and S(0) = 1 exactly so that R(0) = Q(0) is exact), and prints
+them; it measures R's relative error evaluated in double (the forward
+kernel's way: a float32 a converted, one rounding to float32 at the end) and
+with the coefficients rounded to float32 in float32 arithmetic (Horner with
+fused multiply-adds, one division: the derivative's way, where an absolute
+error bound leaves room).
 """
 import sys
 
@@ -67,6 +83,78 @@ def max_rel_error(k, coefs, samples=2000):
         worst = max(worst, abs(v / g_of_t(k, t) - 1))
     return worst
 
+
+def mills_ratio(a):
+    """R(a) = Q(a) e^(a^2/2), to double precision."""
+    a = mp.mpf(a)
+    return float(mp.erfc(a / mp.sqrt(2)) / 2 * mp.exp(a * a / 2))
+
+
+def fit_rational(m, n, amax, iterations=80):
+    """P (degree m, P(0) = 1/2) and S (degree n, S(0) = 1) with P/S ~ R on
+    [0, amax]: monomial coefficients in a, lowest first, as float64."""
+    import numpy as np
+    a = np.unique(np.concatenate([np.linspace(0, amax, 4000),
+                                  amax * (1 - np.cos(np.linspace(0, np.pi / 2, 2000)))]))
+    r = np.array([mills_ratio(v) for v in a])
+    u = a / amax                                   # scaled: a well-conditioned basis
+    vp = np.vander(u, m + 1, increasing=True)
+    vs = np.vander(u, n + 1, increasing=True)
+    w = np.ones_like(a)
+    s_prev = np.ones_like(a)
+    for it in range(iterations):
+        # P - R S = 0 linearised, p0 = 1/2 and s0 = 1 fixed; weighted by the
+        # previous S R (Sanathanan-Koerner: relative error of P/S)
+        lhs = np.hstack([vp[:, 1:], -(r[:, None] * vs[:, 1:])])
+        rhs = r - 0.5
+        weight = w / (s_prev * r)
+        sol = np.linalg.lstsq(lhs * weight[:, None], rhs * weight, rcond=None)[0]
+        p = np.concatenate([[0.5], sol[:m]])
+        s = np.concatenate([[1.0], sol[m:]])
+        s_prev = vs @ s
+        err = np.abs((vp @ p) / s_prev / r - 1)
+        if it >= 10:                               # Lawson: weight the worst points up
+            w = w * np.sqrt(err / err.max()) + 1e-12
+            w /= w.max()
+    scale_p = float(amax) ** np.arange(m + 1)
+    scale_s = float(amax) ** np.arange(n + 1)
+    return p / scale_p, s / scale_s, a, r
+
+
+def rational_main(m, n, amax):
+    import numpy as np
+    p, s, a, r = fit_rational(m, n, amax)
+    err = np.abs(np.polynomial.polynomial.polyval(a, p) / np.polynomial.polynomial.polyval(a, s) / r - 1)
+    print(f"# R = P/S on [0, {amax}], degrees {m} and {n}, max relative error {err.max():.3g}")
+    p32 = [np.float32(c) for c in p]
+    s32 = [np.float32(c) for c in s]
+    # float32 evaluation at float32 a: each Horner step one rounding (FMA)
+    a32 = np.unique(np.linspace(0, amax, 200001).astype(np.float32))
+    r32 = np.array([mills_ratio(float(v)) for v in a32[::20]])
+    a32 = a32[::20]
+    pe = np.full(a32.shape, p32[-1], np.float32)
+    for c in reversed(p32[:-1]):
+        pe = (pe.astype(np.float64) * a32 + np.float64(c)).astype(np.float32)
+    se = np.full(a32.shape, s32[-1], np.float32)
+    for c in reversed(s32[:-1]):
+        se = (se.astype(np.float64) * a32 + np.float64(c)).astype(np.float32)
+    e32 = np.abs((pe / se).astype(np.float64) / r32 - 1)
+    print(f"# float32: max relative error {e32.max():.3g} = {e32.max() * 2**24:.2f} * 2^-24 "
+          f"(coefficients, Horner with FMA, the division)")
+    pd = np.polynomial.polynomial.polyval(a32.astype(np.float64), p)
+    sd = np.polynomial.polynomial.polyval(a32.astype(np.float64), s)
+    ed = np.abs((pd / sd).astype(np.float32).astype(np.float64) / r32 - 1)
+    print(f"# in double, rounded to float32 once: max relative error {ed.max():.3g} = "
+          f"{ed.max() * 2**24:.2f} * 2^-24")
+    for i, c in enumerate(p):
+        print(f"cdef double p{i} = {float(c)!r}")
+    for i, c in enumerate(s):
+        print(f"cdef double s{i} = {float(c)!r}")
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["rational"]:
+    rational_main(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+    sys.exit(0)
 
 if __name__ == "__main__":
     k, deg = mp.mpf(sys.argv[1]), int(sys.argv[2])

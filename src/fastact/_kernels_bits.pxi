@@ -24,6 +24,16 @@ cdef extern from *:
     #else
     #define FA_I64_CMP 1
     #endif
+    /* Integer min, max and select as single expressions: gcc folds these to
+       MIN/MAX and bit operations at once. Written as `a if c else b` in
+       Cython they become branches, and gcc may then thread the branches
+       with a constant arm into separate paths, evaluate the math of every
+       path and blend the results: the math then runs on the unclamped
+       values (a subnormal, a product that underflows) in every lane. */
+    static inline int32_t fa_min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+    static inline int32_t fa_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
+    /* b where mask is all ones, a where it is 0 */
+    static inline int32_t fa_pick_i32(int32_t mask, int32_t b, int32_t a) { return a ^ ((a ^ b) & mask); }
     /* Does the tier have fused multiply-add (one rounding for a*b+c)? */
     #if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
     #define FA_FMA 1
@@ -31,6 +41,9 @@ cdef extern from *:
     #define FA_FMA 0
     #endif
     """
+    int32_t min_i32 "fa_min_i32"(int32_t a, int32_t b) noexcept nogil
+    int32_t max_i32 "fa_max_i32"(int32_t a, int32_t b) noexcept nogil
+    int32_t pick_i32 "fa_pick_i32"(int32_t mask, int32_t b, int32_t a) noexcept nogil
     int32_t f32_bits "fa_f32_bits"(float x) noexcept nogil
     float bits_f32 "fa_bits_f32"(int32_t i) noexcept nogil
     int64_t f64_bits "fa_f64_bits"(double x) noexcept nogil

@@ -35,31 +35,55 @@ cdef inline double hi_half_f64(double x) noexcept nogil:
     return bits_f64(f64_bits(x) & <int64_t>0xFFFFFFFFF8000000ULL)
 
 
-cdef inline double gauss_tail_f32(double a, double *phi) noexcept nogil:
-    """Q(a) = Phi(-a) for 0 <= a <= 20 to ~3e-9 relative, and phi(a); for
-    the float32 kernels (a is a float32 value, so a*a is exact)."""
-    cdef double k = 3, one = 1, half = 0.5
-    cdef double inv_sqrt_2pi = 0.398942280401432677940
-    cdef double g0 = 0.13298075985857155
-    cdef double g1 = 0.13298085349026917
-    cdef double g2 = 0.11819980081107016
-    cdef double g3 = 0.0887744599739471
-    cdef double g4 = 0.04781549893304955
-    cdef double g5 = 0.020111257104603875
-    cdef double g6 = -0.06465287209402637
-    cdef double g7 = 0.11997372981103283
-    cdef double g8 = -0.3041852650173585
-    cdef double g9 = 0.39691208205279194
-    cdef double g10 = -0.2710383660390786
-    cdef double g11 = 0.0964738735942451
-    cdef double g12 = -0.014345812573934504
-    cdef double t = k / (k + a)
-    cdef double g = ((((((((((((g12 * t + g11) * t + g10) * t + g9) * t + g8) * t + g7) * t
-                           + g6) * t + g5) * t + g4) * t + g3) * t + g2) * t + g1) * t + g0)
-    cdef double e_lo
-    cdef double e = exp_nonpos_f64(-(a * a * half), &e_lo)
-    phi[0] = e * inv_sqrt_2pi
-    return e * (t * g)
+cdef inline real mills_ratio(real a) noexcept nogil:
+    """R(a) = Q(a) e^(a^2/2) for 0 <= a <= 14.4, as P(a)/S(a) (tools/fit_gelu.py
+    rational 4 5 14.4: relative error 6e-9; R(0) = 1/2 exactly). Positive
+    coefficients: no cancellation. In double (rounded to float32 once) within
+    1.1 * 2^-24; in float32 Horner's roundings reach 5.5 * 2^-24."""
+    cdef real p0 = 0.5
+    cdef real p1 = 0.4373910528827454
+    cdef real p2 = 0.18253932960524405
+    cdef real p3 = 0.04039104726813723
+    cdef real p4 = 0.004078088449665069
+    cdef real s0 = 1.0
+    cdef real s1 = 1.672666947305016
+    cdef real s2 = 1.1996699125349475
+    cdef real s3 = 0.46762689490089815
+    cdef real s4 = 0.10125199109035313
+    cdef real s5 = 0.010222127525780422
+    cdef real num = (((p4 * a + p3) * a + p2) * a + p1) * a + p0
+    cdef real den = ((((s5 * a + s4) * a + s3) * a + s2) * a + s1) * a + s0
+    return num / den
+
+
+cdef inline float half_square_f32(float a, float *e) noexcept nogil:
+    """a^2 / 2 = result + *e exactly, for a float32 a >= 0 that is 0 or normal
+    (a / 2 is then exact): by one fused multiply-add where the tier has it,
+    else with a split in 12-bit halves by masking (the products of halves
+    are exact)."""
+    cdef float half = 0.5
+    cdef float h = a * half
+    cdef float s, ah, al, u_hi, u_mid
+    if FA_FMA:
+        s = a * h
+        e[0] = fmaf(a, h, -s)
+    else:
+        ah = bits_f32(f32_bits(a) & <int32_t>0xFFFFF000)
+        al = a - ah
+        u_hi = ah * ah * half
+        u_mid = ah * al + al * al * half     # one rounding, far below s's ulp
+        s = u_hi + u_mid
+        e[0] = (u_hi - s) + u_mid            # Fast2Sum
+    return s
+
+
+cdef inline float fma_or_plain_f32(float a, float b, float c) noexcept nogil:
+    """a * b + c: fused where the tier has FMA, written out so that gcc's
+    contraction cannot pick another product of the expression instead."""
+    if FA_FMA:
+        return fmaf(a, b, c)
+    else:
+        return a * b + c
 
 
 cdef inline double gauss_tail_f64(double a, double *q_lo, double *phi) noexcept nogil:
@@ -163,62 +187,140 @@ cdef inline double gauss_tail_f64(double a, double *q_lo, double *phi) noexcept 
     return q
 
 
-cdef inline real gelu_1(real x) noexcept nogil:
-    cdef real zero = 0
-    cdef real xs = not_nan_or_zero(x)
+# float32 gelu in float32 arithmetic but for R (see mills_ratio): Q(a) =
+# e^(-s - e) R(a), with a^2/2 = s + e exactly and e^(-s - e) = e^-s (1 - e)
+# (e < 2^-18); e^-s as hi + lo, scaled by 2^24 as in gauss_tail_f64, R in
+# double: 2.7 ulp at most (a dense sweep: check's figure below).
+#
+# The lanes are sorted out with integer operations on the bits, so that no
+# NaN reaches an ordered compare and no multiply underflows (a product of
+# normal numbers that underflows costs a microcode assist on x86: 10-20x on
+# Zen 4, as do subnormal operands on Intel); no select is spent on NaN:
+# - |x| is clamped by an integer min (NaN and inf go there too): at 6.5 for
+#   x >= 0, where 1 - Q(6.5) rounds to 1, so that x - x Q is x from there
+#   on, the unclamped x being the addend (NaN flows through it), and Q
+#   unscaled only in these lanes (Q(13) is subnormal); for x < 0
+#   at 13.146246, the last float where |gelu(x)| >= 2^-126: beyond, the
+#   result may flush and the factor is -0 (every product stays normal).
+# - Q's argument is at least 2^-25: below, gelu(x) = x/2 + x^2 phi(0) + ...
+#   rounds to x/2 (x^2 phi(0) is under half an ulp of x/2), and Q(2^-25)
+#   = 1/2 - 1.2e-8 still gives x/2; a^2/2 stays normal.
+# - |x| < 2^-125 (subnormal x, or gelu(x) = x/2 below the smallest normal)
+#   is taken as +-0.
+
+
+cdef inline float gelu_f32(float x) noexcept nogil:
+    cdef float two_m24 = 5.9604644775390625e-8
+    cdef int32_t b = f32_bits(x)
+    cdef int32_t m = b & 0x7fffffff
+    cdef int32_t sign = b ^ m
+    cdef int32_t below = b >> 31                          # all ones for x < 0
+    cdef int32_t lim = pick_i32(below, 0x41525706, 0x40d00000)   # 13.146246f, 6.5f
+    cdef int32_t c = min_i32(m, lim)
+    cdef int32_t flushed = -<int32_t>(m < 0x1000000)      # |x| < 2^-125
+    cdef float a = bits_f32(max_i32(c, 0x33000000))       # >= 2^-25
+    # the factor: x clamped, +-0 where flushed and below -13.146246
+    cdef int32_t gone = flushed | (below & -<int32_t>(m > lim))
+    cdef float xc = bits_f32((c & ~gone) | sign)
+    cdef float x_add = bits_f32(pick_i32(flushed, sign, b))   # x, +-0 where flushed
+    cdef float e, x_lo
+    cdef float s = half_square_f32(a, &e)
+    cdef float x_hi = exp_nonpos_scaled_f32(-s, &x_lo)   # 2^24 e^-s
+    x_lo = x_lo - x_hi * e                               # e^-(s + e), first order
+    cdef float r = <float>mills_ratio[double](<double>a)
+    cdef float q_s = fma_or_plain_f32(x_hi, r, x_lo * r)  # 2^24 Q(a)
+    # x >= +0 or NaN (as signed integers, negative non-NaN values are at
+    # most -inf's bits): x - x Q = x Phi(x), one rounding. Q unscaled in
+    # these lanes only (1 elsewhere: Q(13) is subnormal).
+    cdef int32_t upper = -<int32_t>(b > -8388608)
+    cdef float unscale = bits_f32(pick_i32(upper, 0x33800000, 0x3f800000))   # 2^-24, 1
+    cdef float y_pos = fma_or_plain_f32(-xc, q_s * unscale, x_add)
+    cdef float y_neg = (xc * q_s) * two_m24
+    return bits_f32(pick_i32(upper, f32_bits(y_pos), f32_bits(y_neg)))
+
+
+cdef inline float gelu_grad_f32(float x) noexcept nogil:
+    # Phi(x) + x phi(x): Q - a phi below 0, 1 - Q + a phi above; 1/2 near 0.
+    # The bound is 4 eps absolute below 1, and above, 1 - Q + a phi <= 1.13
+    # takes Q and a phi <= 0.25 at a weight below 1/4: R in float32, the
+    # lean exp and s's rounding left in (relative s 2^-24 on e^-s) suffice.
+    # Lanes as in gelu_f32: |x| clamped at 6.5 above 0 (1 from there on),
+    # at 14 below (0 beyond: |gelu'(x)| < 2e-42 there, every factor still
+    # normal); not at the last normal result, as gelu_backward multiplies
+    # by grad_out, which may lift a subnormal derivative above 2^-126.
+    # Q's argument at least 2^-27 (1/2 below).
+    cdef float one = 1, half = 0.5, two_m24 = 5.9604644775390625e-8
+    cdef float inv_sqrt_2pi = 0.398942280401432677940
+    cdef int32_t b = f32_bits(x)
+    cdef int32_t m = b & 0x7fffffff
+    cdef int32_t below = b >> 31
+    cdef int32_t lim = pick_i32(below, 0x41600000, 0x40d00000)   # 14f, 6.5f
+    cdef int32_t c = min_i32(m, lim)
+    cdef float a = bits_f32(max_i32(c, 0x32000000))       # >= 2^-27
+    cdef float s = a * (a * half)
+    cdef float x_s = exp_lean_scaled_f32(-s)             # 2^24 e^-s
+    cdef float q_s = x_s * mills_ratio[float](a)         # 2^24 Q(a)
+    cdef float phi_s = x_s * inv_sqrt_2pi                # 2^24 phi(a)
+    cdef float unscale = bits_f32(0x33800000 & ~(below & -<int32_t>(m > lim)))   # 2^-24, 0
+    cdef float g_neg = (q_s - a * phi_s) * unscale
+    cdef float g_pos = fma_or_plain_f32(a * two_m24, phi_s,
+                                        fma_or_plain_f32(-q_s, two_m24, one))
+    cdef float g = bits_f32(pick_i32(below, f32_bits(g_neg), f32_bits(g_pos)))
+    return x if is_nan(x) else g
+
+
+cdef inline double gelu_f64(double x) noexcept nogil:
+    cdef double zero = 0
+    cdef double xs = not_nan_or_zero(x)
     cdef bint neg = xs < zero
-    cdef float clamp_f32 = 20
     cdef double clamp_f64 = 38.5, one_d = 1, zero_d = 0
     cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
     cdef double a, phi, q, q_lo, xd, r, r_neg
     cdef bint far
-    if real is float:
-        xd = xs
-        a = fabs(xd)
-        far = a > clamp_f32
-        a = clamp_f32 if far else a
-        xd = zero_d if far else xd
-        q = gauss_tail_f32(a, &phi)
-        r = xd * q if neg else xd * (one_d - q)
-    else:
-        a = fabs(xs)
-        far = a > clamp_f64
-        a = clamp_f64 if far else a
-        xd = zero_d if far else xs
-        q = gauss_tail_f64(a, &q_lo, &phi)
-        r_neg = (xd * q + xd * q_lo) * two_m60
-        r = r_neg if neg else xd * (one_d - (q + q_lo) * two_m60)
-    cdef real y = <real>r
-    cdef real negzero = -zero
+    a = fabs(xs)
+    far = a > clamp_f64
+    a = clamp_f64 if far else a
+    xd = zero_d if far else xs
+    q = gauss_tail_f64(a, &q_lo, &phi)
+    r_neg = (xd * q + xd * q_lo) * two_m60
+    r = r_neg if neg else xd * (one_d - (q + q_lo) * two_m60)
+    cdef double y = r
+    cdef double negzero = -zero
     y = (negzero if neg else x) if far else y
     return x if is_nan(x) else y
 
 
-cdef inline real gelu_grad_1(real x) noexcept nogil:
-    cdef real zero = 0, one = 1
-    cdef real xs = not_nan_or_zero(x)
+cdef inline double gelu_grad_f64(double x) noexcept nogil:
+    cdef double zero = 0, one = 1
+    cdef double xs = not_nan_or_zero(x)
     cdef bint neg = xs < zero
-    cdef float clamp_f32 = 20
     cdef double clamp_f64 = 38.5, one_d = 1
     cdef double two_m60 = 8.673617379884035472e-19   # 2^-60
     cdef double a, phi, q, q_lo, r, r_neg
     cdef bint far
-    if real is float:
-        a = fabs(<double>xs)
-        far = a > clamp_f32
-        a = clamp_f32 if far else a
-        q = gauss_tail_f32(a, &phi)
-        r = (q - a * phi) if neg else ((one_d - q) + a * phi)
-    else:
-        a = fabs(xs)
-        far = a > clamp_f64
-        a = clamp_f64 if far else a
-        q = gauss_tail_f64(a, &q_lo, &phi)
-        r_neg = ((q - a * phi) + q_lo) * two_m60
-        r = r_neg if neg else (((one_d - q * two_m60) - q_lo * two_m60) + a * phi * two_m60)
-    cdef real g = <real>r
+    a = fabs(xs)
+    far = a > clamp_f64
+    a = clamp_f64 if far else a
+    q = gauss_tail_f64(a, &q_lo, &phi)
+    r_neg = ((q - a * phi) + q_lo) * two_m60
+    r = r_neg if neg else (((one_d - q * two_m60) - q_lo * two_m60) + a * phi * two_m60)
+    cdef double g = r
     g = (zero if neg else one) if far else g
     return x if is_nan(x) else g
+
+
+cdef inline real gelu_1(real x) noexcept nogil:
+    if real is float:
+        return gelu_f32(x)
+    else:
+        return gelu_f64(x)
+
+
+cdef inline real gelu_grad_1(real x) noexcept nogil:
+    if real is float:
+        return gelu_grad_f32(x)
+    else:
+        return gelu_grad_f64(x)
 
 
 cdef inline real gelu_backward_1(real grad_out, real x) noexcept nogil:
