@@ -17,8 +17,10 @@ from fastact._catalog import SPECS
 
 PACKAGE = Path(fastact.__file__).parent
 TESTS = Path(__file__).resolve().parent
-# The whole-package stubtest's mypy settings (its [tool.mypy] section).
-PYPROJECT = TESTS.parent / "pyproject.toml"
+# The whole-package stubtest's mypy settings (its [tool.mypy] section): in the
+# checkout above tests/, or in the source tree FASTACT_SOURCE_DIR names (CI
+# runs a copy of tests/ alone, beside the unpacked sdist).
+PYPROJECT = Path(os.environ.get("FASTACT_SOURCE_DIR") or TESTS.parent) / "pyproject.toml"
 
 
 def compiled_modules():

@@ -46,12 +46,16 @@ def as_float_arrays(*args):
     raise TypeError(f"unsupported operand types: no float32 or float64 loop for {promoted}")
 
 
-try:
-    import ml_dtypes
-except ImportError:
-    BFLOAT16 = None
-else:
-    BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+def _bfloat16():
+    """ml_dtypes' bfloat16 dtype, or None without ml_dtypes (never required)."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+BFLOAT16 = _bfloat16()
 
 
 def narrow_dtype(*operands):
