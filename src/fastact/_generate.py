@@ -16,6 +16,9 @@ What is written, all into fastact/:
   tier's table each; included by kernels.pyx.
 - `_kernels_loops.pxi`: the contiguous loop of every function whose loop is
   "generated", and `fill_table`; included by _kernels.pxi.
+- `_ufunc_kinds.pxi`: the ufunc loops' element types, one kind per kernel
+  shape, the kernel call of each kind and dtype, and numpy's loop function
+  per kind and dtype; included by _ufuncs.pyx.
 - `_isa_<tier>.pyx` / `.pyi`: one module per ISA tier (the body is
   _isa_tier.pxi).
 - `_ufuncs.pyi`, `__init__.pyi`: the stubs type checkers read.
@@ -220,6 +223,116 @@ def _narrow_loop(s, d):
     return "".join(text)
 
 
+def ufunc_kinds_pxi(catalog):
+    shapes = list(dict.fromkeys(s.shape for s in catalog.SPECS))
+    kinds = [shape.upper() for shape in shapes]
+
+    def chain(tests):
+        """if/elif/.../else before each of `tests` (the last one is the else)."""
+        return [f"if {t}" if k == 0 else ("else" if k == len(tests) - 1 else f"elif {t}")
+                for k, t in enumerate(tests)]
+
+    def element(d):
+        return d.storage or d.c_type
+
+    lines = [HEADER, """\
+# What the ufunc loops of _ufuncs.pyx need to know per kernel shape and per
+# dtype, so that the loop itself is written once: the element types, the kinds
+# of kernel and their operands, one call of a kernel of any kind, and numpy's
+# loop function for each kind and dtype. Part of _ufuncs.pyx.
+from libc.stdint cimport uint16_t
+
+from fastact._narrow cimport fa_f16, fa_bf16
+from fastact._table cimport (
+"""]
+    lines += [f"    {shape}_{d.suffix},\n" for shape in shapes for d in catalog.DTYPES]
+    lines.append(""")
+
+# The element types of the loops, one per catalogue dtype: float32, float64,
+# and float16 and bfloat16 as their uint16 bits (_narrow.pxd). Parameters
+# (alpha, ...) pass through the loops as double, which holds each of these
+# exactly, and reach the kernels as float or double (the dtype's param_type).
+ctypedef fused real:
+""")
+    lines += [f"    {element(d)}\n" for d in catalog.DTYPES]
+    lines.append("\n# One kind per kernel shape of the catalogue (_table.pxd).\ncdef enum Kind:\n")
+    lines += [f"    {k}\n" for k in kinds]
+    lines.append("\ncdef dict KIND_OF_SHAPE = {\n")
+    lines += [f"    {shape!r}: {k},\n" for shape, k in zip(shapes, kinds)]
+    lines.append("""}
+
+# The kinds as types, for Cython to specialize the loop on as it does on
+# `real`: one loop function per kind and dtype, in which `kind_of` is a
+# constant and the other kinds' branches fold away.
+""")
+    for shape in shapes:
+        lines.append(f"cdef struct {shape}_kind:\n    char unused\n")
+    lines.append("\nctypedef fused loop_kind:\n")
+    lines += [f"    {shape}_kind\n" for shape in shapes]
+    lines.append("""
+
+cdef inline Kind kind_of(const loop_kind *tag) noexcept nogil:
+""")
+    for test, shape, k in zip(chain([f"loop_kind is {s}_kind" for s in shapes]), shapes, kinds):
+        lines.append(f"    {test}:\n        return {k}\n")
+    unary = " or ".join(f"kind == {k}" for k in kinds if k.startswith("UNARY"))
+    lines.append(f"""
+
+cdef inline int arrays_of(Kind kind) noexcept nogil:
+    \"\"\"How many array inputs a kernel of `kind` takes.\"\"\"
+    return 1 if {unary} else 2
+
+
+cdef inline int params_of(Kind kind) noexcept nogil:
+    \"\"\"How many parameters a kernel of `kind` takes.\"\"\"
+""")
+    for n in (2, 1):
+        with_n = [k for shape, k in zip(shapes, kinds) if shape.count("p") == n]
+        if with_n:
+            lines.append(f"    if {' or '.join(f'kind == {k}' for k in with_n)}:\n"
+                         f"        return {n}\n")
+    lines.append("""    return 0
+
+
+cdef inline void run_piece(Kind kind, void *kernel, const real *a, const real *b, real *out,
+                           Py_ssize_t n, double p, double q) noexcept nogil:
+    \"\"\"One call of `kernel`, of `kind`, over n elements of the dtype `real`:
+    `a` (and `b`) in, `out` out; the kinds without a second array or without
+    parameters ignore `b`, `p` and `q`.\"\"\"
+""")
+    for test, d in zip(chain([f"real is {element(d)}" for d in catalog.DTYPES]), catalog.DTYPES):
+        lines.append(f"    {test}:\n")
+        for kind_test, shape in zip(chain([f"kind == {k}" for k in kinds]), shapes):
+            arrays = ["a"] if shape.startswith("unary") else ["a", "b"]
+            args = ([f"<const {d.c_type} *>{a}" for a in arrays] + [f"<{d.c_type} *>out", "n"]
+                    + [f"<{d.param_type}>{s}" for s in ["p", "q"][:shape.count("p")]])
+            lines.append(f"        {kind_test}:\n"
+                         f"            (<{shape}_{d.suffix}>kernel)({', '.join(args)})\n")
+    lines.append("""
+
+# numpy's loop function for each kind and dtype: the loop of _ufuncs.pyx,
+# `elementwise_loop`, specialized on both.
+""")
+    for shape in shapes:
+        for d in catalog.DTYPES:
+            lines.append(f"\ncdef void {shape}_{d.suffix}_loop(char **args, const npy_intp *dims,\n"
+                         f"        const npy_intp *steps, void *data) noexcept nogil:\n"
+                         f"    elementwise_loop(args, dims, steps, data, <const {element(d)} *>NULL,\n"
+                         f"                     <const {shape}_kind *>NULL)\n")
+    lines.append("""
+
+cdef cnp.PyUFuncGenericFunction numpy_loop(Kind kind, str dtype) except NULL:
+    \"\"\"numpy's loop function for a kind of kernel and a catalogue dtype
+    (its suffix).\"\"\"
+""")
+    for shape, k in zip(shapes, kinds):
+        for d in catalog.DTYPES:
+            lines.append(f"    if kind == {k} and dtype == {d.suffix!r}:\n"
+                         f"        return {shape}_{d.suffix}_loop\n")
+    lines.append('    raise ValueError(f"no ufunc loop for kind {kind} and dtype {dtype!r}")\n')
+    return "".join(lines)
+
+
 def isa_pyx(tier):
     return (HEADER + f"# fastact's kernels compiled for the {tier} tier (flags: setup.py).\n"
             'include "_isa_tier.pxi"\n')
@@ -326,6 +439,7 @@ def outputs(catalog, tiers):
         "kernels.pxd": kernels_pxd(catalog),
         "_trampolines.pxi": trampolines_pxi(catalog),
         "_kernels_loops.pxi": loops_pxi(catalog),
+        "_ufunc_kinds.pxi": ufunc_kinds_pxi(catalog),
         "_ufuncs.pyi": ufuncs_pyi(catalog),
         "__init__.pyi": init_pyi(catalog),
     }

@@ -40,12 +40,6 @@ from libc.string cimport memcpy
 cimport numpy as cnp
 from numpy cimport npy_intp
 
-from fastact._table cimport (unary_f32, unary_f64, unary_p_f32, unary_p_f64,
-                             unary_f16, unary_p_f16, binary_f16, binary_p_f16,
-                             unary_pp_f16, binary_pp_f16,
-                             binary_f32, binary_f64, binary_p_f32, binary_p_f64,
-                             rows_f32, rows_f64, rows2_f32, rows2_f64,
-                             unary_pp_f32, unary_pp_f64, binary_pp_f32, binary_pp_f64)
 from fastact.kernels cimport *
 from fastact._narrow cimport fa_f16, fa_bf16, narrow_to_float
 from libc.stdint cimport uint16_t
@@ -121,16 +115,6 @@ cdef extern from *:
     unsigned int fpmode_enter "fa_fpmode_enter"(unsigned int mode) noexcept nogil
     void fpmode_leave "fa_fpmode_leave"(unsigned int own) noexcept nogil
     void fpmode_set "fa_fpmode_set"(unsigned int mode) noexcept nogil
-
-# The element types of the loops: float32, float64, and float16 and
-# bfloat16 as their uint16 bits (_narrow.pxd). Parameters (alpha, ...) pass
-# through the loops as double, which holds each of these exactly, and reach
-# the kernels as float (float32 and the narrow types) or double.
-ctypedef fused real:
-    float
-    double
-    fa_f16
-    fa_bf16
 
 # Strided runs are copied through buffers of this many elements (on the stack).
 cdef enum:
@@ -247,78 +231,20 @@ openmp = bool(FA_OPENMP)
 # ---------------------------------------------------------------------------
 # What a loop's `data` points at: the kernel and its parallel grain.
 
+# Generated from the catalogue: the element types (fused `real`), `Kind`
+# and its operands (`arrays_of`, `params_of`), `run_piece` (one call of a
+# kernel of any kind and dtype) and numpy's loop function per kind and dtype
+# (`numpy_loop`), each a call of `elementwise_loop` below.
+include "_ufunc_kinds.pxi"
+
 ctypedef struct loop_data:
     void *kernel
     Py_ssize_t grain   # elements per thread below which threads do not pay
 
 
-cdef inline void call_unary(void *kernel, const real *x, real *y, Py_ssize_t n) noexcept nogil:
-    if real is float:
-        (<unary_f32>kernel)(x, y, n)
-    elif real is double:
-        (<unary_f64>kernel)(x, y, n)
-    else:
-        (<unary_f16>kernel)(<const uint16_t *>x, <uint16_t *>y, n)
-
-
-cdef inline void call_unary_p(void *kernel, const real *x, real *y, Py_ssize_t n,
-                              double p) noexcept nogil:
-    if real is float:
-        (<unary_p_f32>kernel)(x, y, n, <float>p)
-    elif real is double:
-        (<unary_p_f64>kernel)(x, y, n, p)
-    else:
-        (<unary_p_f16>kernel)(<const uint16_t *>x, <uint16_t *>y, n, <float>p)
-
-
-cdef inline void call_binary(void *kernel, const real *a, const real *b, real *out,
-                             Py_ssize_t n) noexcept nogil:
-    if real is float:
-        (<binary_f32>kernel)(a, b, out, n)
-    elif real is double:
-        (<binary_f64>kernel)(a, b, out, n)
-    else:
-        (<binary_f16>kernel)(<const uint16_t *>a, <const uint16_t *>b, <uint16_t *>out, n)
-
-
-cdef inline void call_binary_p(void *kernel, const real *a, const real *b, real *out,
-                               Py_ssize_t n, double p) noexcept nogil:
-    if real is float:
-        (<binary_p_f32>kernel)(a, b, out, n, <float>p)
-    elif real is double:
-        (<binary_p_f64>kernel)(a, b, out, n, p)
-    else:
-        (<binary_p_f16>kernel)(<const uint16_t *>a, <const uint16_t *>b, <uint16_t *>out, n,
-                             <float>p)
-
-
-cdef inline void call_unary_pp(void *kernel, const real *x, real *y, Py_ssize_t n,
-                               double p, double q) noexcept nogil:
-    if real is float:
-        (<unary_pp_f32>kernel)(x, y, n, <float>p, <float>q)
-    elif real is double:
-        (<unary_pp_f64>kernel)(x, y, n, p, q)
-    else:
-        (<unary_pp_f16>kernel)(<const uint16_t *>x, <uint16_t *>y, n, <float>p, <float>q)
-
-
-cdef inline void call_binary_pp(void *kernel, const real *a, const real *b, real *out,
-                                Py_ssize_t n, double p, double q) noexcept nogil:
-    if real is float:
-        (<binary_pp_f32>kernel)(a, b, out, n, <float>p, <float>q)
-    elif real is double:
-        (<binary_pp_f64>kernel)(a, b, out, n, p, q)
-    else:
-        (<binary_pp_f16>kernel)(<const uint16_t *>a, <const uint16_t *>b, <uint16_t *>out, n,
-                              <float>p, <float>q)
-
-
 # ---------------------------------------------------------------------------
 # Contiguous runs, threaded. `p` and `q` are ignored by the kinds without
 # parameters; `b` is NULL for the unary kinds.
-
-cdef enum Kind:
-    UNARY, UNARY_P, BINARY, BINARY_P, UNARY_PP, BINARY_PP
 
 # Runs at least this long start their bulk on a 64-byte boundary (run_span).
 cdef enum:
@@ -345,22 +271,6 @@ cdef inline void run_span(Kind kind, void *kernel, const real *a, const real *b,
             out += head
             n -= head
     run_piece(kind, kernel, a, b, out, n, p, q)
-
-
-cdef inline void run_piece(Kind kind, void *kernel, const real *a, const real *b, real *out,
-                           Py_ssize_t n, double p, double q) noexcept nogil:
-    if kind == UNARY:
-        call_unary(kernel, a, out, n)
-    elif kind == UNARY_P:
-        call_unary_p(kernel, a, out, n, p)
-    elif kind == BINARY:
-        call_binary(kernel, a, b, out, n)
-    elif kind == BINARY_P:
-        call_binary_p(kernel, a, b, out, n, p)
-    elif kind == UNARY_PP:
-        call_unary_pp(kernel, a, out, n, p, q)
-    else:
-        call_binary_pp(kernel, a, b, out, n, p, q)
 
 
 cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const real *b,
@@ -390,12 +300,12 @@ cdef void run_contiguous(Kind kind, const loop_data *ld, const real *a, const re
 # The inner loops numpy calls.
 
 cdef inline real load(const char *base, npy_intp step, Py_ssize_t i,
-                      const real *kind_tag) noexcept nogil:
+                      const real *dtype_tag) noexcept nogil:
     return (<const real *>(base + i * step))[0]
 
 
 cdef inline double param(const char *base, npy_intp step, Py_ssize_t i,
-                         const real *kind_tag) noexcept nogil:
+                         const real *dtype_tag) noexcept nogil:
     """A parameter operand's element (numpy has cast it to the loop's type)."""
     cdef const real *at = <const real *>(base + i * step)
     if real is float or real is double:
@@ -444,396 +354,95 @@ cdef inline bint must_run_in_order(char **args, const npy_intp *steps, int n_in,
 
 
 cdef void run_in_order(Kind kind, char **args, const npy_intp *dims, const npy_intp *steps,
-                       const loop_data *ld, const real *kind_tag) noexcept nogil:
+                       const loop_data *ld, const real *dtype_tag) noexcept nogil:
     """Element by element, in order, on the calling thread: each element's
     inputs are read just before its result is written, as numpy's own loops
     do, so an `out` that overlaps an input (reduce's stride-0 accumulator,
     accumulate, a shifted view) sees exactly the values numpy promises. The
     kernel computes each element with the bits it gives it in any run."""
     cdef Py_ssize_t n = dims[0], i
-    cdef int n_arrays = 2 if kind == BINARY or kind == BINARY_P or kind == BINARY_PP else 1
-    cdef int n_params = 2 if kind == UNARY_PP or kind == BINARY_PP else (
-        1 if kind == UNARY_P or kind == BINARY_P else 0)
+    cdef int n_arrays = arrays_of(kind), n_params = params_of(kind)
     cdef int o = n_arrays + n_params
     cdef real a, b, y
     cdef double p = 0, q = 0
     for i in range(n):
-        a = load(args[0], steps[0], i, kind_tag)
+        a = load(args[0], steps[0], i, dtype_tag)
         b = a    # a defined value for the unary kinds, which ignore it
         if n_arrays == 2:
-            b = load(args[1], steps[1], i, kind_tag)
+            b = load(args[1], steps[1], i, dtype_tag)
         if n_params >= 1:
-            p = param(args[n_arrays], steps[n_arrays], i, kind_tag)
+            p = param(args[n_arrays], steps[n_arrays], i, dtype_tag)
         if n_params == 2:
-            q = param(args[n_arrays + 1], steps[n_arrays + 1], i, kind_tag)
+            q = param(args[n_arrays + 1], steps[n_arrays + 1], i, dtype_tag)
         run_piece(kind, ld.kernel, &a, &b, &y, 1, p, q)
         (<real *>(args[o] + i * steps[o]))[0] = y
 
 
-cdef void unary_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                     const loop_data *ld, const real *kind_tag) noexcept nogil:
+cdef void elementwise_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                           void *data, const real *dtype_tag,
+                           const loop_kind *kind_tag) noexcept nogil:
+    """numpy's inner loop, for every kind of kernel and every dtype: the
+    generated loop functions (`numpy_loop`) are its specializations, in each
+    of which `kind` is a constant. args: the array inputs (one or two), the
+    parameters (none to two), then out; `data`, the ufunc's loop_data for
+    the dtype. A contiguous run whose parameters are the same for the whole
+    run (the usual scalar alpha, stride 0) goes to the kernel in one call,
+    threaded; any other layout is copied through stack buffers a block at a
+    time, a parameter that varies being passed element by element. Keeps the
+    floating-point flags it found."""
+    cdef fa_fpflags flags = fpflags_save()
+    cdef const loop_data *ld = <const loop_data *>data
+    cdef Kind kind = kind_of(kind_tag)
+    cdef int n_arrays = arrays_of(kind), n_params = params_of(kind)
+    cdef int o = n_arrays + n_params
     cdef Py_ssize_t n = dims[0], i, j, m
-    cdef npy_intp sx = steps[0], sy = steps[1]
-    cdef real xb[BUFFER]
-    cdef real yb[BUFFER]
-    if must_run_in_order(args, steps, 1, n, sizeof(real)):
-        run_in_order(UNARY, args, dims, steps, ld, kind_tag)
-        return
-    if sx == sizeof(real) and sy == sizeof(real):
-        run_contiguous(UNARY, ld, <real *>args[0], <real *>NULL, <real *>args[1], n, 0, 0)
-        return
-    i = 0
-    while i < n:
-        m = min(<Py_ssize_t>BUFFER, n - i)
-        for j in range(m):
-            xb[j] = load(args[0], sx, i + j, kind_tag)
-        call_unary(ld.kernel, xb, yb, m)
-        for j in range(m):
-            (<real *>(args[1] + (i + j) * sy))[0] = yb[j]
-        i += m
-
-
-cdef void unary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                       const loop_data *ld, const real *kind_tag) noexcept nogil:
-    # args: x, p, y. A parameter that is the same for the whole run (the
-    # usual scalar alpha, stride 0) goes to the kernel once; a varying one
-    # is passed element by element.
-    cdef Py_ssize_t n = dims[0], i, j, m
-    cdef npy_intp sx = steps[0], sp = steps[1], sy = steps[2]
-    cdef real xb[BUFFER]
-    cdef real yb[BUFFER]
-    cdef double p = 0
-    if must_run_in_order(args, steps, 2, n, sizeof(real)):
-        run_in_order(UNARY_P, args, dims, steps, ld, kind_tag)
-        return
-    if sp == 0 and n > 0:
-        p = param(args[1], 0, 0, kind_tag)
-        if sx == sizeof(real) and sy == sizeof(real):
-            run_contiguous(UNARY_P, ld, <real *>args[0], <real *>NULL, <real *>args[2], n, p, 0)
-            return
-    i = 0
-    while i < n:
-        m = min(<Py_ssize_t>BUFFER, n - i)
-        for j in range(m):
-            xb[j] = load(args[0], sx, i + j, kind_tag)
-        if sp == 0:
-            call_unary_p(ld.kernel, xb, yb, m, p)
-        else:
-            for j in range(m):
-                call_unary_p(ld.kernel, xb + j, yb + j, 1, param(args[1], sp, i + j, kind_tag))
-        for j in range(m):
-            (<real *>(args[2] + (i + j) * sy))[0] = yb[j]
-        i += m
-
-
-cdef void binary_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                      const loop_data *ld, const real *kind_tag) noexcept nogil:
-    cdef Py_ssize_t n = dims[0], i, j, m
-    cdef npy_intp sa = steps[0], sb = steps[1], so = steps[2]
-    cdef real ab[BUFFER]
-    cdef real bb[BUFFER]
-    cdef real ob[BUFFER]
-    if must_run_in_order(args, steps, 2, n, sizeof(real)):
-        run_in_order(BINARY, args, dims, steps, ld, kind_tag)
-        return
-    if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
-        run_contiguous(BINARY, ld, <real *>args[0], <real *>args[1], <real *>args[2], n, 0, 0)
-        return
-    i = 0
-    while i < n:
-        m = min(<Py_ssize_t>BUFFER, n - i)
-        for j in range(m):
-            ab[j] = load(args[0], sa, i + j, kind_tag)
-            bb[j] = load(args[1], sb, i + j, kind_tag)
-        call_binary(ld.kernel, ab, bb, ob, m)
-        for j in range(m):
-            (<real *>(args[2] + (i + j) * so))[0] = ob[j]
-        i += m
-
-
-cdef void binary_p_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                        const loop_data *ld, const real *kind_tag) noexcept nogil:
-    # args: a, b, p, out
-    cdef Py_ssize_t n = dims[0], i, j, m
-    cdef npy_intp sa = steps[0], sb = steps[1], sp = steps[2], so = steps[3]
-    cdef real ab[BUFFER]
-    cdef real bb[BUFFER]
-    cdef real ob[BUFFER]
-    cdef double p = 0
-    if must_run_in_order(args, steps, 3, n, sizeof(real)):
-        run_in_order(BINARY_P, args, dims, steps, ld, kind_tag)
-        return
-    if sp == 0 and n > 0:
-        p = param(args[2], 0, 0, kind_tag)
-        if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
-            run_contiguous(BINARY_P, ld, <real *>args[0], <real *>args[1], <real *>args[3], n, p, 0)
-            return
-    i = 0
-    while i < n:
-        m = min(<Py_ssize_t>BUFFER, n - i)
-        for j in range(m):
-            ab[j] = load(args[0], sa, i + j, kind_tag)
-            bb[j] = load(args[1], sb, i + j, kind_tag)
-        if sp == 0:
-            call_binary_p(ld.kernel, ab, bb, ob, m, p)
-        else:
-            for j in range(m):
-                call_binary_p(ld.kernel, ab + j, bb + j, ob + j, 1,
-                              param(args[2], sp, i + j, kind_tag))
-        for j in range(m):
-            (<real *>(args[3] + (i + j) * so))[0] = ob[j]
-        i += m
-
-
-cdef void unary_pp_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                        const loop_data *ld, const real *kind_tag) noexcept nogil:
-    # args: x, p, q, y. As unary_p_loop, with two parameters.
-    cdef Py_ssize_t n = dims[0], i, j, m
-    cdef npy_intp sx = steps[0], sp = steps[1], sq = steps[2], sy = steps[3]
-    cdef real xb[BUFFER]
-    cdef real yb[BUFFER]
+    # The operands and their steps (NULL and 0 where the kind has none).
+    cdef char *a = args[0]
+    cdef char *b = args[1] if n_arrays == 2 else NULL
+    cdef char *pp = args[n_arrays] if n_params >= 1 else NULL
+    cdef char *qp = args[n_arrays + 1] if n_params == 2 else NULL
+    cdef char *out = args[o]
+    cdef npy_intp sa = steps[0], so = steps[o]
+    cdef npy_intp sb = steps[1] if n_arrays == 2 else 0
+    cdef npy_intp sp = steps[n_arrays] if n_params >= 1 else 0
+    cdef npy_intp sq = steps[n_arrays + 1] if n_params == 2 else 0
+    cdef bint fixed = sp == 0 and sq == 0   # the parameters, the same for the whole run
     cdef double p = 0, q = 0
-    cdef bint fixed = sp == 0 and sq == 0
-    if must_run_in_order(args, steps, 3, n, sizeof(real)):
-        run_in_order(UNARY_PP, args, dims, steps, ld, kind_tag)
+    cdef real ab[BUFFER]
+    cdef real bb[BUFFER]
+    cdef real ob[BUFFER]
+    if must_run_in_order(args, steps, o, n, sizeof(real)):
+        run_in_order(kind, args, dims, steps, ld, dtype_tag)
+        fpflags_restore(flags)
         return
     if fixed and n > 0:
-        p = param(args[1], 0, 0, kind_tag)
-        q = param(args[2], 0, 0, kind_tag)
-        if sx == sizeof(real) and sy == sizeof(real):
-            run_contiguous(UNARY_PP, ld, <real *>args[0], <real *>NULL, <real *>args[3], n, p, q)
+        if n_params >= 1:
+            p = param(pp, 0, 0, dtype_tag)
+        if n_params == 2:
+            q = param(qp, 0, 0, dtype_tag)
+        if sa == sizeof(real) and so == sizeof(real) and (n_arrays == 1 or sb == sizeof(real)):
+            run_contiguous(kind, ld, <real *>a, <real *>b, <real *>out, n, p, q)
+            fpflags_restore(flags)
             return
     i = 0
     while i < n:
         m = min(<Py_ssize_t>BUFFER, n - i)
         for j in range(m):
-            xb[j] = load(args[0], sx, i + j, kind_tag)
+            ab[j] = load(a, sa, i + j, dtype_tag)
+            if n_arrays == 2:
+                bb[j] = load(b, sb, i + j, dtype_tag)
         if fixed:
-            call_unary_pp(ld.kernel, xb, yb, m, p, q)
+            run_piece(kind, ld.kernel, ab, bb, ob, m, p, q)
         else:
             for j in range(m):
-                call_unary_pp(ld.kernel, xb + j, yb + j, 1, param(args[1], sp, i + j, kind_tag),
-                              param(args[2], sq, i + j, kind_tag))
+                p = param(pp, sp, i + j, dtype_tag)
+                if n_params == 2:
+                    q = param(qp, sq, i + j, dtype_tag)
+                run_piece(kind, ld.kernel, ab + j, bb + j, ob + j, 1, p, q)
         for j in range(m):
-            (<real *>(args[3] + (i + j) * sy))[0] = yb[j]
+            (<real *>(out + (i + j) * so))[0] = ob[j]
         i += m
-
-
-cdef void binary_pp_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                         const loop_data *ld, const real *kind_tag) noexcept nogil:
-    # args: a, b, p, q, out
-    cdef Py_ssize_t n = dims[0], i, j, m
-    cdef npy_intp sa = steps[0], sb = steps[1], sp = steps[2], sq = steps[3], so = steps[4]
-    cdef real ab[BUFFER]
-    cdef real bb[BUFFER]
-    cdef real ob[BUFFER]
-    cdef double p = 0, q = 0
-    cdef bint fixed = sp == 0 and sq == 0
-    if must_run_in_order(args, steps, 4, n, sizeof(real)):
-        run_in_order(BINARY_PP, args, dims, steps, ld, kind_tag)
-        return
-    if fixed and n > 0:
-        p = param(args[2], 0, 0, kind_tag)
-        q = param(args[3], 0, 0, kind_tag)
-        if sa == sizeof(real) and sb == sizeof(real) and so == sizeof(real):
-            run_contiguous(BINARY_PP, ld, <real *>args[0], <real *>args[1], <real *>args[4],
-                           n, p, q)
-            return
-    i = 0
-    while i < n:
-        m = min(<Py_ssize_t>BUFFER, n - i)
-        for j in range(m):
-            ab[j] = load(args[0], sa, i + j, kind_tag)
-            bb[j] = load(args[1], sb, i + j, kind_tag)
-        if fixed:
-            call_binary_pp(ld.kernel, ab, bb, ob, m, p, q)
-        else:
-            for j in range(m):
-                call_binary_pp(ld.kernel, ab + j, bb + j, ob + j, 1,
-                               param(args[2], sp, i + j, kind_tag),
-                               param(args[3], sq, i + j, kind_tag))
-        for j in range(m):
-            (<real *>(args[4] + (i + j) * so))[0] = ob[j]
-        i += m
-
-
-# numpy's loop signature, one per kind and dtype; each keeps the flags it found.
-
-cdef void unary_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                         void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
     fpflags_restore(flags)
-
-cdef void unary_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                         void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
-    fpflags_restore(flags)
-
-cdef void unary_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                         void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void unary_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                          void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void unary_p_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                           void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_p_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
-    fpflags_restore(flags)
-
-cdef void unary_p_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                           void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_p_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
-    fpflags_restore(flags)
-
-cdef void unary_p_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                           void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_p_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void unary_p_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_p_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                          void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                          void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                          void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                           void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_p_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_p_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_p_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_p_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_p_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_p_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_p_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                             void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_p_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void unary_pp_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_pp_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
-    fpflags_restore(flags)
-
-cdef void unary_pp_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_pp_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
-    fpflags_restore(flags)
-
-cdef void unary_pp_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                            void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_pp_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void unary_pp_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                             void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    unary_pp_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_pp_f32_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                             void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_pp_loop(args, dims, steps, <loop_data *>data, <float *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_pp_f64_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                             void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_pp_loop(args, dims, steps, <loop_data *>data, <double *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_pp_f16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                             void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_pp_loop(args, dims, steps, <loop_data *>data, <fa_f16 *>NULL)
-    fpflags_restore(flags)
-
-cdef void binary_pp_bf16_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                              void *data) noexcept nogil:
-    cdef fa_fpflags flags = fpflags_save()
-    binary_pp_loop(args, dims, steps, <loop_data *>data, <fa_bf16 *>NULL)
-    fpflags_restore(flags)
-
-
-# Dtype slots: where each dtype's kernel and loop sit in the arrays below.
-cdef enum:
-    SLOT_F32, SLOT_F64, SLOT_F16, SLOT_BF16, N_SLOTS
-
-# LOOP_OF[kind][slot]: numpy's loop function for a kind of kernel and a dtype.
-cdef cnp.PyUFuncGenericFunction LOOP_OF[6][4]
-LOOP_OF[<int>UNARY][0] = unary_f32_loop
-LOOP_OF[<int>UNARY][1] = unary_f64_loop
-LOOP_OF[<int>UNARY][2] = unary_f16_loop
-LOOP_OF[<int>UNARY][3] = unary_bf16_loop
-LOOP_OF[<int>UNARY_P][0] = unary_p_f32_loop
-LOOP_OF[<int>UNARY_P][1] = unary_p_f64_loop
-LOOP_OF[<int>UNARY_P][2] = unary_p_f16_loop
-LOOP_OF[<int>UNARY_P][3] = unary_p_bf16_loop
-LOOP_OF[<int>BINARY][0] = binary_f32_loop
-LOOP_OF[<int>BINARY][1] = binary_f64_loop
-LOOP_OF[<int>BINARY][2] = binary_f16_loop
-LOOP_OF[<int>BINARY][3] = binary_bf16_loop
-LOOP_OF[<int>BINARY_P][0] = binary_p_f32_loop
-LOOP_OF[<int>BINARY_P][1] = binary_p_f64_loop
-LOOP_OF[<int>BINARY_P][2] = binary_p_f16_loop
-LOOP_OF[<int>BINARY_P][3] = binary_p_bf16_loop
-LOOP_OF[<int>UNARY_PP][0] = unary_pp_f32_loop
-LOOP_OF[<int>UNARY_PP][1] = unary_pp_f64_loop
-LOOP_OF[<int>UNARY_PP][2] = unary_pp_f16_loop
-LOOP_OF[<int>UNARY_PP][3] = unary_pp_bf16_loop
-LOOP_OF[<int>BINARY_PP][0] = binary_pp_f32_loop
-LOOP_OF[<int>BINARY_PP][1] = binary_pp_f64_loop
-LOOP_OF[<int>BINARY_PP][2] = binary_pp_f16_loop
-LOOP_OF[<int>BINARY_PP][3] = binary_pp_bf16_loop
 
 
 # ---------------------------------------------------------------------------
@@ -868,7 +477,6 @@ if len(DTYPES) > MAX_DTYPES:
 # loops from register_bfloat16 once their type number is known.
 cdef list NUMPY_ORDER = sorted([t for t, d in enumerate(DTYPES) if d.npy_type],
                                key=lambda t: np.dtype(DTYPES[t].numpy).itemsize)
-cdef dict SLOT_OF = {"f32": SLOT_F32, "f64": SLOT_F64, "f16": SLOT_F16, "bf16": SLOT_BF16}
 
 # Per ufunc: numpy's inner loops, their data and the operands' type numbers,
 # in NUMPY_ORDER; the kernels by DTYPES index; and what register_bfloat16
@@ -883,13 +491,6 @@ cdef int g_count = 0
 cdef list g_docs = []   # keeps each ufunc's docstring bytes alive
 cdef dict g_index = {}  # ufunc name -> its slot in the arrays above
 cdef dict g_ufunc = {}  # slot -> the ufunc object
-
-
-cdef cnp.PyUFuncGenericFunction loop_of_kind(Kind kind, str dtype) except NULL:
-    """numpy's inner loop for a kind of kernel on a catalogue dtype."""
-    if dtype not in SLOT_OF:
-        raise ValueError(f"_ufuncs.pyx has no inner loops for dtype {dtype!r}")
-    return LOOP_OF[<int>kind][<int>SLOT_OF[dtype]]
 
 
 cdef void set_types(int u, int nargs):
@@ -923,8 +524,7 @@ cdef object new_ufunc(int u, str name, int nin, str doc):
 cdef object make_ufunc(str name, Kind kind, list kernels, Py_ssize_t grain, str doc):
     """The ufunc `name` over `kernels`, one per catalogue dtype."""
     cdef int u = new_slot(name)
-    cdef int nin = {UNARY: 1, UNARY_P: 2, BINARY: 2, BINARY_P: 3, UNARY_PP: 3,
-                    BINARY_PP: 4}[kind]
+    cdef int nin = arrays_of(kind) + params_of(kind)
     cdef int t, k
     g_kind[u] = kind
     g_nin[u] = nin
@@ -933,7 +533,7 @@ cdef object make_ufunc(str name, Kind kind, list kernels, Py_ssize_t grain, str 
         g_loop_data[u][t].grain = grain
     for k in range(len(NUMPY_ORDER)):
         t = NUMPY_ORDER[k]
-        g_funcs[u][k] = loop_of_kind(kind, DTYPES[t].suffix)
+        g_funcs[u][k] = numpy_loop(kind, DTYPES[t].suffix)
         g_data[u][k] = &g_loop_data[u][t]
     set_types(u, nin + 1)
     return new_ufunc(u, name, nin, doc)
@@ -952,7 +552,7 @@ def register_bfloat16(int type_num):
         for a in range(g_nin[u] + 1):
             arg_types[a] = type_num
         cnp.PyUFunc_RegisterLoopForType(
-            g_ufunc[u], type_num, loop_of_kind(g_kind[u], "bf16"), arg_types,
+            g_ufunc[u], type_num, numpy_loop(g_kind[u], "bf16"), arg_types,
             &g_loop_data[u][t])
         registered += 1
     return registered
@@ -1156,8 +756,6 @@ cdef object make_defaults_ufunc(str base, int n_arrays, tuple defaults):
 # of __pyx_capi__ is the C API function itself (what `cimport` would give).
 # The parameterized ones get their `<name>_defaults` twin.
 
-cdef dict KIND_OF_SHAPE = {"unary": UNARY, "unary_p": UNARY_P, "unary_pp": UNARY_PP,
-                           "binary": BINARY, "binary_p": BINARY_P, "binary_pp": BINARY_PP}
 cdef dict GRAIN_OF = {"cheap": GRAIN_CHEAP, "exp": GRAIN_EXP}
 
 
