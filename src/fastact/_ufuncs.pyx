@@ -229,14 +229,13 @@ openmp = bool(FA_OPENMP)
 
 
 # ---------------------------------------------------------------------------
-# What a loop's `data` points at: the kernel and its parallel grain.
-
 # Generated from the catalogue: the element types (fused `real`), `Kind`
 # and its operands (`arrays_of`, `params_of`), `run_piece` (one call of a
 # kernel of any kind and dtype) and numpy's loop function per kind and dtype
-# (`numpy_loop`), each a call of `elementwise_loop` below.
+# (`numpy_loop`), each a specialization of `elementwise_loop` below.
 include "_ufunc_kinds.pxi"
 
+# What a loop's `data` points at: the kernel and its parallel grain.
 ctypedef struct loop_data:
     void *kernel
     Py_ssize_t grain   # elements per thread below which threads do not pay
