@@ -27,6 +27,12 @@ values cannot drift far (a slope of 0.01 applied 20 times in place would
 reach subnormals). Threads: every peer that has threads gets `--threads N`
 (default 1, so the table compares single cores); numpy and SciPy have none.
 
+Beside each fastact figure, a "subnormal" column gives fastact's and torch's
+ns/element on subnormal inputs (x, grad_out and y's x all below the smallest
+normal, either sign) and how many times the normal-input figure that is:
+where hardware slows down (microcode assists), a kernel that avoids them
+stays near 1.
+
 After the elementwise tables, a section times the softmax trio in place on
 (rows, n) blocks of about 1e6 elements (1e5 with --quick), n = 10, 1000,
 100000: fastact, the numpy reference and torch (torch.softmax /
@@ -199,6 +205,21 @@ def make_inputs(spec, dtype, n, seed=0):
         v = rng.standard_normal(n, dtype=np.dtype(dtype).type)
         if name in ("x", "y"):
             v *= 3
+        if name == "y":
+            getattr(fastact, spec.activation)(v, out=v, **spec.params)
+        arrays.append(v)
+    return arrays
+
+
+def make_subnormal_inputs(spec, dtype, n, seed=0):
+    """Arrays for spec's inputs with x and grad_out subnormal (uniform in
+    (-smallest normal, smallest normal)); y the forward's output on such an
+    x (sigmoid's 1/2, tanh's x itself)."""
+    rng = np.random.default_rng(seed)
+    tiny = float(np.finfo(dtype).smallest_normal)
+    arrays = []
+    for name in spec.inputs:
+        v = (rng.uniform(-1, 1, n) * tiny).astype(dtype)
         if name == "y":
             getattr(fastact, spec.activation)(v, out=v, **spec.params)
         arrays.append(v)
@@ -479,6 +500,7 @@ def _run_table(specs, sizes, modes, tiers, peer_list, timer):
         for spec in specs:
             for n in sizes:
                 pristine = make_inputs(spec, dtype, n)
+                subnormal = make_subnormal_inputs(spec, dtype, n)
                 for mode in modes:
                     k += 1
                     _progress(f"[{k}/{total}] {spec.name} {dtype} n={n:.0e} {mode}")
@@ -492,14 +514,19 @@ def _run_table(specs, sizes, modes, tiers, peer_list, timer):
                         ns[p.name] = timer.measure(p.make, spec, pristine, mode) \
                             if p.installed else None
                     base = ns["fastact"]
+                    subn = {"fastact": timer.measure(_make_fastact, spec, subnormal, mode),
+                            "torch": timer.measure(_make_torch, spec, subnormal, mode)
+                            if any(p.name == "torch" and p.installed for p in peer_list)
+                            else None}
                     results.append({
                         "function": spec.name, "activation": spec.activation,
                         "variant": spec.variant, "dtype": dtype, "n": n, "mode": mode,
                         "ns_per_element": ns,
                         "speedup": {name: v / base for name, v in ns.items()
                                     if v is not None and name != "fastact"},
+                        "subnormal_ns_per_element": subn,
                     })
-                del pristine
+                del pristine, subnormal
     return results
 
 
@@ -536,6 +563,18 @@ def _cell(ns, speedup, width):
     return f"{ns:6.3g} x{speedup:<5.3g}".rjust(width)
 
 
+def _subnormal_cells(row):
+    """fastact's and torch's subnormal-input figures, each with its ratio to
+    the same peer's normal-input figure."""
+    cells = ""
+    for peer, width in (("fastact", 12), ("torch", 13)):
+        sub = row.get("subnormal_ns_per_element", {}).get(peer)
+        normal = row["ns_per_element"].get(peer)
+        cells += ("-" if sub is None or not normal
+                  else f"{sub:6.3g} /{sub / normal:<4.2g}").rjust(width)
+    return cells
+
+
 def print_report(rep, peer_list):
     cfg = rep["config"]
     tiers = rep["tiers_timed"]
@@ -553,6 +592,8 @@ def print_report(rep, peer_list):
           "than that peer; - = the peer has no such function")
     print("numpy = fastact.reference (in place: result copied back); np-ufunc = hand-written "
           "ufunc chain with out=")
+    print("subnormal, torch subn = ns/element on subnormal inputs (/K = K times the "
+          "normal-input figure)")
     labels = [_fastact_label(t, tiers) for t in tiers[1:]] + [p.name for p in peer_list]
     installed = {p.name: p.installed for p in peer_list}
     widths = {lab: max(15, len(lab) + 2) for lab in labels}
@@ -561,8 +602,8 @@ def print_report(rep, peer_list):
         if not rows:
             continue
         print()
-        head = f"{dtype:20s} {'n':>5s} {'mode':7s} {'fastact':>8s}" + "".join(
-            f"{lab:>{widths[lab]}s}" for lab in labels)
+        head = f"{dtype:20s} {'n':>5s} {'mode':7s} {'fastact':>8s} {'subnormal':>12s}" + \
+            f"{'torch subn':>13s}" + "".join(f"{lab:>{widths[lab]}s}" for lab in labels)
         print(head)
         print("-" * len(head))
         last = None
@@ -570,7 +611,7 @@ def print_report(rep, peer_list):
             name = r["function"] if r["function"] != last else ""
             last = r["function"]
             line = f"{name:20s} {_size(r['n']):>5s} {r['mode']:7s} " \
-                   f"{r['ns_per_element']['fastact']:8.3g}"
+                   f"{r['ns_per_element']['fastact']:8.3g} " + _subnormal_cells(r)
             for lab in labels:
                 if lab in installed and not installed[lab]:
                     line += "not installed".rjust(widths[lab])

@@ -54,13 +54,17 @@ cdef inline real tanh_1(real x) noexcept nogil:
     cdef real xs = zero if nan else x
     cdef real a = fabs_real(xs)
     a = a if a < flat else flat
-    cdef real w = a * a
+    # below tiny_bound tanh(x) = x, and a^2 would underflow: the
+    # polynomial runs on a moved up by the bound, and a is taken
+    cdef bint tiny = a < tiny_bound(a)
+    cdef real a_p = a + (tiny_bound(a) if tiny else zero)
+    cdef real w = a_p * a_p
     cdef real p
     if real is float:
         p = tanh_p_f32(w)
     else:
         p = tanh_p_f64(w)
-    cdef real near = a + a * (w * p)
+    cdef real near = a if tiny else a + a_p * (w * p)
     # 2s < 0.45 here: its 2 ulp are at most 1 ulp of the result
     cdef real s = sigmoid_lean(-(a + a))
     cdef real far = one - (s + s)
@@ -110,7 +114,11 @@ cdef inline real softsign_1(real x) noexcept nogil:
     cdef real a = fabs_real(xs)
     cdef real cap = softsign_cap(a)
     a = a if a < cap else cap
-    cdef real r = negative_if(a / (one + a), xs)
+    # a / (1 + a) rounds to a below tiny_bound: taken so, with no division
+    # of a subnormal
+    cdef bint tiny = a < tiny_bound(a)
+    cdef real q = (a + (tiny_bound(a) if tiny else zero)) / (one + a)
+    cdef real r = negative_if(a if tiny else q, xs)
     return x if nan else r
 
 
@@ -218,7 +226,10 @@ cdef inline real selu_1(real x) noexcept nogil:
     cdef real e = expm1_neg_abs(xs)
     cdef real finite = 1e30                 # scale_lo * inf would be -inf for float
     cdef real pos = scale_hi * xs + scale_lo * clamp_abs(xs, finite)
-    cdef real neg = sa_hi * e + sa_lo * e
+    # as in selu_grad: the select keeps the low product unfused, so the
+    # contraction is sa_hi * e + lo at every tier that has FMA
+    cdef real lo = sa_lo * e if xs <= zero else zero
+    cdef real neg = sa_hi * e + lo
     cdef real r = pos if xs > zero else neg
     return x if nan else r
 
