@@ -191,7 +191,36 @@ def test_check_default_run_passes():
                 assert row[0].split()[5] == "ok"
                 assert float(row[0].split()[3]) <= _check.SOFTMAX_ULP
     assert "row sums within" in proc.stdout
+    # The narrow types follow: one row per function, narrow type and tier.
+    narrow = ["float16"] + (["bfloat16"] if fastact.bfloat16 is not None else [])
+    for spec in SPECS:
+        for dtype in narrow:
+            for tier in fastact.config()["isas"]:
+                row = [ln for ln in lines if ln.split()[:3] == [spec.name, dtype, tier]]
+                assert len(row) == 1, (spec.name, dtype, tier)
+                assert row[0].split()[6] == "ok", row[0]
     assert "check passed" in proc.stdout
+
+
+def test_check_fails_when_a_narrow_result_is_off(monkeypatch, capsys):
+    # float16 relu one ulp off where x > 1 (the float32 loop untouched):
+    # the narrow rows must fail and say where.
+    import numpy as np
+    relu = fastact.relu
+
+    def off_for_float16(x, **kw):
+        r = relu(x, **kw)
+        if r.dtype == np.float16:
+            r = np.where(x > 1, (r.view(np.uint16) ^ 1).view(np.float16), r)
+        return r
+
+    monkeypatch.setattr(fastact, "relu", off_for_float16)
+    rc = main(["check", "--functions", "relu", "--isa", "current"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    rows = [ln.split() for ln in out.splitlines() if ln.startswith("relu ")]
+    assert [r[1] for r in rows if r[-1] == "FAIL"] == ["float16"]
+    assert "not the float32 result rounded once" in out
 
 
 def test_check_fails_when_a_result_is_off(monkeypatch, capsys):

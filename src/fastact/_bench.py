@@ -281,7 +281,8 @@ class Timer:
 
 def add_arguments(parser):
     parser.add_argument("--quick", action="store_true",
-                        help="forward and backward only, sizes 1e5 and 1e6, in place, "
+                        help="forward and backward only, sizes 1e5 and 1e6 (the float16 "
+                             "and bfloat16 table: 1e6), in place, "
                              "fewer repeats (about half a minute on 2 cores; the full "
                              "run takes several minutes)")
     parser.add_argument("--threads", type=int, default=1, metavar="N",
@@ -290,7 +291,8 @@ def add_arguments(parser):
     parser.add_argument("--functions", metavar="NAMES",
                         help="comma-separated catalogue names (default: all)")
     parser.add_argument("--sizes", metavar="N,N", type=_parse_sizes,
-                        help="comma-separated sizes (default 1e3,1e5,1e6,1e7)")
+                        help="comma-separated sizes (default 1e3,1e5,1e6,1e7), the "
+                             "float16 and bfloat16 tables' too")
     parser.add_argument("--isa", default="current", metavar="TIERS",
                         help="fastact tiers to time: 'current' (default), 'all' or a "
                              "comma-separated list; each extra tier gets a column")
@@ -451,7 +453,7 @@ def run(args):
             mem = _memory_bound(specs, results, bw, Timer(quick=False, min_repeats=5))
             overhead = call_overhead(specs, args.quick)
             kernels._set_isa(tiers[0])
-            narrow = _run_narrow(specs, args.quick, timer)
+            narrow = _run_narrow(specs, narrow_sizes(args.sizes, args.quick), timer)
     finally:
         kernels._set_isa(start_tier)
         undo_threads()
@@ -828,8 +830,10 @@ def print_softmax(rep):
 # float16 and bfloat16: fastact's narrow loops against numpy's float16 chain
 # (the ufuncs a numpy user writes, "np-ufunc"), the same chain on
 # ml_dtypes.bfloat16 (ml_dtypes' own loops), and PyTorch's torch.float16 /
-# torch.bfloat16 kernels, at one size, each function's forward; beside them
-# fastact's float32 time, which the narrow loops should not exceed per element.
+# torch.bfloat16 kernels, each function's forward; beside them fastact's
+# float32 time, which the narrow loops should not exceed per element. --quick
+# times the size the goals are stated at, NARROW_N; --sizes, or a full run's
+# sizes, give one table per size.
 
 NARROW_N = 1_000_000
 
@@ -850,53 +854,70 @@ def _make_torch_narrow(spec, arrays, out, torch_dtype):
     return lambda: f(*tensors, out=t_out, **spec.params)
 
 
-def _run_narrow(specs, quick, timer):
-    """{function: {column: ns/element}} at NARROW_N, one thread (the caller
-    set the threads), the tier in use."""
+def narrow_sizes(sizes, quick):
+    """The sizes of the narrow table: --sizes when given, else the goal's
+    size alone for --quick and the run's sizes for a full run."""
+    if sizes:
+        return list(sizes)
+    return [NARROW_N] if quick else list(SIZES)
+
+
+def _run_narrow(specs, sizes, timer):
+    """{"dtypes": [...], "tables": [{"n": n, "results": {function: {column:
+    ns/element}}}, ...]}, one table per size, one thread (the caller set the
+    threads), the tier in use."""
     torch_installed = _version("torch") is not None
     dtypes = {"float16": np.dtype(np.float16)}
     if fastact.bfloat16 is not None:
         dtypes["bfloat16"] = fastact.bfloat16
-    n = NARROW_N    # the size the goals are stated at, --quick included
-    rows = {}
     forwards = [s for s in specs if s.variant == "forward"]
-    for i, spec in enumerate(forwards):
-        _progress(f"narrow types {i + 1}/{len(forwards)}: {spec.name}")
-        row = {}
-        wide = make_inputs(spec, np.float32, n)
-        row["fastact float32"] = timer.measure(_make_fastact, spec, wide, "out")
-        for label, dtype in dtypes.items():
-            arrays = _narrow_inputs(spec, dtype, n)
-            row[f"fastact {label}"] = timer.measure(_make_fastact, spec, arrays, "out")
-            # numpy's chain on the narrow type (float16: numpy's loops;
-            # bfloat16: ml_dtypes'), where the catalogue has one
-            chain = _make_from("np-ufunc")
-            row[f"np-ufunc {label}"] = timer.measure(chain, spec, arrays, "out")
-            if torch_installed:
-                torch = _torch()
-                torch_dtype = {"float16": torch.float16, "bfloat16": torch.bfloat16}[label]
-                row[f"torch {label}"] = timer.measure(
-                    lambda s, a, o, td=torch_dtype: _make_torch_narrow(s, a, o, td),
-                    spec, arrays, "out")
-        rows[spec.name] = row
-    return {"n": n, "dtypes": list(dtypes), "results": rows}
+    tables = []
+    for n in sizes:
+        rows = {}
+        for i, spec in enumerate(forwards):
+            _progress(f"narrow types n={n:,} {i + 1}/{len(forwards)}: {spec.name}")
+            row = {}
+            wide = make_inputs(spec, np.float32, n)
+            row["fastact float32"] = timer.measure(_make_fastact, spec, wide, "out")
+            for label, dtype in dtypes.items():
+                arrays = _narrow_inputs(spec, dtype, n)
+                row[f"fastact {label}"] = timer.measure(_make_fastact, spec, arrays, "out")
+                # numpy's chain on the narrow type (float16: numpy's loops;
+                # bfloat16: ml_dtypes'), where the catalogue has one
+                chain = _make_from("np-ufunc")
+                row[f"np-ufunc {label}"] = timer.measure(chain, spec, arrays, "out")
+                if torch_installed:
+                    torch = _torch()
+                    torch_dtype = {"float16": torch.float16, "bfloat16": torch.bfloat16}[label]
+                    row[f"torch {label}"] = timer.measure(
+                        lambda s, a, o, td=torch_dtype: _make_torch_narrow(s, a, o, td),
+                        spec, arrays, "out")
+            rows[spec.name] = row
+        tables.append({"n": n, "results": rows})
+    return {"dtypes": list(dtypes), "tables": tables}
 
 
 def print_narrow(rep):
-    """The narrow-type table: ns/element, and fastact's speed-up over each
-    peer (peer time / fastact time) and its time against float32's."""
-    if not rep or not rep["results"]:
+    """The narrow-type tables, one per size: ns/element, fastact's float32
+    time over its narrow time (above 1: the narrow loop is faster per
+    element) and fastact's speed-up over each peer (peer time / fastact
+    time on the same type)."""
+    if not rep:
         return
-    print(f"\nfloat16 and bfloat16, n = {rep['n']:,}, ns/element "
-          "(xN: the peer's time / fastact's on the same type)")
-    for label in rep["dtypes"]:
-        print(f"\n  {label:<14} {'fastact':>9} {'f32/this':>9} {'torch':>15} {'np-ufunc':>16}")
-        for name, row in rep["results"].items():
-            mine = row.get(f"fastact {label}")
-            if mine is None:
-                continue
-            cells = [f"{mine:9.3f}", f"{row['fastact float32'] / mine:8.2f}x"]
-            for peer in ("torch", "np-ufunc"):
-                t = row.get(f"{peer} {label}")
-                cells.append(f"{t:8.3f} {t / mine:5.1f}x" if t else f"{'-':>15}")
-            print(f"  {name:<14} " + " ".join(cells))
+    for table in rep["tables"]:
+        if not table["results"]:
+            continue
+        print(f"\nfloat16 and bfloat16, n = {table['n']:,}, ns/element (f32/this: fastact's "
+              "float32 time / its time on this type; xN: the peer's time / fastact's)")
+        for label in rep["dtypes"]:
+            print(f"\n  {label:<14} {'fastact':>9} {'f32/this':>9} {'torch':>15} "
+                  f"{'np-ufunc':>16}")
+            for name, row in table["results"].items():
+                mine = row.get(f"fastact {label}")
+                if mine is None:
+                    continue
+                cells = [f"{mine:9.3f}", f"{row['fastact float32'] / mine:8.2f}x"]
+                for peer in ("torch", "np-ufunc"):
+                    t = row.get(f"{peer} {label}")
+                    cells.append(f"{t:8.3f} {t / mine:5.1f}x" if t else f"{'-':>15}")
+                print(f"  {name:<14} " + " ".join(cells))

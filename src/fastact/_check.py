@@ -28,6 +28,16 @@ rows spread up to +-1e4, and special rows (constant, one dominant element,
 where the exact value is below 1), and softmax rows must sum to 1 within
 n eps.
 
+Then float16 and bfloat16 (bfloat16 when ml_dtypes is installed): every one
+of the 65,536 inputs of each elementwise function (backward passes: every
+input with grad_out = 1 plus a sample of (grad_out, input) pairs; with
+--thorough every input against 32 grad_outs), at every tier, bit for bit
+against fastact's float32 result on the widened inputs rounded once (the
+contract; a NaN result must be a quiet NaN), with no FP flag and the same
+bits in place and strided; beside it the max error in the narrow type's ulp
+against the float64 oracle and the number of results that are not the
+correctly rounded value (near-ties of the float32 result), for the record.
+
 `--exhaustive` sweeps all 2**32 float32 bit patterns through every forward
 function in float32 (parameters at their defaults) and the unary functions
 the catalogue marks `exhaustive`, at every tier (about 2-5 minutes per
@@ -54,9 +64,10 @@ TIE_SLACK = 2.0 ** -10
 
 def add_arguments(parser):
     parser.add_argument("--thorough", action="store_true",
-                        help="20 times as many points per sweep and softmax rows up to "
-                             "100000 long (about 15 minutes on 2 cores; the default run "
-                             "takes one to two)")
+                        help="20 times as many points per sweep, softmax rows up to "
+                             "100000 long and the narrow types' backward passes on every "
+                             "input against 32 grad_outs (about 15 minutes on 2 cores; "
+                             "the default run takes one to two)")
     parser.add_argument("--quick", action="store_true",
                         help="the default run (kept for scripts that pass it)")
     parser.add_argument("--exhaustive", action="store_true",
@@ -470,6 +481,7 @@ def run(args):
                     _progress_done()
                     failures += _report_row(spec, dtype, tier, o)
         failures += run_softmax(softmax_names, tiers, quick)
+        failures += run_narrow(specs, tiers, args.thorough)
         if args.exhaustive:
             failures += run_exhaustive(specs, tiers)
     finally:
@@ -747,4 +759,261 @@ def _report_softmax_row(rspec, dtype, tier, o, lengths):
             print(f"    a row sums to 1 +- {o.row_sum:.3g} n*eps (bound 1 n*eps)")
         for p in o.problems:
             print(f"    {p}")
+    return 0 if ok else 1
+
+
+# ---------------------------------------------------------------------------
+# float16 and bfloat16: every input (65,536 values each)
+
+# The narrow types: significand bits after the point, smallest normal
+# exponent, and the quiet bit of a NaN.
+NARROW_FORMATS = {"float16": (10, -14, 0x0200), "bfloat16": (7, -126, 0x0040)}
+# Backward passes in the default run: every input with grad_out = 1, plus
+# this many random (grad_out, input) pairs and every special grad_out against
+# NARROW_SPECIAL_SAMPLE random inputs. --thorough: every input against each
+# of NARROW_THOROUGH_GRADS grad_outs (the specials, then random ones).
+NARROW_RANDOM_PAIRS = 1 << 16
+NARROW_SPECIAL_SAMPLE = 1 << 12
+NARROW_THOROUGH_GRADS = 32
+NARROW_SPECIAL_GRADS = (1.0, -1.0, 0.0, -0.0, 0.5, -7.5, 1e-3, 6e-8, 1e4, np.inf, -np.inf,
+                        np.nan)
+
+
+def narrow_dtypes():
+    """{name: dtype} of the narrow types this installation has."""
+    out = {"float16": np.dtype(np.float16)}
+    if fastact.bfloat16 is not None:
+        out["bfloat16"] = np.dtype(fastact.bfloat16)
+    return out
+
+
+def _narrow(a, dtype):
+    with np.errstate(all="ignore"):   # ml_dtypes' casts of NaN and overflow warn
+        return np.asarray(a).astype(dtype)
+
+
+def narrow_inputs(spec, dtype, thorough, seed=0):
+    """Every narrow value for a one-input function; for a backward pass
+    (grad_out, input) pairs that give every input (see NARROW_RANDOM_PAIRS)."""
+    values = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(dtype)
+    if len(spec.inputs) == 1:
+        return [values]
+    rng = np.random.default_rng(seed)
+
+    def random_values(k):
+        return rng.integers(0, 1 << 16, k, dtype=np.uint32).astype(np.uint16).view(dtype)
+
+    specials = _narrow(np.array(NARROW_SPECIAL_GRADS, np.float32), dtype)
+    if thorough:
+        grads = np.concatenate([specials,
+                                random_values(NARROW_THOROUGH_GRADS - specials.size)])
+        return [np.repeat(grads, values.size), np.tile(values, grads.size)]
+    g = [_narrow(np.ones(values.size, np.float32), dtype), random_values(NARROW_RANDOM_PAIRS),
+         np.repeat(specials, NARROW_SPECIAL_SAMPLE)]
+    x = [values, random_values(NARROW_RANDOM_PAIRS),
+         random_values(specials.size * NARROW_SPECIAL_SAMPLE)]
+    return [np.concatenate(g), np.concatenate(x)]
+
+
+def narrow_params(spec, dtype):
+    """The default parameters as the ufunc sees them for a narrow input:
+    rounded to the narrow type (a Python float keeps the narrow loop; the
+    float32 reference and the oracle get the same value)."""
+    return {k: float(_narrow(np.float32(v), dtype)) for k, v in spec.params.items()}
+
+
+def _erfc(x):
+    import math
+    return np.vectorize(math.erfc, otypes=[np.float64])(x)
+
+
+def _gelu_grad64(x):
+    return _erfc(-x / np.sqrt(2)) / 2 + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
+
+
+# float64 is plenty for a narrow result (2^-53 against 2^-11 or 2^-8); the
+# catalogue's gelu oracles run mpmath on every element (for float64
+# results), a minute per function here.
+NARROW_ORACLES = {
+    "gelu": lambda x: x / 2 * _erfc(-x / np.sqrt(2)),
+    "gelu_grad": _gelu_grad64,
+    "gelu_backward": lambda g, x: g * _gelu_grad64(x),
+}
+
+
+def narrow_exact(spec, inputs, params):
+    """The float64 oracle on the widened inputs."""
+    wide = [a.astype(np.float32) for a in inputs]
+    with np.errstate(all="ignore"):
+        if spec.name in NARROW_ORACLES:
+            return NARROW_ORACLES[spec.name](*[w.astype(np.float64) for w in wide])
+        # float32 operands: the catalogue's oracle computes in float64
+        return np.asarray(ORACLES[spec.name](*wide, **{k: np.float32(v)
+                                                       for k, v in params.items()}),
+                          np.float64)
+
+
+def narrow_domain(spec, inputs):
+    """Where the ulp figure applies: everywhere, except that a backward pass
+    from the forward output y only sees the y that forward returns."""
+    if spec.inputs[-1] != "y":
+        return np.ones(inputs[0].size, bool)
+    values = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(inputs[1].dtype)
+    with np.errstate(all="ignore"):
+        outputs = getattr(fastact, spec.activation)(values)
+    return np.isin(inputs[1].view(np.uint16), outputs.view(np.uint16))
+
+
+def narrow_ulp(e, name):
+    """The narrow type's spacing at |e| (float64), subnormals included."""
+    nmant, emin, _ = NARROW_FORMATS[name]
+    _, exp = np.frexp(np.abs(e))
+    return np.ldexp(1.0, np.maximum(exp - 1, emin) - nmant)
+
+
+def narrow_ulp_errors(result, exact, dtype, grad_out=None):
+    """|result - exact| in the narrow type's ulp at `exact`. NaN must meet
+    NaN, an infinite result or rounded exact value must be matched exactly;
+    as for float32 itself, where |exact| (for a backward pass: the
+    derivative times |grad_out|) is within float32's smallest normal the
+    float32 kernels may flush, and then that much absolute error is 0."""
+    name = np.dtype(dtype).name
+    r = _narrow(result, np.float64)
+    e = np.asarray(exact, np.float64)
+    err = np.zeros(r.shape)
+    tiny = float(np.finfo(np.float32).smallest_normal)
+    with np.errstate(all="ignore"):
+        e_rounded = _narrow(_narrow(e, dtype), np.float64)
+        nan_r, nan_e = np.isnan(r), np.isnan(e)
+        err[nan_r != nan_e] = np.inf
+        both = ~(nan_r | nan_e)
+        inf = both & (np.isinf(r) | np.isinf(e_rounded))
+        err[inf & (r != e_rounded)] = np.inf
+        fin = both & ~inf
+        diff = np.abs(r[fin] - e[fin])
+        err[fin] = diff / narrow_ulp(e[fin], name)
+        scale = 1.0 if grad_out is None else np.maximum(
+            np.abs(_narrow(grad_out, np.float64)[fin]), 1.0)
+        flushed = np.flatnonzero(fin)[diff <= 2 * tiny * scale]
+        err[flushed] = np.minimum(err[flushed], 0.5)
+    return err
+
+
+def _narrow_same_bits(got, want, name):
+    """Bit for bit; a NaN must meet a quiet NaN (its sign and payload are
+    not part of the contract, as for float32, whose kernels' NaN signs vary
+    with operand order)."""
+    g, w = got.view(np.uint16), want.view(np.uint16)
+    quiet = (g & NARROW_FORMATS[name][2]) != 0
+    return np.where(np.isnan(_narrow(want, np.float32)),
+                    np.isnan(_narrow(got, np.float32)) & quiet, g == w)
+
+
+def evaluate_narrow(spec, dtype, inputs, params, exact, domain, o):
+    """One narrow function at the current tier: dtype, no FP flag, bits
+    against fastact's float32 result rounded once, in place and strided the
+    same, and the error in narrow ulp against `exact` (finite inputs in
+    `domain`)."""
+    name = np.dtype(dtype).name
+    f = getattr(fastact, spec.name)
+    o.points += inputs[0].size
+    try:
+        with np.errstate(all="raise", under="ignore"):
+            result = f(*inputs, **params)
+    except FloatingPointError as exc:
+        o.problems.append(f"floating-point flag escaped: {exc}")
+        with np.errstate(all="ignore"):
+            result = f(*inputs, **params)
+    result = np.asarray(result)
+    if result.dtype != dtype:
+        o.problems.append(f"result dtype {result.dtype}, expected {dtype}")
+        return
+    with np.errstate(all="ignore"):
+        wide = f(*[a.astype(np.float32) for a in inputs],
+                 **{k: np.float32(v) for k, v in params.items()})
+    want = _narrow(wide, dtype)
+    bad = ~_narrow_same_bits(result, want, name)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        o.mismatches += int(bad.sum())
+        if o.worst is None:
+            o.worst = tuple(a[i] for a in inputs) + (result[i], want[i])
+    finite = domain.copy()
+    for a in inputs:
+        finite &= np.isfinite(_narrow(a, np.float32))
+    err = narrow_ulp_errors(result[finite], exact[finite], dtype,
+                            inputs[0][finite] if len(inputs) == 2 else None)
+    if err.size:
+        o.max_ulp = max(o.max_ulp, float(err.max()))
+        # by value: a zero's sign where the exact value underflows is the
+        # float32 kernel's business
+        r = _narrow(result[finite], np.float32)
+        with np.errstate(all="ignore"):
+            cr = _narrow(_narrow(exact[finite], dtype), np.float32)
+        o.not_rounded += int((~((r == cr) | (np.isnan(r) & np.isnan(cr)))).sum())
+    work = [a.copy() for a in inputs]
+    with np.errstate(all="ignore"):
+        f(*work, out=work[0], **params)
+        strided = []
+        for a in inputs:
+            s = np.zeros(2 * a.size, dtype)
+            s[1::2] = a
+            strided.append(s[1::2])
+        r_s = np.asarray(f(*strided, **params))
+    if not _narrow_same_bits(work[0], result, name).all():
+        o.problems.append("in place (out= first input) differs from out of place")
+    if not _narrow_same_bits(r_s, result, name).all():
+        o.problems.append("strided input differs from contiguous")
+
+
+def run_narrow(specs, tiers, thorough):
+    """The narrow loops of every elementwise function; returns failures."""
+    dtypes = narrow_dtypes()
+    print()
+    pairs = (f"every input against {NARROW_THOROUGH_GRADS} grad_outs" if thorough
+             else "every input with grad_out = 1, and a sample of pairs")
+    print(f"float16 and bfloat16 ({', '.join(dtypes)}): every input (backward passes: "
+          f"{pairs}),")
+    print("bit for bit against the float32 result rounded once; max error in the narrow "
+          "type's ulp against the float64 oracle (finite inputs), and how many results "
+          "are not the correctly rounded value")
+    if fastact.bfloat16 is None:
+        print("(bfloat16 not checked: ml_dtypes is not installed)")
+    header = (f"{'function':24s} {'dtype':8s} {'tier':9s} {'points':>8s} {'max ulp':>9s} "
+              f"{'not CR':>7s}  result")
+    print()
+    print(header)
+    print("-" * len(header))
+    failures = 0
+    for spec in specs:
+        if spec.name not in ORACLES:
+            continue
+        for label, dtype in dtypes.items():
+            inputs = narrow_inputs(spec, dtype, thorough)
+            params = narrow_params(spec, dtype)
+            exact = narrow_exact(spec, inputs, params)
+            domain = narrow_domain(spec, inputs)
+            for tier in tiers:
+                _progress(f"{spec.name} {label} {tier}")
+                kernels._set_isa(tier)
+                o = Outcome()
+                o.not_rounded = 0
+                evaluate_narrow(spec, dtype, inputs, params, exact, domain, o)
+                _progress_done()
+                failures += _report_narrow_row(spec, label, tier, o)
+    return failures
+
+
+def _report_narrow_row(spec, label, tier, o):
+    ok = not o.problems and o.mismatches == 0
+    shown = f"{o.max_ulp:.3f}" if np.isfinite(o.max_ulp) else "inf"
+    print(f"{spec.name:24s} {label:8s} {tier:9s} {o.points:8d} {shown:>9s} "
+          f"{o.not_rounded:7d}  {'ok' if ok else 'FAIL'}")
+    if o.mismatches:
+        *ins, got, want = o.worst
+        args = ", ".join(f"{n}={float(v)!r}" for n, v in zip(spec.inputs, ins))
+        print(f"    {o.mismatches} result(s) not the float32 result rounded once, first at "
+              f"{args}: got {float(got)!r}, want {float(want)!r}")
+    for p in o.problems:
+        print(f"    {p}")
     return 0 if ok else 1

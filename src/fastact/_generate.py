@@ -202,23 +202,28 @@ def _narrow_loop(s, d):
     NARROW_BLOCK elements at a time widened to float32 (load_block), the
     float32 per-element function over the block, each result rounded once
     (store_block); see _kernels_narrow.pxi. Functions whose float32 loop is
-    hand-written (leaky_relu picks a cheaper form per call) use their general
-    per-element function, which gives the same bits."""
+    hand-written (leaky_relu picks a cheaper form per call) run that loop on
+    the block, so that the narrow types get its speed too."""
     params = _kernel_params(s, d)
     arrays = [name for _, name in params[:len(s.inputs)]]
     out = params[len(s.inputs)][1]
     blocks = [f"b{i}" for i in range(len(arrays))]
     text = [f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n",
-            "    cdef Py_ssize_t i = 0, j\n",
+            "    cdef Py_ssize_t i = 0" + ("\n" if s.loop == "hand" else ", j\n"),
             f"    cdef {d.storage} spare[NARROW_BLOCK]\n"]
     text += [f"    cdef float {b}[NARROW_BLOCK]\n" for b in blocks]
     text.append("    while i < n:\n")
     text += [f"        load_block(<const {d.storage} *>{a} + i, n - i, spare, {b})\n"
              for a, b in zip(arrays, blocks)]
-    args = [f"{b}[j]" for b in blocks] + list(s.params)
-    text += ["        for j in range(NARROW_BLOCK):\n",
-             f"            b0[j] = {s.name}_1({', '.join(args)})\n",
-             f"        store_block(b0, n - i, spare, <{d.storage} *>{out} + i)\n",
+    if s.loop == "hand":
+        # its float32 loop, in place on the block: the same bits by construction
+        args = blocks + ["b0", "NARROW_BLOCK"] + list(s.params)
+        text.append(f"        k_{s.name}[float]({', '.join(args)})\n")
+    else:
+        args = [f"{b}[j]" for b in blocks] + list(s.params)
+        text += ["        for j in range(NARROW_BLOCK):\n",
+                 f"            b0[j] = {s.name}_1({', '.join(args)})\n"]
+    text += [f"        store_block(b0, n - i, spare, <{d.storage} *>{out} + i)\n",
              "        i += NARROW_BLOCK\n"]
     return "".join(text)
 
