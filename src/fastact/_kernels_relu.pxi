@@ -190,24 +190,26 @@ cdef inline real clamp_0_6(real a) noexcept nogil:
 
 
 cdef inline real div6(real a) noexcept nogil:
-    """fl(a / 6), correctly rounded, for a = +0 or |a| >= 2^-125 (float32) or
+    """fl(a / 6), correctly rounded, for a = +-0 or |a| >= 2^-125 (float32) or
     2^-1021 (float64). With FMA: q = fl(a * s), s = fl(1/6); the remainder
     a - 6q is exact by one FMA, and q + remainder * s rounded once is the
     correctly rounded quotient (Markstein's theorem) -- except where a/6 is a
     midpoint between two floats, rounded to even by the division but not
     here. That happens only when the quotient is subnormal and a is on the
     finest grid (a = (6k + 3) * 2^-149 or 2^-1074), hence the bound on |a|;
-    checked over every float32 a. -0 gives +0. A multiply and two FMAs in
-    place of one divide. Without FMA (the baseline tier) the divide."""
+    checked over every float32 a, zeros keep their sign. A multiply and two
+    FMAs in place of one divide. Without FMA (the baseline tier) the divide."""
     cdef real one = 1, six = 6
     cdef real sixth = one / six
     cdef real q
     if FA_FMA:
+        # q + (6q - a)(-1/6) rather than q + (a - 6q)/6: the same value, and
+        # for a = -0 the sum keeps -0 (-0 + -0) where the other gives +0
         q = a * sixth
         if real is float:
-            return fmaf(fmaf(-q, six, a), sixth, q)
+            return fmaf(fmaf(q, six, -a), -sixth, q)
         else:
-            return fma(fma(-q, six, a), sixth, q)
+            return fma(fma(q, six, -a), -sixth, q)
     else:
         return a / six
 
@@ -312,23 +314,26 @@ cdef inline bint at_least_3(real x) noexcept nogil:
 
 
 cdef inline real hard_swish_1(real x) noexcept nogil:
-    cdef real zero = 0, three = 3, half = 0.5
+    cdef real three = 3, half = 0.5
     # x * 0 below -3 is -0.0 from xc = -3, without ever being -inf * 0
     cdef real xc = clamp_abs_3(x)
     cdef real p = xc * (xc + three)         # xc + 3 is in [0, 6]
-    # fl(p / 6): div6 where it is exact; below its bound, p is 3x exactly
-    # (x + 3 rounds to 3 and 3x has room on that grid), so p / 6 is x / 2,
-    # which the product x * 0.5 rounds correctly -- but for p = +-0 (x = +-0
-    # or x <= -3), which is its own quotient (div6 would lose -0's sign)
-    cdef real small = pick(p == zero, p, x * half)
+    # fl(p / 6): div6 where it is exact. Below its bound p is subnormal,
+    # and for |x| < 2^-125 / 3 (2^-1021 / 3) exactly 3x: x + 3 rounds to 3
+    # and 3x is on x's grid. So there p / 6 is x / 2, which the product
+    # x * 0.5 rounds correctly. (Above, up to p = 2^-125, p = fl(3x) is a
+    # multiple of 2^-148 and p / 6 never a tie.) The bounds as bit
+    # patterns: floor(2^24 / 3), floor(2^53 / 3).
     cdef bint tiny
     if real is float:
-        tiny = (f32_bits(p) & 0x7fffffff) < 0x01000000           # 2^-125
+        tiny = (f32_bits(x) & 0x7fffffff) <= 0x555555
+    elif FA_I64_CMP:
+        tiny = (f64_bits(x) & 0x7fffffffffffffffLL) <= 0xAAAAAAAAAAAAALL
     else:
-        tiny = fabs_real(p) < bits_f64(0x0020000000000000LL)     # 2^-1021
-    cdef real mid = pick(tiny, small, div6(p))
-    # x >= 3: x itself (torch's x * 6 / 6 could round or overflow)
-    return nan_or(x, pick(at_least_3(x), x, mid))
+        tiny = fabs_real(nan_to_zero(x)) <= bits_f64(0xAAAAAAAAAAAAALL)
+    cdef real mid = pick(tiny, x * half, div6(p))
+    # x >= 3: x itself (torch's x * 6 / 6 could round or overflow); NaN: x
+    return pick(at_least_3(x) | (x != x), x, mid)
 
 
 cdef inline real hard_swish_grad_1(real x) noexcept nogil:
