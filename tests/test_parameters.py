@@ -64,3 +64,43 @@ def test_parameters_broadcast_elementwise():
     np.testing.assert_array_equal(
         fastact.softplus_backward(2.0, x, beta=beta),
         [fastact.softplus_backward(2.0, x[i], beta=beta[i]) for i in range(11)])
+
+
+# The public parameterized functions are C callables in front of the Python
+# functions _parameterized.py makes (fastact._ufuncs._fast_call): the calls
+# they take themselves must give what the ufunc gives.
+
+PARAMETERIZED = [s for s in BY_NAME.values() if s.params]
+
+
+@pytest.mark.parametrize("spec", PARAMETERIZED, ids=lambda s: s.name)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_fast_calls_give_the_ufuncs_bits(spec, dtype):
+    from fastact import _ufuncs
+    rng = np.random.default_rng(3)
+    arrays = [(rng.standard_normal(300) * 4).astype(dtype) for _ in spec.inputs]
+    ufunc = getattr(_ufuncs, spec.name)
+    f = getattr(fastact, spec.name)
+    for values in [dict(spec.params), {k: v * 0.3 + 0.1 for k, v in spec.params.items()},
+                   {k: 1e300 for k in spec.params}, {k: -0.0 for k in spec.params}]:
+        with np.errstate(all="ignore"):
+            want = ufunc(*arrays, *values.values())
+            by_name = f(*arrays, **values)
+            by_position = f(*arrays, *values.values())
+            out = np.empty_like(arrays[0])
+            f(*arrays, out=out, **values)
+        for got in (by_name, by_position, out):
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
+
+
+@pytest.mark.parametrize("spec", PARAMETERIZED, ids=lambda s: s.name)
+def test_fast_callables_look_like_functions(spec):
+    import inspect
+    import pickle
+    f = getattr(fastact, spec.name)
+    assert f.__name__ == f.__qualname__ == spec.name and f.__module__ == "fastact"
+    assert list(inspect.signature(f).parameters) == [*spec.inputs, *spec.params, "kwargs"]
+    assert pickle.loads(pickle.dumps(f)) is f
+    assert repr(f) == f"<function fastact.{spec.name}>"
+    assert f.__doc__ and spec.name in f.__doc__

@@ -97,12 +97,131 @@ cdef void k_leaky_relu_backward(const real *g, const real *x, real *out, Py_ssiz
 # gives NaN).
 
 
+# Written for few vector instructions per element, since at 1e6 elements
+# these run from cache and the instruction count, not memory, sets the speed:
+# - float32 clamps on the bit patterns as integers (vpmaxsd/vpminsd): no
+#   floating-point compare, so NaN needs no replacing first, and every
+#   negative value, -0 included, is below +0's bits;
+# - float clamps only on NaN-free values, through min_real/max_real, C
+#   expressions gcc makes into one minps/maxps each (Cython's `a if c else b`
+#   is an if statement, which gcc may thread into several paths);
+# - the division by 6 by the exact product method below where the tier has
+#   FMA: a divide costs 3.5 (float32) to 5 (float64) cycles per vector on Zen 4,
+#   more than the rest of the kernel.
+
+cdef extern from *:
+    """
+    static inline float fa_min_f32(float a, float b) { return a < b ? a : b; }
+    static inline float fa_max_f32(float a, float b) { return a > b ? a : b; }
+    static inline double fa_min_f64(double a, double b) { return a < b ? a : b; }
+    static inline double fa_max_f64(double a, double b) { return a > b ? a : b; }
+    static inline float fa_pick_f32(int c, float a, float b) { return c ? a : b; }
+    static inline double fa_pick_f64(int c, double a, double b) { return c ? a : b; }
+    static inline int64_t fa_min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+    static inline int64_t fa_max_i64(int64_t a, int64_t b) { return a > b ? a : b; }
+    /* x, or +0 for NaN, by masking the bits with the quiet compare x == x:
+       no condition for gcc to split the kernel on */
+    static inline float fa_nan_to_zero_f32(float x) {
+        return fa_bits_f32(fa_f32_bits(x) & -(int32_t)(x == x)); }
+    static inline double fa_nan_to_zero_f64(double x) {
+        return fa_bits_f64(fa_f64_bits(x) & -(int64_t)(x == x)); }
+    """
+    float min_f32 "fa_min_f32"(float a, float b) noexcept nogil
+    float max_f32 "fa_max_f32"(float a, float b) noexcept nogil
+    double min_f64 "fa_min_f64"(double a, double b) noexcept nogil
+    double max_f64 "fa_max_f64"(double a, double b) noexcept nogil
+    float pick_f32 "fa_pick_f32"(bint c, float a, float b) noexcept nogil
+    double pick_f64 "fa_pick_f64"(bint c, double a, double b) noexcept nogil
+    float nan_to_zero_f32 "fa_nan_to_zero_f32"(float x) noexcept nogil
+    int64_t min_i64 "fa_min_i64"(int64_t a, int64_t b) noexcept nogil
+    int64_t max_i64 "fa_max_i64"(int64_t a, int64_t b) noexcept nogil
+    double nan_to_zero_f64 "fa_nan_to_zero_f64"(double x) noexcept nogil
+
+
+cdef inline real min_real(real a, real b) noexcept nogil:
+    """a < b ? a : b (one minps/minpd); neither may be NaN (ordered compare)."""
+    if real is float:
+        return min_f32(a, b)
+    else:
+        return min_f64(a, b)
+
+
+cdef inline real max_real(real a, real b) noexcept nogil:
+    """a > b ? a : b (one maxps/maxpd); neither may be NaN."""
+    if real is float:
+        return max_f32(a, b)
+    else:
+        return max_f64(a, b)
+
+
+cdef inline real pick(bint c, real a, real b) noexcept nogil:
+    """c ? a : b as one C expression (a blend)."""
+    if real is float:
+        return pick_f32(c, a, b)
+    else:
+        return pick_f64(c, a, b)
+
+
+cdef inline real nan_to_zero(real x) noexcept nogil:
+    """x, or +0 where x is NaN: not_nan_or_zero without a condition, which
+    gcc would thread into a NaN path and another, computed and blended."""
+    if real is float:
+        return nan_to_zero_f32(x)
+    else:
+        return nan_to_zero_f64(x)
+
+
+cdef inline real nan_or(real x, real r) noexcept nogil:
+    """x where x is NaN (a quiet compare), else r."""
+    return pick(x != x, x, r)
+
+
+cdef inline real clamp_0_6(real a) noexcept nogil:
+    """min(max(a, +0), 6) (-0 and every negative give +0). With integer
+    compares, on the bits: then NaN needs no replacing (+NaN gives 6, -NaN
+    +0; callers restore it); without (float64 on SSE2), a may not be NaN."""
+    cdef real zero = 0, six = 6
+    if real is float:
+        return bits_f32(min_i32(max_i32(f32_bits(a), 0), 0x40c00000))
+    elif FA_I64_CMP:
+        return bits_f64(min_i64(max_i64(f64_bits(a), 0), 0x4018000000000000LL))
+    else:
+        return min_real(max_real(a, zero), six)
+
+
+cdef inline real div6(real a) noexcept nogil:
+    """fl(a / 6), correctly rounded, for a = +-0 or |a| >= 2^-125 (float32) or
+    2^-1021 (float64). With FMA: q = fl(a * s), s = fl(1/6); the remainder
+    a - 6q is exact by one FMA, and q + remainder * s rounded once is the
+    correctly rounded quotient (Markstein's theorem) -- except where a/6 is a
+    midpoint between two floats, rounded to even by the division but not
+    here. That happens only when the quotient is subnormal and a is on the
+    finest grid (a = (6k + 3) * 2^-149 or 2^-1074), hence the bound on |a|;
+    checked over every float32 a, zeros keep their sign. A multiply and two
+    FMAs in place of one divide. Without FMA (the baseline tier) the divide."""
+    cdef real one = 1, six = 6
+    cdef real sixth = one / six
+    cdef real q
+    if FA_FMA:
+        # q + (6q - a)(-1/6) rather than q + (a - 6q)/6: the same value, and
+        # for a = -0 the sum keeps -0 (-0 + -0) where the other gives +0
+        q = a * sixth
+        if real is float:
+            return fmaf(fmaf(q, six, -a), -sixth, q)
+        else:
+            return fma(fma(q, six, -a), -sixth, q)
+    else:
+        return a / six
+
+
 cdef inline real relu6_1(real x) noexcept nogil:
     cdef real zero = 0, six = 6
-    cdef real xs = not_nan_or_zero(x)
-    cdef real r = xs if keeps_sign_for_relu(xs) else zero
-    r = six if xs > six else r
-    return x if is_nan(x) else r
+    cdef real r
+    if real is float or FA_I64_CMP:
+        r = clamp_0_6(x)
+    else:
+        r = clamp_0_6(nan_to_zero(x))
+    return nan_or(x, r)
 
 
 cdef inline real relu6_grad_1(real x) noexcept nogil:
@@ -112,20 +231,47 @@ cdef inline real relu6_grad_1(real x) noexcept nogil:
     return x if is_nan(x) else g
 
 
-cdef inline real relu6_backward_1(real grad_out, real x) noexcept nogil:
+cdef inline bint in_0_6(real x) noexcept nogil:
+    """0 < x < 6, False for NaN; no ordered compare on NaN."""
     cdef real zero = 0, six = 6
-    cdef real xs = not_nan_or_zero(x)
-    cdef real g = grad_out if (xs > zero) & (xs < six) else zero
-    return x if is_nan(x) else g
+    cdef int32_t b
+    if real is float:
+        # as integers, +NaN is above 6's bits and every negative below 0
+        b = f32_bits(x)
+        return (b > 0) & (b < 0x40c00000)
+    elif FA_I64_CMP:
+        return (f64_bits(x) > 0) & (f64_bits(x) < 0x4018000000000000LL)
+    else:
+        x = nan_to_zero(x)
+        return (x > zero) & (x < six)
+
+
+cdef inline bint abs_below_3(real x) noexcept nogil:
+    """|x| < 3, False for NaN; no ordered compare on NaN."""
+    cdef real three = 3
+    if real is float:
+        return (f32_bits(x) & 0x7fffffff) < 0x40400000
+    elif FA_I64_CMP:
+        return (f64_bits(x) & 0x7fffffffffffffffLL) < 0x4008000000000000LL
+    else:
+        return fabs_real(nan_to_zero(x)) < three
+
+
+cdef inline real relu6_backward_1(real grad_out, real x) noexcept nogil:
+    cdef real zero = 0
+    return nan_or(x, pick(in_0_6(x), grad_out, zero))
 
 
 cdef inline real hard_sigmoid_1(real x) noexcept nogil:
-    cdef real zero = 0, three = 3, six = 6
-    cdef real a = not_nan_or_zero(x) + three
-    a = a if a > zero else zero
-    a = a if a < six else six
-    cdef real r = a / six
-    return x if is_nan(x) else r
+    # x + 3 is NaN for NaN x (no flag: arithmetic is quiet on quiet NaNs);
+    # clamped to [0, 6] it is 0 or at least 2^-22 (2^-51), so div6 applies
+    cdef real three = 3
+    cdef real a
+    if real is float or FA_I64_CMP:
+        a = clamp_0_6(x + three)
+    else:
+        a = clamp_0_6(nan_to_zero(x) + three)
+    return nan_or(x, div6(a))
 
 
 cdef inline real hard_sigmoid_grad_1(real x) noexcept nogil:
@@ -137,24 +283,57 @@ cdef inline real hard_sigmoid_grad_1(real x) noexcept nogil:
 
 
 cdef inline real hard_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
-    # grad_out / 6 rather than grad_out * fl(1/6): one rounding, not two
-    cdef real zero = 0, three = 3, six = 6
-    cdef real xs = not_nan_or_zero(x)
-    cdef bint inside = (xs > -three) & (xs < three)
-    cdef real g = (grad_out if inside else zero) / six
-    return x if is_nan(x) else g
+    # grad_out / 6 rather than grad_out * fl(1/6): one rounding, not two.
+    # A true divide: grad_out may be tiny, where div6 could miss a tie.
+    cdef real zero = 0, six = 6
+    return nan_or(x, pick(abs_below_3(x), grad_out, zero) / six)
+
+
+cdef inline real clamp_abs_3(real x) noexcept nogil:
+    """x limited to [-3, 3] on its bits: the magnitude's bits (an integer
+    min) with x's sign bit. -0 stays -0; NaN gives +-3 (callers restore
+    NaN). No float compare: gcc has no condition to split the kernel on."""
+    if real is float:
+        return bits_f32(min_i32(f32_bits(x) & 0x7fffffff, 0x40400000)
+                        | (f32_bits(x) & (-2147483647 - 1)))
+    else:
+        return bits_f64(min_i64(f64_bits(x) & 0x7fffffffffffffffLL, 0x4008000000000000LL)
+                        | (f64_bits(x) & (-9223372036854775807LL - 1)))
+
+
+cdef inline bint at_least_3(real x) noexcept nogil:
+    """x >= 3 or x = +NaN: as signed integers, the bits of the positive
+    floats from 3 up (+inf, +NaN) and no others are at least 3's."""
+    cdef real three = 3
+    if real is float:
+        return f32_bits(x) >= 0x40400000
+    elif FA_I64_CMP:
+        return f64_bits(x) >= 0x4008000000000000LL
+    else:
+        return nan_to_zero(x) >= three
 
 
 cdef inline real hard_swish_1(real x) noexcept nogil:
-    cdef real zero = 0, three = 3, six = 6
-    cdef real xs = not_nan_or_zero(x)
-    # x clamped to [-3, 3]: x * 0 below -3 is -0.0 without ever being -inf * 0
-    cdef real xc = xs if xs > -three else -three
-    xc = xc if xc < three else three
-    cdef real mid = (xc * (xc + three)) / six     # xc + 3 is in [0, 6] already
-    # x >= 3: x itself (torch's x * 6 / 6 could round or overflow)
-    cdef real r = x if xs >= three else mid
-    return x if is_nan(x) else r
+    cdef real three = 3, half = 0.5
+    # x * 0 below -3 is -0.0 from xc = -3, without ever being -inf * 0
+    cdef real xc = clamp_abs_3(x)
+    cdef real p = xc * (xc + three)         # xc + 3 is in [0, 6]
+    # fl(p / 6): div6 where it is exact. Below its bound p is subnormal,
+    # and for |x| < 2^-125 / 3 (2^-1021 / 3) exactly 3x: x + 3 rounds to 3
+    # and 3x is on x's grid. So there p / 6 is x / 2, which the product
+    # x * 0.5 rounds correctly. (Above, up to p = 2^-125, p = fl(3x) is a
+    # multiple of 2^-148 and p / 6 never a tie.) The bounds as bit
+    # patterns: floor(2^24 / 3), floor(2^53 / 3).
+    cdef bint tiny
+    if real is float:
+        tiny = (f32_bits(x) & 0x7fffffff) <= 0x555555
+    elif FA_I64_CMP:
+        tiny = (f64_bits(x) & 0x7fffffffffffffffLL) <= 0xAAAAAAAAAAAAALL
+    else:
+        tiny = fabs_real(nan_to_zero(x)) <= bits_f64(0xAAAAAAAAAAAAALL)
+    cdef real mid = pick(tiny, x * half, div6(p))
+    # x >= 3: x itself (torch's x * 6 / 6 could round or overflow); NaN: x
+    return pick(at_least_3(x) | (x != x), x, mid)
 
 
 cdef inline real hard_swish_grad_1(real x) noexcept nogil:
@@ -169,9 +348,11 @@ cdef inline real hard_swish_grad_1(real x) noexcept nogil:
 
 
 cdef inline real hard_swish_backward_1(real grad_out, real x) noexcept nogil:
-    cdef real zero = 0, one = 1, three = 3, six = 6
-    cdef real xs = not_nan_or_zero(x)
-    cdef real xc = xs if fabs_real(xs) < three else zero
-    cdef real mid = (xc + xc + three) / six
-    cdef real slope = zero if xs <= -three else (mid if xs < three else one)
-    return x if is_nan(x) else mul_quiet(grad_out, slope)
+    # the slope (2x + 3) / 6 on (-3, 3): 2x + 3 is 0 or at least 2^-22
+    # (2^-51) there, so div6 gives the quotient; 1 from 3 up, 0 from -3 down
+    cdef real zero = 0, one = 1, three = 3
+    cdef real xc = clamp_abs_3(x)
+    cdef real mid = div6(xc + xc + three)
+    cdef real outside = pick(at_least_3(x), one, zero)
+    cdef real slope = pick(abs_below_3(x), mid, outside)
+    return nan_or(x, mul_quiet(grad_out, slope))

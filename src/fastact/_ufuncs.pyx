@@ -784,3 +784,275 @@ def _make_ufuncs():
 
 
 globals().update(_make_ufuncs())
+
+
+# ---------------------------------------------------------------------------
+# The calls of the parameterized functions (fastact/_parameterized.py). A
+# Python wrapper costs more than numpy's whole set-up of a 1-element call
+# (its **kwargs dict, its checks, the call onward through another dict), so
+# the public function is this C callable, taking numpy's vectorcall
+# arguments as they come. It handles the common calls itself: arrays of
+# numpy's float dtypes (native byte order), parameters left out or given as
+# Python floats by position or by name, and no keyword but `out`. At the
+# defaults it calls the `_defaults` twin, else the parameterized ufunc. Every
+# other call (another keyword, an alias, another dtype, a list, a parameter
+# of another type, an error to word) goes to the Python function the
+# catalogue made, unchanged, which stays its reference: a TypeError from the
+# ufunc sends the call there too, before anything is computed.
+
+cdef extern from *:
+    """
+    #include <math.h>
+    #include <string.h>
+    #include <structmember.h>
+
+    typedef struct {
+        PyObject_HEAD
+        vectorcallfunc vectorcall;
+        PyObject *dict;             /* __doc__, __signature__, names */
+        PyObject *twin;             /* <name>_defaults */
+        PyObject *ufunc;            /* <name> */
+        PyObject *slow;             /* the Python function: every other call */
+        PyObject *names[2];         /* the parameters' names (interned) */
+        PyObject *defaults[2];      /* and default values (Python floats) */
+        PyObject *out_name;         /* ("out",) */
+        int n_arrays, n_params;
+        unsigned long dtype_mask;   /* 1 << type_num of the twin's dtypes */
+        /* The last value of each parameter other than its default, as a
+           0-d array of each dtype (half, float, double): see fa_front_param. */
+        PyObject *cached[3][2];
+        double cached_value[3][2];
+    } fa_front;
+
+    static int fa_front_traverse(fa_front *f, visitproc visit, void *arg) {
+        Py_VISIT(f->dict); Py_VISIT(f->twin); Py_VISIT(f->ufunc); Py_VISIT(f->slow);
+        Py_VISIT(Py_TYPE(f));
+        return 0;
+    }
+
+    static int fa_front_clear(fa_front *f) {
+        Py_CLEAR(f->dict); Py_CLEAR(f->twin); Py_CLEAR(f->ufunc); Py_CLEAR(f->slow);
+        Py_CLEAR(f->names[0]); Py_CLEAR(f->names[1]);
+        Py_CLEAR(f->defaults[0]); Py_CLEAR(f->defaults[1]); Py_CLEAR(f->out_name);
+        for (int t = 0; t < 3; t++) { Py_CLEAR(f->cached[t][0]); Py_CLEAR(f->cached[t][1]); }
+        return 0;
+    }
+
+    static void fa_front_dealloc(fa_front *f) {
+        PyTypeObject *tp = Py_TYPE(f);
+        PyObject_GC_UnTrack(f);
+        fa_front_clear(f);
+        tp->tp_free((PyObject *)f);
+        Py_DECREF(tp);
+    }
+
+    /* A float array operand the twin has a loop for. */
+    static inline int fa_front_array_ok(fa_front *f, PyObject *a) {
+        PyArray_Descr *d;
+        if (!PyArray_Check(a)) return 0;
+        d = PyArray_DESCR((PyArrayObject *)a);
+        return d->type_num < 64 && ((f->dtype_mask >> d->type_num) & 1)
+               && PyArray_ISNBO(d->byteorder);
+    }
+
+    /* Python float parameter `value` as the operand numpy would make of it
+       for arrays of type_num t: a 0-d array of that dtype (numpy casts a
+       Python float to the arrays' dtype, NEP 50), which numpy sets up in a
+       fraction of the time it takes to convert the float. Made once per
+       value (the last one is kept). NULL without an error where the value
+       would overflow the dtype (numpy's own conversion then decides). */
+    static PyObject *fa_front_param(fa_front *f, int j, int t, PyObject *value) {
+        int slot = t == NPY_HALF ? 0 : t == NPY_FLOAT ? 1 : 2;
+        double v = PyFloat_AS_DOUBLE(value), limit = t == NPY_HALF ? 65504.0
+            : t == NPY_FLOAT ? 3.4028234663852886e38 : 0.0;
+        PyObject *a;
+        if (f->cached[slot][j] != NULL && memcmp(&v, &f->cached_value[slot][j], sizeof v) == 0)
+            return f->cached[slot][j];
+        if (limit != 0.0 && v == v && fabs(v) > limit && fabs(v) != Py_HUGE_VAL)
+            return NULL;
+        a = PyArray_FromAny(value, PyArray_DescrFromType(t), 0, 0, 0, NULL);
+        if (a == NULL) { PyErr_Clear(); return NULL; }
+        Py_XSETREF(f->cached[slot][j], a);
+        f->cached_value[slot][j] = v;
+        return a;
+    }
+
+    static inline int fa_front_same_name(PyObject *a, PyObject *b) {
+        return a == b || (PyUnicode_CheckExact(a) && PyUnicode_Compare(a, b) == 0);
+    }
+
+    static PyObject *fa_front_vectorcall(PyObject *self, PyObject *const *args,
+                                         size_t nargsf, PyObject *kwnames) {
+        fa_front *f = (fa_front *)self;
+        Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+        Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+        PyObject *param[2] = {NULL, NULL}, *out = NULL, *stack[5], *result;
+        int i, j, k, at_defaults = 1;
+        if (nargs < f->n_arrays || nargs > f->n_arrays + f->n_params || nkw > 3)
+            goto slow;
+        for (i = f->n_arrays; i < nargs; i++)
+            param[i - f->n_arrays] = args[i];
+        for (k = 0; k < nkw; k++) {
+            PyObject *name = PyTuple_GET_ITEM(kwnames, k);
+            /* keyword names are interned: identity first, equality after */
+            for (j = 0; j < f->n_params; j++)
+                if (name == f->names[j]) break;
+            if (j == f->n_params && name != PyTuple_GET_ITEM(f->out_name, 0))
+                for (j = 0; j < f->n_params; j++)
+                    if (fa_front_same_name(name, f->names[j])) break;
+            if (j < f->n_params) {
+                if (param[j] != NULL) goto slow;       /* given twice: the error */
+                param[j] = args[nargs + k];
+            } else if (out == NULL && fa_front_same_name(name, PyTuple_GET_ITEM(f->out_name, 0))) {
+                out = args[nargs + k];
+            } else {
+                goto slow;
+            }
+        }
+        for (i = 0; i < f->n_arrays; i++)
+            if (!fa_front_array_ok(f, args[i])) goto slow;
+        for (j = 0; j < f->n_params; j++) {
+            if (param[j] == NULL) { param[j] = f->defaults[j]; continue; }
+            if (!PyFloat_CheckExact(param[j])) goto slow;
+            if (PyFloat_AS_DOUBLE(param[j]) != PyFloat_AS_DOUBLE(f->defaults[j]))
+                at_defaults = 0;
+        }
+        for (i = 0; i < f->n_arrays; i++)
+            stack[i] = args[i];
+        k = f->n_arrays;
+        if (!at_defaults) {
+            /* every array a plain ndarray (a subclass may look at the
+               operands), all of one dtype: the parameters as 0-d arrays */
+            int t = PyArray_DESCR((PyArrayObject *)args[0])->type_num;
+            for (i = 0; i < f->n_arrays; i++)
+                if (!PyArray_CheckExact(args[i])
+                        || PyArray_DESCR((PyArrayObject *)args[i])->type_num != t)
+                    t = -1;
+            if (out != NULL && !PyArray_CheckExact(out))
+                t = -1;
+            for (j = 0; j < f->n_params; j++) {
+                PyObject *p = t < 0 ? NULL : fa_front_param(f, j, t, param[j]);
+                stack[k++] = p != NULL ? p : param[j];
+            }
+        }
+        if (out != NULL)
+            stack[k] = out;
+        /* the call holds the 0-d arrays: a call from another thread may
+           replace them in the cache meanwhile */
+        for (j = f->n_arrays; j < k; j++) Py_INCREF(stack[j]);
+        result = PyObject_Vectorcall(at_defaults ? f->twin : f->ufunc, stack, (size_t)k,
+                                     out != NULL ? f->out_name : NULL);
+        for (j = f->n_arrays; j < k; j++) Py_DECREF(stack[j]);
+        if (result != NULL || !PyErr_ExceptionMatches(PyExc_TypeError))
+            return result;
+        PyErr_Clear();
+      slow:
+        return PyObject_Vectorcall(f->slow, args, nargsf, kwnames);
+    }
+
+    /* A function in a namespace stays itself when looked up on a class
+       (like a builtin function), and is a method descriptor to inspect. */
+    static PyObject *fa_front_get(PyObject *self, PyObject *obj, PyObject *type) {
+        Py_INCREF(self);
+        return self;
+    }
+
+    static PyObject *fa_front_reduce(PyObject *self, PyObject *unused) {
+        /* pickled by name, as functions are: fastact.<name> */
+        return PyObject_GetAttrString(self, "__qualname__");
+    }
+
+    static PyObject *fa_front_repr(PyObject *self) {
+        PyObject *name = PyObject_GetAttrString(self, "__qualname__"), *r;
+        if (name == NULL) return NULL;
+        r = PyUnicode_FromFormat("<function fastact.%U>", name);
+        Py_DECREF(name);
+        return r;
+    }
+
+    static PyMethodDef fa_front_methods[] = {
+        {"__reduce__", fa_front_reduce, METH_NOARGS, NULL},
+        {NULL, NULL, 0, NULL}
+    };
+
+    static PyMemberDef fa_front_members[] = {
+        {"__vectorcalloffset__", T_PYSSIZET, offsetof(fa_front, vectorcall), READONLY, NULL},
+        {"__dictoffset__", T_PYSSIZET, offsetof(fa_front, dict), READONLY, NULL},
+        {NULL, 0, 0, 0, NULL}
+    };
+
+    static PyType_Slot fa_front_slots[] = {
+        {Py_tp_dealloc, fa_front_dealloc},
+        {Py_tp_traverse, fa_front_traverse},
+        {Py_tp_clear, fa_front_clear},
+        {Py_tp_call, PyVectorcall_Call},
+        {Py_tp_repr, fa_front_repr},
+        {Py_tp_descr_get, fa_front_get},
+        {Py_tp_methods, fa_front_methods},
+        {Py_tp_members, fa_front_members},
+        {Py_tp_doc, "A parameterized activation function of fastact."},
+        {0, NULL}
+    };
+
+    static PyType_Spec fa_front_spec = {
+        "fastact.ParameterizedFunction", sizeof(fa_front), 0,
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+        fa_front_slots
+    };
+
+    static PyObject *fa_front_type = NULL;
+
+    static PyObject *fa_front_new(PyObject *twin, PyObject *ufunc, PyObject *slow,
+                                  PyObject *names, PyObject *defaults, int n_arrays,
+                                  unsigned long dtype_mask) {
+        fa_front *f;
+        int j, n = (int)PyTuple_GET_SIZE(names);
+        if (fa_front_type == NULL && (fa_front_type = PyType_FromSpec(&fa_front_spec)) == NULL)
+            return NULL;
+        if (n < 1 || n > 2 || PyTuple_GET_SIZE(defaults) != n || n_arrays < 1 || n_arrays > 2) {
+            PyErr_SetString(PyExc_ValueError, "fastact: 1 or 2 arrays and 1 or 2 parameters");
+            return NULL;
+        }
+        f = PyObject_GC_New(fa_front, (PyTypeObject *)fa_front_type);
+        if (f == NULL) return NULL;
+        Py_INCREF(fa_front_type);   /* instances of heap types own a reference */
+        f->vectorcall = fa_front_vectorcall;
+        f->dict = PyDict_New();
+        f->twin = twin; Py_INCREF(twin);
+        f->ufunc = ufunc; Py_INCREF(ufunc);
+        f->slow = slow; Py_INCREF(slow);
+        f->names[0] = f->names[1] = f->defaults[0] = f->defaults[1] = NULL;
+        memset(f->cached, 0, sizeof f->cached);
+        for (j = 0; j < n; j++) {
+            f->names[j] = PyTuple_GET_ITEM(names, j); Py_INCREF(f->names[j]);
+            PyUnicode_InternInPlace(&f->names[j]);
+            f->defaults[j] = PyFloat_FromDouble(PyFloat_AsDouble(PyTuple_GET_ITEM(defaults, j)));
+        }
+        {
+            PyObject *out = PyUnicode_InternFromString("out");
+            f->out_name = out == NULL ? NULL : PyTuple_Pack(1, out);
+            Py_XDECREF(out);
+        }
+        f->n_arrays = n_arrays;
+        f->n_params = n;
+        f->dtype_mask = dtype_mask;
+        PyObject_GC_Track(f);
+        if (f->dict == NULL || f->out_name == NULL || f->defaults[n - 1] == NULL
+                || PyErr_Occurred()) {
+            Py_DECREF(f);
+            return NULL;
+        }
+        return (PyObject *)f;
+    }
+    """
+    object fa_front_new(object twin, object ufunc, object slow, tuple names, tuple defaults,
+                        int n_arrays, unsigned long dtype_mask)
+
+
+def _fast_call(twin, ufunc, slow, names, defaults, int n_arrays, dtypes):
+    """The C callable in front of `slow`, the Python function of a
+    parameterized ufunc (see above). `dtypes`: the twin's numpy dtypes."""
+    cdef unsigned long mask = 0
+    for d in dtypes:
+        mask |= 1UL << np.dtype(d).num
+    return fa_front_new(twin, ufunc, slow, tuple(names), tuple(defaults), n_arrays, mask)
