@@ -39,28 +39,37 @@ cdef extern from *:
     #include <math.h>
     #if defined(__GNUC__) || defined(__clang__)
     #define FA_VEC 1
-    typedef float fa_f32x16 __attribute__((vector_size(64)));
+    /* 32-byte vectors: native on AVX2 and AVX-512 (VL), two halves on SSE2.
+       64-byte ones are not lowered well on AVX2 (gcc takes them apart
+       through the stack, at ~20x the cost). The lane layout (which element
+       each lane sums, and the order the lanes are combined in) is fixed: 16
+       float32 lanes or 8 float64 lanes, two vectors (or four) side by side. */
     typedef float fa_f32x8 __attribute__((vector_size(32)));
-    typedef int32_t fa_i32x16 __attribute__((vector_size(64)));
-    typedef double fa_f64x8 __attribute__((vector_size(64)));
-    typedef int64_t fa_i64x8 __attribute__((vector_size(64)));
+    typedef float fa_f32x4 __attribute__((vector_size(16)));
+    typedef int32_t fa_i32x8 __attribute__((vector_size(32)));
+    typedef double fa_f64x4 __attribute__((vector_size(32)));
+    typedef int64_t fa_i64x4 __attribute__((vector_size(32)));
     #endif
 
-    /* Max of x[0..n) into the return value; *nan = 1 if a NaN was seen. */
+    /* Max of x[0..n) into the return value; *nan = 1 if a NaN was seen.
+       The quiet NaN test (v == v) goes first; v > m is then false for a
+       NaN v, so a NaN never becomes the max. */
     static inline float fa_row_max_f32(const float *x, Py_ssize_t n, int *nan) {
         Py_ssize_t i = 0; int k, any = 0; float m = -INFINITY;
     #ifdef FA_VEC
         if (n >= 16) {
-            fa_f32x16 vm; fa_i32x16 seen = {0};
-            for (k = 0; k < 16; k++) vm[k] = -INFINITY;
+            fa_f32x8 m0, m1; fa_i32x8 seen = {0};
+            for (k = 0; k < 8; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; }
             for (; i + 16 <= n; i += 16) {
-                fa_f32x16 v; memcpy(&v, x + i, sizeof v);
-                fa_i32x16 num = (v == v);
-                fa_i32x16 up = (v > vm) & num;
-                seen |= ~num;
-                vm = (fa_f32x16)(((fa_i32x16)v & up) | ((fa_i32x16)vm & ~up));
+                fa_f32x8 v0, v1; memcpy(&v0, x + i, sizeof v0); memcpy(&v1, x + i + 8, sizeof v1);
+                fa_i32x8 num0 = (v0 == v0), num1 = (v1 == v1);
+                fa_i32x8 up0 = (v0 > m0) & num0, up1 = (v1 > m1) & num1;
+                seen |= ~(num0 & num1);
+                m0 = (fa_f32x8)(((fa_i32x8)v0 & up0) | ((fa_i32x8)m0 & ~up0));
+                m1 = (fa_f32x8)(((fa_i32x8)v1 & up1) | ((fa_i32x8)m1 & ~up1));
             }
-            for (k = 0; k < 16; k++) { if (vm[k] > m) m = vm[k]; any |= seen[k] != 0; }
+            for (k = 0; k < 8; k++) { if (m0[k] > m) m = m0[k]; any |= seen[k] != 0; }
+            for (k = 0; k < 8; k++) { if (m1[k] > m) m = m1[k]; }
         }
     #endif
         for (; i < n; i++) { float v = x[i]; if (v != v) any = 1; else if (v > m) m = v; }
@@ -72,16 +81,18 @@ cdef extern from *:
         Py_ssize_t i = 0; int k, any = 0; double m = -INFINITY;
     #ifdef FA_VEC
         if (n >= 8) {
-            fa_f64x8 vm; fa_i64x8 seen = {0};
-            for (k = 0; k < 8; k++) vm[k] = -INFINITY;
+            fa_f64x4 m0, m1; fa_i64x4 seen = {0};
+            for (k = 0; k < 4; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; }
             for (; i + 8 <= n; i += 8) {
-                fa_f64x8 v; memcpy(&v, x + i, sizeof v);
-                fa_i64x8 num = (v == v);
-                fa_i64x8 up = (v > vm) & num;
-                seen |= ~num;
-                vm = (fa_f64x8)(((fa_i64x8)v & up) | ((fa_i64x8)vm & ~up));
+                fa_f64x4 v0, v1; memcpy(&v0, x + i, sizeof v0); memcpy(&v1, x + i + 4, sizeof v1);
+                fa_i64x4 num0 = (v0 == v0), num1 = (v1 == v1);
+                fa_i64x4 up0 = (v0 > m0) & num0, up1 = (v1 > m1) & num1;
+                seen |= ~(num0 & num1);
+                m0 = (fa_f64x4)(((fa_i64x4)v0 & up0) | ((fa_i64x4)m0 & ~up0));
+                m1 = (fa_f64x4)(((fa_i64x4)v1 & up1) | ((fa_i64x4)m1 & ~up1));
             }
-            for (k = 0; k < 8; k++) { if (vm[k] > m) m = vm[k]; any |= seen[k] != 0; }
+            for (k = 0; k < 4; k++) { if (m0[k] > m) m = m0[k]; any |= seen[k] != 0; }
+            for (k = 0; k < 4; k++) { if (m1[k] > m) m = m1[k]; }
         }
     #endif
         for (; i < n; i++) { double v = x[i]; if (v != v) any = 1; else if (v > m) m = v; }
@@ -89,19 +100,29 @@ cdef extern from *:
         return m;
     }
 
+    /* float32 x[i..i+16) widened to four double vectors. */
+    #define FA_WIDEN16(p, w0, w1, w2, w3) do { fa_f32x4 q0_, q1_, q2_, q3_; \
+        memcpy(&q0_, (p), 16); memcpy(&q1_, (p) + 4, 16); \
+        memcpy(&q2_, (p) + 8, 16); memcpy(&q3_, (p) + 12, 16); \
+        w0 = __builtin_convertvector(q0_, fa_f64x4); w1 = __builtin_convertvector(q1_, fa_f64x4); \
+        w2 = __builtin_convertvector(q2_, fa_f64x4); w3 = __builtin_convertvector(q3_, fa_f64x4); \
+    } while (0)
+
     /* Sum of float32 values in double: 16 lanes, then the lanes in order. */
     static inline double fa_row_sum_f32(const float *y, Py_ssize_t n) {
         Py_ssize_t i = 0; int k; double s = 0;
     #ifdef FA_VEC
         if (n >= 16) {
-            fa_f64x8 a0 = {0}, a1 = {0};
+            fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
             for (; i + 16 <= n; i += 16) {
-                fa_f32x8 u, w; memcpy(&u, y + i, sizeof u); memcpy(&w, y + i + 8, sizeof w);
-                a0 += __builtin_convertvector(u, fa_f64x8);
-                a1 += __builtin_convertvector(w, fa_f64x8);
+                fa_f64x4 w0, w1, w2, w3;
+                FA_WIDEN16(y + i, w0, w1, w2, w3);
+                a0 += w0; a1 += w1; a2 += w2; a3 += w3;
             }
-            for (k = 0; k < 8; k++) s += a0[k];
-            for (k = 0; k < 8; k++) s += a1[k];
+            for (k = 0; k < 4; k++) s += a0[k];
+            for (k = 0; k < 4; k++) s += a1[k];
+            for (k = 0; k < 4; k++) s += a2[k];
+            for (k = 0; k < 4; k++) s += a3[k];
         }
     #endif
         for (; i < n; i++) s += y[i];
@@ -111,20 +132,22 @@ cdef extern from *:
     /* TwoSum into (s, c): s + v rounded, its error added to c. */
     #define FA_TWO_SUM(s, c, v) do { double t_ = (s) + (v); double b_ = t_ - (s); \
         (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
+    #define FA_TWO_SUM_V(s, c, v) do { fa_f64x4 t_ = (s) + (v); fa_f64x4 b_ = t_ - (s); \
+        (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
 
     /* Compensated sum of doubles (Kahan-Babuska per lane): hi + *lo. */
     static inline double fa_row_sum_f64(const double *y, Py_ssize_t n, double *lo) {
         Py_ssize_t i = 0; int k; double s = 0, c = 0;
     #ifdef FA_VEC
         if (n >= 8) {
-            fa_f64x8 vs = {0}, vc = {0};
+            fa_f64x4 s0 = {0}, c0 = {0}, s1 = {0}, c1 = {0};
             for (; i + 8 <= n; i += 8) {
-                fa_f64x8 v; memcpy(&v, y + i, sizeof v);
-                fa_f64x8 t = vs + v, b = t - vs;
-                vc += (vs - (t - b)) + (v - b);
-                vs = t;
+                fa_f64x4 v0, v1; memcpy(&v0, y + i, sizeof v0); memcpy(&v1, y + i + 4, sizeof v1);
+                FA_TWO_SUM_V(s0, c0, v0);
+                FA_TWO_SUM_V(s1, c1, v1);
             }
-            for (k = 0; k < 8; k++) { FA_TWO_SUM(s, c, vs[k]); c += vc[k]; }
+            for (k = 0; k < 4; k++) { FA_TWO_SUM(s, c, s0[k]); c += c0[k]; }
+            for (k = 0; k < 4; k++) { FA_TWO_SUM(s, c, s1[k]); c += c1[k]; }
         }
     #endif
         for (; i < n; i++) FA_TWO_SUM(s, c, y[i]);
@@ -137,16 +160,17 @@ cdef extern from *:
         Py_ssize_t i = 0; int k; double s = 0;
     #ifdef FA_VEC
         if (n >= 16) {
-            fa_f64x8 a0 = {0}, a1 = {0};
+            fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
             for (; i + 16 <= n; i += 16) {
-                fa_f32x8 g0, g1, y0, y1;
-                memcpy(&g0, g + i, sizeof g0); memcpy(&g1, g + i + 8, sizeof g1);
-                memcpy(&y0, y + i, sizeof y0); memcpy(&y1, y + i + 8, sizeof y1);
-                a0 += __builtin_convertvector(g0, fa_f64x8) * __builtin_convertvector(y0, fa_f64x8);
-                a1 += __builtin_convertvector(g1, fa_f64x8) * __builtin_convertvector(y1, fa_f64x8);
+                fa_f64x4 g0, g1, g2, g3, y0, y1, y2, y3;
+                FA_WIDEN16(g + i, g0, g1, g2, g3);
+                FA_WIDEN16(y + i, y0, y1, y2, y3);
+                a0 += g0 * y0; a1 += g1 * y1; a2 += g2 * y2; a3 += g3 * y3;
             }
-            for (k = 0; k < 8; k++) s += a0[k];
-            for (k = 0; k < 8; k++) s += a1[k];
+            for (k = 0; k < 4; k++) s += a0[k];
+            for (k = 0; k < 4; k++) s += a1[k];
+            for (k = 0; k < 4; k++) s += a2[k];
+            for (k = 0; k < 4; k++) s += a3[k];
         }
     #endif
         for (; i < n; i++) s += (double)g[i] * (double)y[i];
@@ -158,15 +182,17 @@ cdef extern from *:
         Py_ssize_t i = 0; int k; double s = 0, c = 0;
     #ifdef FA_VEC
         if (n >= 8) {
-            fa_f64x8 vs = {0}, vc = {0};
+            fa_f64x4 s0 = {0}, c0 = {0}, s1 = {0}, c1 = {0};
             for (; i + 8 <= n; i += 8) {
-                fa_f64x8 a, b; memcpy(&a, g + i, sizeof a); memcpy(&b, y + i, sizeof b);
-                fa_f64x8 v = a * b;
-                fa_f64x8 t = vs + v, bp = t - vs;
-                vc += (vs - (t - bp)) + (v - bp);
-                vs = t;
+                fa_f64x4 a0, a1, b0, b1;
+                memcpy(&a0, g + i, sizeof a0); memcpy(&a1, g + i + 4, sizeof a1);
+                memcpy(&b0, y + i, sizeof b0); memcpy(&b1, y + i + 4, sizeof b1);
+                fa_f64x4 v0 = a0 * b0, v1 = a1 * b1;
+                FA_TWO_SUM_V(s0, c0, v0);
+                FA_TWO_SUM_V(s1, c1, v1);
             }
-            for (k = 0; k < 8; k++) { FA_TWO_SUM(s, c, vs[k]); c += vc[k]; }
+            for (k = 0; k < 4; k++) { FA_TWO_SUM(s, c, s0[k]); c += c0[k]; }
+            for (k = 0; k < 4; k++) { FA_TWO_SUM(s, c, s1[k]); c += c1[k]; }
         }
     #endif
         for (; i < n; i++) { double v = g[i] * y[i]; FA_TWO_SUM(s, c, v); }
