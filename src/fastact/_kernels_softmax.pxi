@@ -18,9 +18,11 @@
 # gives NaN there: inf - inf). -inf elements of other rows give 0 (log: -inf).
 #
 # softmax: e_i = e^(x_i - m) (m the row max, argument <= 0, its rounding
-# error carried into the low part), stored as fl(e_i) in y, summed in double
-# (float32) or Kahan-compensated lanes (float64); then y_i *= 1/S. Within
-# ~2 ulp, and the row sums to 1 within n eps.
+# error carried as a first-order factor), stored as fl(e_i) in y, summed in
+# double (float32) or Kahan-compensated lanes (float64); then
+# y_i = e_i inv + e_i inv_lo with 1/S = inv + inv_lo (no rounding of 1/S).
+# Within ~2.6 ulp (float32, lean exp) and ~1.8 ulp (float64), and the row
+# sums to 1 within n eps.
 # log_softmax: y_i = (x_i - m) - log1p(T), T the sum of e_j over all j but
 # one index of the max (whose e_j is exactly 1; each element equal to the max
 # is left out of the sum and count - 1 added back exactly): log1p(T) keeps
@@ -45,7 +47,6 @@ cdef extern from *:
        each lane sums, and the order the lanes are combined in) is fixed: 16
        float32 lanes or 8 float64 lanes, two vectors (or four) side by side. */
     typedef float fa_f32x8 __attribute__((vector_size(32)));
-    typedef float fa_f32x4 __attribute__((vector_size(16)));
     typedef int32_t fa_i32x8 __attribute__((vector_size(32)));
     typedef double fa_f64x4 __attribute__((vector_size(32)));
     typedef int64_t fa_i64x4 __attribute__((vector_size(32)));
@@ -100,13 +101,10 @@ cdef extern from *:
         return m;
     }
 
-    /* float32 x[i..i+16) widened to four double vectors. */
-    #define FA_WIDEN16(p, w0, w1, w2, w3) do { fa_f32x4 q0_, q1_, q2_, q3_; \
-        memcpy(&q0_, (p), 16); memcpy(&q1_, (p) + 4, 16); \
-        memcpy(&q2_, (p) + 8, 16); memcpy(&q3_, (p) + 12, 16); \
-        w0 = __builtin_convertvector(q0_, fa_f64x4); w1 = __builtin_convertvector(q1_, fa_f64x4); \
-        w2 = __builtin_convertvector(q2_, fa_f64x4); w3 = __builtin_convertvector(q3_, fa_f64x4); \
-    } while (0)
+    /* Four float32 values widened to a double vector. Built from scalars,
+       gcc makes this one vcvtps2pd (xmm to ymm); __builtin_convertvector
+       of a 4-float vector it takes apart in halves (gcc 12). */
+    #define FA_WIDEN4(p) ((fa_f64x4){(double)(p)[0], (double)(p)[1], (double)(p)[2], (double)(p)[3]})
 
     /* Sum of float32 values in double: 16 lanes, then the lanes in order. */
     static inline double fa_row_sum_f32(const float *y, Py_ssize_t n) {
@@ -115,9 +113,8 @@ cdef extern from *:
         if (n >= 16) {
             fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
             for (; i + 16 <= n; i += 16) {
-                fa_f64x4 w0, w1, w2, w3;
-                FA_WIDEN16(y + i, w0, w1, w2, w3);
-                a0 += w0; a1 += w1; a2 += w2; a3 += w3;
+                a0 += FA_WIDEN4(y + i); a1 += FA_WIDEN4(y + i + 4);
+                a2 += FA_WIDEN4(y + i + 8); a3 += FA_WIDEN4(y + i + 12);
             }
             for (k = 0; k < 4; k++) s += a0[k];
             for (k = 0; k < 4; k++) s += a1[k];
@@ -162,10 +159,10 @@ cdef extern from *:
         if (n >= 16) {
             fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
             for (; i + 16 <= n; i += 16) {
-                fa_f64x4 g0, g1, g2, g3, y0, y1, y2, y3;
-                FA_WIDEN16(g + i, g0, g1, g2, g3);
-                FA_WIDEN16(y + i, y0, y1, y2, y3);
-                a0 += g0 * y0; a1 += g1 * y1; a2 += g2 * y2; a3 += g3 * y3;
+                a0 += FA_WIDEN4(g + i) * FA_WIDEN4(y + i);
+                a1 += FA_WIDEN4(g + i + 4) * FA_WIDEN4(y + i + 4);
+                a2 += FA_WIDEN4(g + i + 8) * FA_WIDEN4(y + i + 8);
+                a3 += FA_WIDEN4(g + i + 12) * FA_WIDEN4(y + i + 12);
             }
             for (k = 0; k < 4; k++) s += a0[k];
             for (k = 0; k < 4; k++) s += a1[k];
@@ -232,42 +229,47 @@ cdef inline double row_sum(const real *y, Py_ssize_t n) noexcept nogil:
         return row_sum_f64(y, n, &lo) + lo
 
 
-cdef inline real exp_shifted(real v, real m, real *lo) noexcept nogil:
-    """e^(v - m) as hi + *lo for v <= m, both non-NaN, m finite.
+cdef inline real exp_shifted(real v, real m) noexcept nogil:
+    """e^(v - m) for v <= m, both non-NaN, m finite; 0 where that is below
+    half the smallest subnormal.
 
     v - m is rounded; its error a_lo (TwoSum) would cost |v - m| * a_lo
     relative error in e^(v - m), up to ~15 ulp for |v - m| ~ 30. So
-    e^(a + a_lo) = e^a (1 + a_lo) goes into the low part."""
-    cdef real zero = 0
+    e^(a + a_lo) = e^a (1 + a_lo). float32 takes the lean exp (within
+    1 ulp; the result within ~1.5 ulp, at about half the operations), scaled
+    so that it is always normal, then scaled back by a power of 2: the one
+    rounding into the subnormal range. float64 takes the exp with a low
+    part: gcc (12) stops inlining the lean float64 exp into its many callers
+    once softmax calls it too, which would cost every float64 kernel that
+    uses it its vectorization."""
     cdef real lowest
+    cdef float unscale_f32 = 5.9604644775390625e-8        # 2^-24
+    cdef real hi, lo
     if real is float:
         lowest = -104
     else:
         lowest = -746
     cdef real a = v - m
     cdef bint far = not (a > lowest)      # far below the max, or -inf
-    cdef real vs = m if far else v         # keeps the TwoSum finite
+    cdef real vs = m if far else v         # keeps the TwoSum finite; a_lo = 0 there
     cdef real a2 = vs - m
     cdef real bp = a2 - vs
     cdef real a_lo = (vs - (a2 - bp)) + (-m - bp)
     a = lowest if far else a2
-    a_lo = zero if far else a_lo
-    cdef real hi
     if real is float:
-        hi = exp_nonpos_f32(a, lo)
+        hi = exp_lean_scaled_f32(a)
+        return (hi + hi * a_lo) * unscale_f32
     else:
-        hi = exp_nonpos_f64(a, lo)
-    lo[0] = lo[0] + hi * a_lo
-    return hi
+        hi = exp_nonpos_f64(a, &lo)
+        lo = lo + hi * a_lo
+        return hi + lo
 
 
 cdef inline void exps_into(const real *x, real *e, Py_ssize_t n, real m) noexcept nogil:
-    """e[i] = fl(e^(x[i] - m)), a plain loop (e may be x)."""
+    """e[i] = e^(x[i] - m), a plain loop (e may be x)."""
     cdef Py_ssize_t i
-    cdef real hi, lo
     for i in range(n):
-        hi = exp_shifted(x[i], m, &lo)
-        e[i] = hi + lo
+        e[i] = exp_shifted(x[i], m)
 
 
 cdef inline void fill_row(real *y, Py_ssize_t n, real v) noexcept nogil:
@@ -276,10 +278,27 @@ cdef inline void fill_row(real *y, Py_ssize_t n, real v) noexcept nogil:
         y[i] = v
 
 
+cdef inline real inverse(const real *y, Py_ssize_t n, real *inv) noexcept nogil:
+    """1 / sum(y) (a sum >= 1) as *inv + the returned low part."""
+    cdef double one_d = 1, s, lo, q, r, p_lo
+    if real is float:
+        q = one_d / row_sum_f32(y, n)        # within 2^-53: plenty for two floats
+        inv[0] = <float>q
+        return <float>(q - <double>inv[0])
+    else:
+        s = row_sum_f64(y, n, &lo)
+        q = s + lo                             # Fast2Sum: |lo| is far below s
+        lo = lo - (q - s)
+        inv[0] = one_d / q
+        # 1 - q inv exactly (q inv is within an ulp of 1), less lo inv
+        s = two_prod(q, inv[0], &p_lo)
+        r = ((one_d - s) - p_lo) - lo * inv[0]
+        return r * inv[0]
+
+
 cdef void softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
-    cdef real m, inv
-    cdef double one_d = 1
+    cdef real m, inv, inv_lo
     if n == 0:
         return
     cdef bint nan = row_max(x, n, &m)
@@ -287,15 +306,17 @@ cdef void softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
         fill_row(y, n, nan_of(m))
         return
     exps_into(x, y, n, m)
-    inv = <real>(one_d / row_sum(y, n))
+    # 1/S as inv + inv_lo: y_i inv + y_i inv_lo (one FMA where the tier has
+    # it) leaves out the rounding of 1/S, half an ulp of every element.
+    inv_lo = inverse(y, n, &inv)
     for i in range(n):
-        y[i] = y[i] * inv
+        y[i] = y[i] * inv + y[i] * inv_lo
 
 
 cdef void log_softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     cdef real buf[EXP_CHUNK]
     cdef Py_ssize_t i, start, m_len, count = 0
-    cdef real m, zero = 0, hi, lo
+    cdef real m, zero = 0
     cdef double t = 0, t_c = 0, part, b, tt, log_s
     if n == 0:
         return
@@ -312,8 +333,7 @@ cdef void log_softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     while start < n:
         m_len = min(<Py_ssize_t>EXP_CHUNK, n - start)
         for i in range(m_len):
-            hi = exp_shifted(x[start + i], m, &lo)
-            buf[i] = zero if x[start + i] == m else hi + lo
+            buf[i] = zero if x[start + i] == m else exp_shifted(x[start + i], m)
         part = row_sum(buf, m_len)
         tt = t + part                        # TwoSum of the chunk sums
         b = tt - t
