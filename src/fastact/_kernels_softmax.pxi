@@ -43,34 +43,55 @@ cdef extern from *:
     #define FA_VEC 1
     /* 32-byte vectors: native on AVX2 and AVX-512 (VL), two halves on SSE2.
        64-byte ones are not lowered well on AVX2 (gcc takes them apart
-       through the stack, at ~20x the cost). The lane layout (which element
-       each lane sums, and the order the lanes are combined in) is fixed: 16
-       float32 lanes or 8 float64 lanes, two vectors (or four) side by side. */
+       through the stack, at ~20x the cost). Each loop keeps four (max, the
+       float64 sums) or eight (the float32 sums) independent accumulators:
+       with fewer, the latency of the add or FMA chain, not the loads, sets
+       the pace. The lane layout (which element each lane takes, the order
+       the lanes are combined in) is fixed, the same at every tier. */
     typedef float fa_f32x8 __attribute__((vector_size(32)));
     typedef int32_t fa_i32x8 __attribute__((vector_size(32)));
     typedef double fa_f64x4 __attribute__((vector_size(32)));
     typedef int64_t fa_i64x4 __attribute__((vector_size(32)));
+
+    /* One step of the max: vector m##j takes x[i + off ..) where greater;
+       the quiet NaN test (v == v) goes first, and v > m is false for a NaN
+       v, so a NaN never becomes the max; `seen` records it. */
+    #define FA_MAX_STEP(VT, IT, j, off) { VT v_; memcpy(&v_, x + i + (off), sizeof v_); \
+        IT num_ = (v_ == v_), up_ = (v_ > m##j) & num_; seen |= ~num_; \
+        m##j = (VT)(((IT)v_ & up_) | ((IT)m##j & ~up_)); }
+
+    /* Four float32 values widened to a double vector. Built from scalars,
+       gcc makes this one vcvtps2pd (xmm to ymm); __builtin_convertvector
+       of a 4-float vector it takes apart in halves (gcc 12). */
+    #define FA_WIDEN4(p) ((fa_f64x4){(double)(p)[0], (double)(p)[1], (double)(p)[2], (double)(p)[3]})
+
+    /* TwoSum into (s, c): s + v rounded, its error added to c. */
+    #define FA_TWO_SUM_V(s, c, v) do { fa_f64x4 t_ = (s) + (v); fa_f64x4 b_ = t_ - (s); \
+        (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
     #endif
 
-    /* Max of x[0..n) into the return value; *nan = 1 if a NaN was seen.
-       The quiet NaN test (v == v) goes first; v > m is then false for a
-       NaN v, so a NaN never becomes the max. */
+    #define FA_TWO_SUM(s, c, v) do { double t_ = (s) + (v); double b_ = t_ - (s); \
+        (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
+
+    /* Max of x[0..n) into the return value; *nan = 1 if a NaN was seen. */
     static inline float fa_row_max_f32(const float *x, Py_ssize_t n, int *nan) {
         Py_ssize_t i = 0; int k, any = 0; float m = -INFINITY;
     #ifdef FA_VEC
-        if (n >= 16) {
-            fa_f32x8 m0, m1; fa_i32x8 seen = {0};
-            for (k = 0; k < 8; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; }
-            for (; i + 16 <= n; i += 16) {
-                fa_f32x8 v0, v1; memcpy(&v0, x + i, sizeof v0); memcpy(&v1, x + i + 8, sizeof v1);
-                fa_i32x8 num0 = (v0 == v0), num1 = (v1 == v1);
-                fa_i32x8 up0 = (v0 > m0) & num0, up1 = (v1 > m1) & num1;
-                seen |= ~(num0 & num1);
-                m0 = (fa_f32x8)(((fa_i32x8)v0 & up0) | ((fa_i32x8)m0 & ~up0));
-                m1 = (fa_f32x8)(((fa_i32x8)v1 & up1) | ((fa_i32x8)m1 & ~up1));
+        if (n >= 8) {
+            fa_f32x8 m0, m1, m2, m3; fa_i32x8 seen = {0};
+            for (k = 0; k < 8; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; m2[k] = -INFINITY; m3[k] = -INFINITY; }
+            for (; i + 32 <= n; i += 32) {
+                FA_MAX_STEP(fa_f32x8, fa_i32x8, 0, 0) FA_MAX_STEP(fa_f32x8, fa_i32x8, 1, 8)
+                FA_MAX_STEP(fa_f32x8, fa_i32x8, 2, 16) FA_MAX_STEP(fa_f32x8, fa_i32x8, 3, 24)
             }
-            for (k = 0; k < 8; k++) { if (m0[k] > m) m = m0[k]; any |= seen[k] != 0; }
-            for (k = 0; k < 8; k++) { if (m1[k] > m) m = m1[k]; }
+            for (; i + 8 <= n; i += 8) FA_MAX_STEP(fa_f32x8, fa_i32x8, 0, 0)
+            for (k = 0; k < 8; k++) {
+                if (m0[k] > m) m = m0[k];
+                if (m1[k] > m) m = m1[k];
+                if (m2[k] > m) m = m2[k];
+                if (m3[k] > m) m = m3[k];
+                any |= seen[k] != 0;
+            }
         }
     #endif
         for (; i < n; i++) { float v = x[i]; if (v != v) any = 1; else if (v > m) m = v; }
@@ -81,19 +102,21 @@ cdef extern from *:
     static inline double fa_row_max_f64(const double *x, Py_ssize_t n, int *nan) {
         Py_ssize_t i = 0; int k, any = 0; double m = -INFINITY;
     #ifdef FA_VEC
-        if (n >= 8) {
-            fa_f64x4 m0, m1; fa_i64x4 seen = {0};
-            for (k = 0; k < 4; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; }
-            for (; i + 8 <= n; i += 8) {
-                fa_f64x4 v0, v1; memcpy(&v0, x + i, sizeof v0); memcpy(&v1, x + i + 4, sizeof v1);
-                fa_i64x4 num0 = (v0 == v0), num1 = (v1 == v1);
-                fa_i64x4 up0 = (v0 > m0) & num0, up1 = (v1 > m1) & num1;
-                seen |= ~(num0 & num1);
-                m0 = (fa_f64x4)(((fa_i64x4)v0 & up0) | ((fa_i64x4)m0 & ~up0));
-                m1 = (fa_f64x4)(((fa_i64x4)v1 & up1) | ((fa_i64x4)m1 & ~up1));
+        if (n >= 4) {
+            fa_f64x4 m0, m1, m2, m3; fa_i64x4 seen = {0};
+            for (k = 0; k < 4; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; m2[k] = -INFINITY; m3[k] = -INFINITY; }
+            for (; i + 16 <= n; i += 16) {
+                FA_MAX_STEP(fa_f64x4, fa_i64x4, 0, 0) FA_MAX_STEP(fa_f64x4, fa_i64x4, 1, 4)
+                FA_MAX_STEP(fa_f64x4, fa_i64x4, 2, 8) FA_MAX_STEP(fa_f64x4, fa_i64x4, 3, 12)
             }
-            for (k = 0; k < 4; k++) { if (m0[k] > m) m = m0[k]; any |= seen[k] != 0; }
-            for (k = 0; k < 4; k++) { if (m1[k] > m) m = m1[k]; }
+            for (; i + 4 <= n; i += 4) FA_MAX_STEP(fa_f64x4, fa_i64x4, 0, 0)
+            for (k = 0; k < 4; k++) {
+                if (m0[k] > m) m = m0[k];
+                if (m1[k] > m) m = m1[k];
+                if (m2[k] > m) m = m2[k];
+                if (m3[k] > m) m = m3[k];
+                any |= seen[k] != 0;
+            }
         }
     #endif
         for (; i < n; i++) { double v = x[i]; if (v != v) any = 1; else if (v > m) m = v; }
@@ -101,50 +124,53 @@ cdef extern from *:
         return m;
     }
 
-    /* Four float32 values widened to a double vector. Built from scalars,
-       gcc makes this one vcvtps2pd (xmm to ymm); __builtin_convertvector
-       of a 4-float vector it takes apart in halves (gcc 12). */
-    #define FA_WIDEN4(p) ((fa_f64x4){(double)(p)[0], (double)(p)[1], (double)(p)[2], (double)(p)[3]})
-
-    /* Sum of float32 values in double: 16 lanes, then the lanes in order. */
+    /* Sum of float32 values in double: 32 lanes (8 vectors), then the
+       lanes in order. */
     static inline double fa_row_sum_f32(const float *y, Py_ssize_t n) {
         Py_ssize_t i = 0; int k; double s = 0;
     #ifdef FA_VEC
-        if (n >= 16) {
-            fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-            for (; i + 16 <= n; i += 16) {
+        if (n >= 4) {
+            fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            for (; i + 32 <= n; i += 32) {
                 a0 += FA_WIDEN4(y + i); a1 += FA_WIDEN4(y + i + 4);
                 a2 += FA_WIDEN4(y + i + 8); a3 += FA_WIDEN4(y + i + 12);
+                a4 += FA_WIDEN4(y + i + 16); a5 += FA_WIDEN4(y + i + 20);
+                a6 += FA_WIDEN4(y + i + 24); a7 += FA_WIDEN4(y + i + 28);
             }
+            for (; i + 4 <= n; i += 4) a0 += FA_WIDEN4(y + i);
+            a0 += a4; a1 += a5; a2 += a6; a3 += a7;
+            a0 += a2; a1 += a3;
+            a0 += a1;
             for (k = 0; k < 4; k++) s += a0[k];
-            for (k = 0; k < 4; k++) s += a1[k];
-            for (k = 0; k < 4; k++) s += a2[k];
-            for (k = 0; k < 4; k++) s += a3[k];
         }
     #endif
         for (; i < n; i++) s += y[i];
         return s;
     }
 
-    /* TwoSum into (s, c): s + v rounded, its error added to c. */
-    #define FA_TWO_SUM(s, c, v) do { double t_ = (s) + (v); double b_ = t_ - (s); \
-        (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
-    #define FA_TWO_SUM_V(s, c, v) do { fa_f64x4 t_ = (s) + (v); fa_f64x4 b_ = t_ - (s); \
-        (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
-
     /* Compensated sum of doubles (Kahan-Babuska per lane): hi + *lo. */
     static inline double fa_row_sum_f64(const double *y, Py_ssize_t n, double *lo) {
         Py_ssize_t i = 0; int k; double s = 0, c = 0;
     #ifdef FA_VEC
-        if (n >= 8) {
-            fa_f64x4 s0 = {0}, c0 = {0}, s1 = {0}, c1 = {0};
-            for (; i + 8 <= n; i += 8) {
-                fa_f64x4 v0, v1; memcpy(&v0, y + i, sizeof v0); memcpy(&v1, y + i + 4, sizeof v1);
-                FA_TWO_SUM_V(s0, c0, v0);
-                FA_TWO_SUM_V(s1, c1, v1);
+        if (n >= 4) {
+            fa_f64x4 s0 = {0}, c0 = {0}, s1 = {0}, c1 = {0}, s2 = {0}, c2 = {0}, s3 = {0}, c3 = {0};
+            for (; i + 16 <= n; i += 16) {
+                fa_f64x4 v0, v1, v2, v3;
+                memcpy(&v0, y + i, sizeof v0); memcpy(&v1, y + i + 4, sizeof v1);
+                memcpy(&v2, y + i + 8, sizeof v2); memcpy(&v3, y + i + 12, sizeof v3);
+                FA_TWO_SUM_V(s0, c0, v0); FA_TWO_SUM_V(s1, c1, v1);
+                FA_TWO_SUM_V(s2, c2, v2); FA_TWO_SUM_V(s3, c3, v3);
             }
-            for (k = 0; k < 4; k++) { FA_TWO_SUM(s, c, s0[k]); c += c0[k]; }
-            for (k = 0; k < 4; k++) { FA_TWO_SUM(s, c, s1[k]); c += c1[k]; }
+            for (; i + 4 <= n; i += 4) {
+                fa_f64x4 v0; memcpy(&v0, y + i, sizeof v0);
+                FA_TWO_SUM_V(s0, c0, v0);
+            }
+            for (k = 0; k < 4; k++) {
+                FA_TWO_SUM(s, c, s0[k]); c += c0[k];
+                FA_TWO_SUM(s, c, s1[k]); c += c1[k];
+                FA_TWO_SUM(s, c, s2[k]); c += c2[k];
+                FA_TWO_SUM(s, c, s3[k]); c += c3[k];
+            }
         }
     #endif
         for (; i < n; i++) FA_TWO_SUM(s, c, y[i]);
@@ -152,44 +178,51 @@ cdef extern from *:
         return s;
     }
 
-    /* sum g_i y_i: exact float32 products summed in double. */
+    /* sum g_i y_i: exact float32 products summed in double, 32 lanes. */
     static inline double fa_row_dot_f32(const float *g, const float *y, Py_ssize_t n) {
         Py_ssize_t i = 0; int k; double s = 0;
     #ifdef FA_VEC
-        if (n >= 16) {
-            fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-            for (; i + 16 <= n; i += 16) {
+        if (n >= 4) {
+            fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            for (; i + 32 <= n; i += 32) {
                 a0 += FA_WIDEN4(g + i) * FA_WIDEN4(y + i);
                 a1 += FA_WIDEN4(g + i + 4) * FA_WIDEN4(y + i + 4);
                 a2 += FA_WIDEN4(g + i + 8) * FA_WIDEN4(y + i + 8);
                 a3 += FA_WIDEN4(g + i + 12) * FA_WIDEN4(y + i + 12);
+                a4 += FA_WIDEN4(g + i + 16) * FA_WIDEN4(y + i + 16);
+                a5 += FA_WIDEN4(g + i + 20) * FA_WIDEN4(y + i + 20);
+                a6 += FA_WIDEN4(g + i + 24) * FA_WIDEN4(y + i + 24);
+                a7 += FA_WIDEN4(g + i + 28) * FA_WIDEN4(y + i + 28);
             }
+            for (; i + 4 <= n; i += 4) a0 += FA_WIDEN4(g + i) * FA_WIDEN4(y + i);
+            a0 += a4; a1 += a5; a2 += a6; a3 += a7;
+            a0 += a2; a1 += a3;
+            a0 += a1;
             for (k = 0; k < 4; k++) s += a0[k];
-            for (k = 0; k < 4; k++) s += a1[k];
-            for (k = 0; k < 4; k++) s += a2[k];
-            for (k = 0; k < 4; k++) s += a3[k];
         }
     #endif
         for (; i < n; i++) s += (double)g[i] * (double)y[i];
         return s;
     }
 
-    /* sum g_i y_i in float64: rounded products, compensated sum. */
+    /* sum g_i y_i in float64: rounded products, compensated sum, 16 lanes. */
     static inline double fa_row_dot_f64(const double *g, const double *y, Py_ssize_t n) {
         Py_ssize_t i = 0; int k; double s = 0, c = 0;
     #ifdef FA_VEC
-        if (n >= 8) {
-            fa_f64x4 s0 = {0}, c0 = {0}, s1 = {0}, c1 = {0};
-            for (; i + 8 <= n; i += 8) {
-                fa_f64x4 a0, a1, b0, b1;
-                memcpy(&a0, g + i, sizeof a0); memcpy(&a1, g + i + 4, sizeof a1);
-                memcpy(&b0, y + i, sizeof b0); memcpy(&b1, y + i + 4, sizeof b1);
-                fa_f64x4 v0 = a0 * b0, v1 = a1 * b1;
-                FA_TWO_SUM_V(s0, c0, v0);
-                FA_TWO_SUM_V(s1, c1, v1);
+        if (n >= 4) {
+            fa_f64x4 s0 = {0}, c0 = {0}, s1 = {0}, c1 = {0}, s2 = {0}, c2 = {0}, s3 = {0}, c3 = {0};
+            #define FA_DOT_STEP(j, off) { fa_f64x4 a_, b_, v_; memcpy(&a_, g + i + (off), sizeof a_); \
+                memcpy(&b_, y + i + (off), sizeof b_); v_ = a_ * b_; FA_TWO_SUM_V(s##j, c##j, v_); }
+            for (; i + 16 <= n; i += 16) {
+                FA_DOT_STEP(0, 0) FA_DOT_STEP(1, 4) FA_DOT_STEP(2, 8) FA_DOT_STEP(3, 12)
             }
-            for (k = 0; k < 4; k++) { FA_TWO_SUM(s, c, s0[k]); c += c0[k]; }
-            for (k = 0; k < 4; k++) { FA_TWO_SUM(s, c, s1[k]); c += c1[k]; }
+            for (; i + 4 <= n; i += 4) FA_DOT_STEP(0, 0)
+            for (k = 0; k < 4; k++) {
+                FA_TWO_SUM(s, c, s0[k]); c += c0[k];
+                FA_TWO_SUM(s, c, s1[k]); c += c1[k];
+                FA_TWO_SUM(s, c, s2[k]); c += c2[k];
+                FA_TWO_SUM(s, c, s3[k]); c += c3[k];
+            }
         }
     #endif
         for (; i < n; i++) { double v = g[i] * y[i]; FA_TWO_SUM(s, c, v); }
