@@ -269,12 +269,12 @@ cdef inline real exp_shifted(real v, real m) noexcept nogil:
     v - m is rounded; its error a_lo (TwoSum) would cost |v - m| * a_lo
     relative error in e^(v - m), up to ~15 ulp for |v - m| ~ 30. So
     e^(a + a_lo) = e^a (1 + a_lo). float32 takes the lean exp (within
-    1 ulp; the result within ~1.5 ulp, at about half the operations), scaled
-    so that it is always normal, then scaled back by a power of 2: the one
-    rounding into the subnormal range. float64 takes the exp with a low
-    part: gcc (12) stops inlining the lean float64 exp into its many callers
-    once softmax calls it too, which would cost every float64 kernel that
-    uses it its vectorization."""
+    1 ulp; the result within ~1.5 ulp, at about half the operations),
+    scaled so that it is always normal, then scaled back by a power of 2:
+    the one rounding into the subnormal range. float64 takes the exp with a
+    low part: with one more call site of the lean float64 exp, gcc (12)
+    stops inlining it into mish_backward and gelu_tanh (avx2 tier), whose
+    loops then go scalar."""
     cdef real lowest
     cdef float unscale_f32 = 5.9604644775390625e-8        # 2^-24
     cdef real hi, lo
@@ -298,8 +298,11 @@ cdef inline real exp_shifted(real v, real m) noexcept nogil:
         return hi + lo
 
 
-cdef inline void exps_into(const real *x, real *e, Py_ssize_t n, real m) noexcept nogil:
-    """e[i] = e^(x[i] - m), a plain loop (e may be x)."""
+cdef void exps_into(const real *x, real *e, Py_ssize_t n, real m) noexcept nogil:
+    """e[i] = e^(x[i] - m), a plain loop (e may be x). Not inline, and the
+    only caller of exp_shifted: each call site of an exp adds to gcc's
+    (12) estimate of the unit's growth, past which it stops inlining the
+    exps into the other kernels' loops."""
     cdef Py_ssize_t i
     for i in range(n):
         e[i] = exp_shifted(x[i], m)
@@ -365,8 +368,9 @@ cdef void log_softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     start = 0
     while start < n:
         m_len = min(<Py_ssize_t>EXP_CHUNK, n - start)
+        exps_into(x + start, buf, m_len, m)
         for i in range(m_len):
-            buf[i] = zero if x[start + i] == m else exp_shifted(x[start + i], m)
+            buf[i] = zero if x[start + i] == m else buf[i]
         part = row_sum(buf, m_len)
         tt = t + part                        # TwoSum of the chunk sums
         b = tt - t
