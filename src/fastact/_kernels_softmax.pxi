@@ -352,6 +352,8 @@ cdef void softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
 cdef void log_softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     cdef real buf[EXP_CHUNK]
     cdef Py_ssize_t i, start, m_len, count = 0
+    cdef int32_t chunk_count
+    cdef bint is_max
     cdef real m, zero = 0
     cdef double t = 0, t_c = 0, part, b, tt, log_s
     if n == 0:
@@ -363,14 +365,16 @@ cdef void log_softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     # Every element equal to the max contributes exactly 1: leave them all
     # out of the float sum and add (count - 1) back exactly, which is the
     # sum over all but one of them.
-    for i in range(n):
-        count += x[i] == m          # quiet compare
     start = 0
     while start < n:
         m_len = min(<Py_ssize_t>EXP_CHUNK, n - start)
         exps_into(x + start, buf, m_len, m)
+        chunk_count = 0
         for i in range(m_len):
-            buf[i] = zero if x[start + i] == m else buf[i]
+            is_max = x[start + i] == m          # quiet compare
+            chunk_count += is_max
+            buf[i] = zero if is_max else buf[i]
+        count += chunk_count
         part = row_sum(buf, m_len)
         tt = t + part                        # TwoSum of the chunk sums
         b = tt - t
