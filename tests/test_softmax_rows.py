@@ -163,3 +163,37 @@ def test_agrees_with_torch(dtype):
                                **tol)
     np.testing.assert_allclose(fastact.softmax_backward(g, fastact.softmax(xs)), tgx.numpy(),
                                rtol=tol["rtol"] * 10, atol=tol["atol"] * 10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmax_backward"])
+def test_the_common_case_gives_the_general_paths_bits(name, dtype):
+    """C-ordered rows along the last axis go straight to the row kernels;
+    an out that overlaps an input other than exactly, a read-only or a
+    subclass out take the general path: the same bits or the same errors."""
+    x = rows_of(6, 33, dtype, seed=9)
+    args = (rows_of(6, 33, dtype, seed=10), fastact.softmax(x)) if name == "softmax_backward" else (x,)
+    f = getattr(fastact, name)
+    # The general path: a transposed (F-ordered) copy along axis 0.
+    want = f(*[np.asfortranarray(a.T) for a in args], axis=0).T
+    np.testing.assert_array_equal(f(*args), want)
+    np.testing.assert_array_equal(f(*args, axis=1), want)
+    # An out that overlaps the first input shifted by one row.
+    buf = np.zeros((7, 33), dtype)
+    buf[1:] = args[0]
+    shifted = (buf[1:],) + args[1:]
+    f(*shifted, out=buf[:-1])
+    np.testing.assert_array_equal(buf[:-1], want)
+    # In place into the last input: the same bits.
+    last = args[-1].copy()
+    assert f(*args[:-1], last, out=last) is last
+    np.testing.assert_array_equal(last, want)
+    readonly = np.empty_like(x)
+    readonly.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        f(*args, out=readonly)
+    np.testing.assert_array_equal(f(*[a.view(_Subclass) for a in args]), want)
+
+
+class _Subclass(np.ndarray):
+    pass

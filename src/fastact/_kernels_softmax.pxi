@@ -18,9 +18,11 @@
 # gives NaN there: inf - inf). -inf elements of other rows give 0 (log: -inf).
 #
 # softmax: e_i = e^(x_i - m) (m the row max, argument <= 0, its rounding
-# error carried into the low part), stored as fl(e_i) in y, summed in double
-# (float32) or Kahan-compensated lanes (float64); then y_i *= 1/S. Within
-# ~2 ulp, and the row sums to 1 within n eps.
+# error carried as a first-order factor), stored as fl(e_i) in y, summed in
+# double (float32) or Kahan-compensated lanes (float64); then
+# y_i = e_i inv + e_i inv_lo with 1/S = inv + inv_lo (no rounding of 1/S).
+# Within ~2.6 ulp (float32, lean exp) and ~1.8 ulp (float64), and the row
+# sums to 1 within n eps.
 # log_softmax: y_i = (x_i - m) - log1p(T), T the sum of e_j over all j but
 # one index of the max (whose e_j is exactly 1; each element equal to the max
 # is left out of the sum and count - 1 added back exactly): log1p(T) keeps
@@ -39,28 +41,57 @@ cdef extern from *:
     #include <math.h>
     #if defined(__GNUC__) || defined(__clang__)
     #define FA_VEC 1
-    typedef float fa_f32x16 __attribute__((vector_size(64)));
+    /* 32-byte vectors: native on AVX2 and AVX-512 (VL), two halves on SSE2.
+       64-byte ones are not lowered well on AVX2 (gcc takes them apart
+       through the stack, at ~20x the cost). Each loop keeps four (max, the
+       float64 sums) or eight (the float32 sums) independent accumulators:
+       with fewer, the latency of the add or FMA chain, not the loads, sets
+       the pace. The lane layout (which element each lane takes, the order
+       the lanes are combined in) is fixed, the same at every tier. */
     typedef float fa_f32x8 __attribute__((vector_size(32)));
-    typedef int32_t fa_i32x16 __attribute__((vector_size(64)));
-    typedef double fa_f64x8 __attribute__((vector_size(64)));
-    typedef int64_t fa_i64x8 __attribute__((vector_size(64)));
+    typedef int32_t fa_i32x8 __attribute__((vector_size(32)));
+    typedef double fa_f64x4 __attribute__((vector_size(32)));
+    typedef int64_t fa_i64x4 __attribute__((vector_size(32)));
+
+    /* One step of the max: vector m##j takes x[i + off ..) where greater;
+       the quiet NaN test (v == v) goes first, and v > m is false for a NaN
+       v, so a NaN never becomes the max; `seen` records it. */
+    #define FA_MAX_STEP(VT, IT, j, off) { VT v_; memcpy(&v_, x + i + (off), sizeof v_); \
+        IT num_ = (v_ == v_), up_ = (v_ > m##j) & num_; seen |= ~num_; \
+        m##j = (VT)(((IT)v_ & up_) | ((IT)m##j & ~up_)); }
+
+    /* Four float32 values widened to a double vector. Built from scalars,
+       gcc makes this one vcvtps2pd (xmm to ymm); __builtin_convertvector
+       of a 4-float vector it takes apart in halves (gcc 12). */
+    #define FA_WIDEN4(p) ((fa_f64x4){(double)(p)[0], (double)(p)[1], (double)(p)[2], (double)(p)[3]})
+
+    /* TwoSum into (s, c): s + v rounded, its error added to c. */
+    #define FA_TWO_SUM_V(s, c, v) do { fa_f64x4 t_ = (s) + (v); fa_f64x4 b_ = t_ - (s); \
+        (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
     #endif
+
+    #define FA_TWO_SUM(s, c, v) do { double t_ = (s) + (v); double b_ = t_ - (s); \
+        (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
 
     /* Max of x[0..n) into the return value; *nan = 1 if a NaN was seen. */
     static inline float fa_row_max_f32(const float *x, Py_ssize_t n, int *nan) {
         Py_ssize_t i = 0; int k, any = 0; float m = -INFINITY;
     #ifdef FA_VEC
-        if (n >= 16) {
-            fa_f32x16 vm; fa_i32x16 seen = {0};
-            for (k = 0; k < 16; k++) vm[k] = -INFINITY;
-            for (; i + 16 <= n; i += 16) {
-                fa_f32x16 v; memcpy(&v, x + i, sizeof v);
-                fa_i32x16 num = (v == v);
-                fa_i32x16 up = (v > vm) & num;
-                seen |= ~num;
-                vm = (fa_f32x16)(((fa_i32x16)v & up) | ((fa_i32x16)vm & ~up));
+        if (n >= 8) {
+            fa_f32x8 m0, m1, m2, m3; fa_i32x8 seen = {0};
+            for (k = 0; k < 8; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; m2[k] = -INFINITY; m3[k] = -INFINITY; }
+            for (; i + 32 <= n; i += 32) {
+                FA_MAX_STEP(fa_f32x8, fa_i32x8, 0, 0) FA_MAX_STEP(fa_f32x8, fa_i32x8, 1, 8)
+                FA_MAX_STEP(fa_f32x8, fa_i32x8, 2, 16) FA_MAX_STEP(fa_f32x8, fa_i32x8, 3, 24)
             }
-            for (k = 0; k < 16; k++) { if (vm[k] > m) m = vm[k]; any |= seen[k] != 0; }
+            for (; i + 8 <= n; i += 8) FA_MAX_STEP(fa_f32x8, fa_i32x8, 0, 0)
+            for (k = 0; k < 8; k++) {
+                if (m0[k] > m) m = m0[k];
+                if (m1[k] > m) m = m1[k];
+                if (m2[k] > m) m = m2[k];
+                if (m3[k] > m) m = m3[k];
+                any |= seen[k] != 0;
+            }
         }
     #endif
         for (; i < n; i++) { float v = x[i]; if (v != v) any = 1; else if (v > m) m = v; }
@@ -71,17 +102,21 @@ cdef extern from *:
     static inline double fa_row_max_f64(const double *x, Py_ssize_t n, int *nan) {
         Py_ssize_t i = 0; int k, any = 0; double m = -INFINITY;
     #ifdef FA_VEC
-        if (n >= 8) {
-            fa_f64x8 vm; fa_i64x8 seen = {0};
-            for (k = 0; k < 8; k++) vm[k] = -INFINITY;
-            for (; i + 8 <= n; i += 8) {
-                fa_f64x8 v; memcpy(&v, x + i, sizeof v);
-                fa_i64x8 num = (v == v);
-                fa_i64x8 up = (v > vm) & num;
-                seen |= ~num;
-                vm = (fa_f64x8)(((fa_i64x8)v & up) | ((fa_i64x8)vm & ~up));
+        if (n >= 4) {
+            fa_f64x4 m0, m1, m2, m3; fa_i64x4 seen = {0};
+            for (k = 0; k < 4; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; m2[k] = -INFINITY; m3[k] = -INFINITY; }
+            for (; i + 16 <= n; i += 16) {
+                FA_MAX_STEP(fa_f64x4, fa_i64x4, 0, 0) FA_MAX_STEP(fa_f64x4, fa_i64x4, 1, 4)
+                FA_MAX_STEP(fa_f64x4, fa_i64x4, 2, 8) FA_MAX_STEP(fa_f64x4, fa_i64x4, 3, 12)
             }
-            for (k = 0; k < 8; k++) { if (vm[k] > m) m = vm[k]; any |= seen[k] != 0; }
+            for (; i + 4 <= n; i += 4) FA_MAX_STEP(fa_f64x4, fa_i64x4, 0, 0)
+            for (k = 0; k < 4; k++) {
+                if (m0[k] > m) m = m0[k];
+                if (m1[k] > m) m = m1[k];
+                if (m2[k] > m) m = m2[k];
+                if (m3[k] > m) m = m3[k];
+                any |= seen[k] != 0;
+            }
         }
     #endif
         for (; i < n; i++) { double v = x[i]; if (v != v) any = 1; else if (v > m) m = v; }
@@ -89,42 +124,53 @@ cdef extern from *:
         return m;
     }
 
-    /* Sum of float32 values in double: 16 lanes, then the lanes in order. */
+    /* Sum of float32 values in double: 32 lanes (8 vectors), then the
+       lanes in order. */
     static inline double fa_row_sum_f32(const float *y, Py_ssize_t n) {
         Py_ssize_t i = 0; int k; double s = 0;
     #ifdef FA_VEC
-        if (n >= 16) {
-            fa_f64x8 a0 = {0}, a1 = {0};
-            for (; i + 16 <= n; i += 16) {
-                fa_f32x8 u, w; memcpy(&u, y + i, sizeof u); memcpy(&w, y + i + 8, sizeof w);
-                a0 += __builtin_convertvector(u, fa_f64x8);
-                a1 += __builtin_convertvector(w, fa_f64x8);
+        if (n >= 4) {
+            fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            for (; i + 32 <= n; i += 32) {
+                a0 += FA_WIDEN4(y + i); a1 += FA_WIDEN4(y + i + 4);
+                a2 += FA_WIDEN4(y + i + 8); a3 += FA_WIDEN4(y + i + 12);
+                a4 += FA_WIDEN4(y + i + 16); a5 += FA_WIDEN4(y + i + 20);
+                a6 += FA_WIDEN4(y + i + 24); a7 += FA_WIDEN4(y + i + 28);
             }
-            for (k = 0; k < 8; k++) s += a0[k];
-            for (k = 0; k < 8; k++) s += a1[k];
+            for (; i + 4 <= n; i += 4) a0 += FA_WIDEN4(y + i);
+            a0 += a4; a1 += a5; a2 += a6; a3 += a7;
+            a0 += a2; a1 += a3;
+            a0 += a1;
+            for (k = 0; k < 4; k++) s += a0[k];
         }
     #endif
         for (; i < n; i++) s += y[i];
         return s;
     }
 
-    /* TwoSum into (s, c): s + v rounded, its error added to c. */
-    #define FA_TWO_SUM(s, c, v) do { double t_ = (s) + (v); double b_ = t_ - (s); \
-        (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
-
     /* Compensated sum of doubles (Kahan-Babuska per lane): hi + *lo. */
     static inline double fa_row_sum_f64(const double *y, Py_ssize_t n, double *lo) {
         Py_ssize_t i = 0; int k; double s = 0, c = 0;
     #ifdef FA_VEC
-        if (n >= 8) {
-            fa_f64x8 vs = {0}, vc = {0};
-            for (; i + 8 <= n; i += 8) {
-                fa_f64x8 v; memcpy(&v, y + i, sizeof v);
-                fa_f64x8 t = vs + v, b = t - vs;
-                vc += (vs - (t - b)) + (v - b);
-                vs = t;
+        if (n >= 4) {
+            fa_f64x4 s0 = {0}, c0 = {0}, s1 = {0}, c1 = {0}, s2 = {0}, c2 = {0}, s3 = {0}, c3 = {0};
+            for (; i + 16 <= n; i += 16) {
+                fa_f64x4 v0, v1, v2, v3;
+                memcpy(&v0, y + i, sizeof v0); memcpy(&v1, y + i + 4, sizeof v1);
+                memcpy(&v2, y + i + 8, sizeof v2); memcpy(&v3, y + i + 12, sizeof v3);
+                FA_TWO_SUM_V(s0, c0, v0); FA_TWO_SUM_V(s1, c1, v1);
+                FA_TWO_SUM_V(s2, c2, v2); FA_TWO_SUM_V(s3, c3, v3);
             }
-            for (k = 0; k < 8; k++) { FA_TWO_SUM(s, c, vs[k]); c += vc[k]; }
+            for (; i + 4 <= n; i += 4) {
+                fa_f64x4 v0; memcpy(&v0, y + i, sizeof v0);
+                FA_TWO_SUM_V(s0, c0, v0);
+            }
+            for (k = 0; k < 4; k++) {
+                FA_TWO_SUM(s, c, s0[k]); c += c0[k];
+                FA_TWO_SUM(s, c, s1[k]); c += c1[k];
+                FA_TWO_SUM(s, c, s2[k]); c += c2[k];
+                FA_TWO_SUM(s, c, s3[k]); c += c3[k];
+            }
         }
     #endif
         for (; i < n; i++) FA_TWO_SUM(s, c, y[i]);
@@ -132,41 +178,51 @@ cdef extern from *:
         return s;
     }
 
-    /* sum g_i y_i: exact float32 products summed in double. */
+    /* sum g_i y_i: exact float32 products summed in double, 32 lanes. */
     static inline double fa_row_dot_f32(const float *g, const float *y, Py_ssize_t n) {
         Py_ssize_t i = 0; int k; double s = 0;
     #ifdef FA_VEC
-        if (n >= 16) {
-            fa_f64x8 a0 = {0}, a1 = {0};
-            for (; i + 16 <= n; i += 16) {
-                fa_f32x8 g0, g1, y0, y1;
-                memcpy(&g0, g + i, sizeof g0); memcpy(&g1, g + i + 8, sizeof g1);
-                memcpy(&y0, y + i, sizeof y0); memcpy(&y1, y + i + 8, sizeof y1);
-                a0 += __builtin_convertvector(g0, fa_f64x8) * __builtin_convertvector(y0, fa_f64x8);
-                a1 += __builtin_convertvector(g1, fa_f64x8) * __builtin_convertvector(y1, fa_f64x8);
+        if (n >= 4) {
+            fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            for (; i + 32 <= n; i += 32) {
+                a0 += FA_WIDEN4(g + i) * FA_WIDEN4(y + i);
+                a1 += FA_WIDEN4(g + i + 4) * FA_WIDEN4(y + i + 4);
+                a2 += FA_WIDEN4(g + i + 8) * FA_WIDEN4(y + i + 8);
+                a3 += FA_WIDEN4(g + i + 12) * FA_WIDEN4(y + i + 12);
+                a4 += FA_WIDEN4(g + i + 16) * FA_WIDEN4(y + i + 16);
+                a5 += FA_WIDEN4(g + i + 20) * FA_WIDEN4(y + i + 20);
+                a6 += FA_WIDEN4(g + i + 24) * FA_WIDEN4(y + i + 24);
+                a7 += FA_WIDEN4(g + i + 28) * FA_WIDEN4(y + i + 28);
             }
-            for (k = 0; k < 8; k++) s += a0[k];
-            for (k = 0; k < 8; k++) s += a1[k];
+            for (; i + 4 <= n; i += 4) a0 += FA_WIDEN4(g + i) * FA_WIDEN4(y + i);
+            a0 += a4; a1 += a5; a2 += a6; a3 += a7;
+            a0 += a2; a1 += a3;
+            a0 += a1;
+            for (k = 0; k < 4; k++) s += a0[k];
         }
     #endif
         for (; i < n; i++) s += (double)g[i] * (double)y[i];
         return s;
     }
 
-    /* sum g_i y_i in float64: rounded products, compensated sum. */
+    /* sum g_i y_i in float64: rounded products, compensated sum, 16 lanes. */
     static inline double fa_row_dot_f64(const double *g, const double *y, Py_ssize_t n) {
         Py_ssize_t i = 0; int k; double s = 0, c = 0;
     #ifdef FA_VEC
-        if (n >= 8) {
-            fa_f64x8 vs = {0}, vc = {0};
-            for (; i + 8 <= n; i += 8) {
-                fa_f64x8 a, b; memcpy(&a, g + i, sizeof a); memcpy(&b, y + i, sizeof b);
-                fa_f64x8 v = a * b;
-                fa_f64x8 t = vs + v, bp = t - vs;
-                vc += (vs - (t - bp)) + (v - bp);
-                vs = t;
+        if (n >= 4) {
+            fa_f64x4 s0 = {0}, c0 = {0}, s1 = {0}, c1 = {0}, s2 = {0}, c2 = {0}, s3 = {0}, c3 = {0};
+            #define FA_DOT_STEP(j, off) { fa_f64x4 a_, b_, v_; memcpy(&a_, g + i + (off), sizeof a_); \
+                memcpy(&b_, y + i + (off), sizeof b_); v_ = a_ * b_; FA_TWO_SUM_V(s##j, c##j, v_); }
+            for (; i + 16 <= n; i += 16) {
+                FA_DOT_STEP(0, 0) FA_DOT_STEP(1, 4) FA_DOT_STEP(2, 8) FA_DOT_STEP(3, 12)
             }
-            for (k = 0; k < 8; k++) { FA_TWO_SUM(s, c, vs[k]); c += vc[k]; }
+            for (; i + 4 <= n; i += 4) FA_DOT_STEP(0, 0)
+            for (k = 0; k < 4; k++) {
+                FA_TWO_SUM(s, c, s0[k]); c += c0[k];
+                FA_TWO_SUM(s, c, s1[k]); c += c1[k];
+                FA_TWO_SUM(s, c, s2[k]); c += c2[k];
+                FA_TWO_SUM(s, c, s3[k]); c += c3[k];
+            }
         }
     #endif
         for (; i < n; i++) { double v = g[i] * y[i]; FA_TWO_SUM(s, c, v); }
@@ -206,42 +262,50 @@ cdef inline double row_sum(const real *y, Py_ssize_t n) noexcept nogil:
         return row_sum_f64(y, n, &lo) + lo
 
 
-cdef inline real exp_shifted(real v, real m, real *lo) noexcept nogil:
-    """e^(v - m) as hi + *lo for v <= m, both non-NaN, m finite.
+cdef inline real exp_shifted(real v, real m) noexcept nogil:
+    """e^(v - m) for v <= m, both non-NaN, m finite; 0 where that is below
+    half the smallest subnormal.
 
     v - m is rounded; its error a_lo (TwoSum) would cost |v - m| * a_lo
     relative error in e^(v - m), up to ~15 ulp for |v - m| ~ 30. So
-    e^(a + a_lo) = e^a (1 + a_lo) goes into the low part."""
-    cdef real zero = 0
+    e^(a + a_lo) = e^a (1 + a_lo). float32 takes the lean exp (within
+    1 ulp; the result within ~1.5 ulp, at about half the operations),
+    scaled so that it is always normal, then scaled back by a power of 2:
+    the one rounding into the subnormal range. float64 takes the exp with a
+    low part: with one more call site of the lean float64 exp, gcc (12)
+    stops inlining it into mish_backward and gelu_tanh (avx2 tier), whose
+    loops then go scalar."""
     cdef real lowest
+    cdef float unscale_f32 = 5.9604644775390625e-8        # 2^-24
+    cdef real hi, lo
     if real is float:
         lowest = -104
     else:
         lowest = -746
     cdef real a = v - m
     cdef bint far = not (a > lowest)      # far below the max, or -inf
-    cdef real vs = m if far else v         # keeps the TwoSum finite
+    cdef real vs = m if far else v         # keeps the TwoSum finite; a_lo = 0 there
     cdef real a2 = vs - m
     cdef real bp = a2 - vs
     cdef real a_lo = (vs - (a2 - bp)) + (-m - bp)
     a = lowest if far else a2
-    a_lo = zero if far else a_lo
-    cdef real hi
     if real is float:
-        hi = exp_nonpos_f32(a, lo)
+        hi = exp_lean_scaled_f32(a)
+        return (hi + hi * a_lo) * unscale_f32
     else:
-        hi = exp_nonpos_f64(a, lo)
-    lo[0] = lo[0] + hi * a_lo
-    return hi
+        hi = exp_nonpos_f64(a, &lo)
+        lo = lo + hi * a_lo
+        return hi + lo
 
 
-cdef inline void exps_into(const real *x, real *e, Py_ssize_t n, real m) noexcept nogil:
-    """e[i] = fl(e^(x[i] - m)), a plain loop (e may be x)."""
+cdef void exps_into(const real *x, real *e, Py_ssize_t n, real m) noexcept nogil:
+    """e[i] = e^(x[i] - m), a plain loop (e may be x). Not inline, and the
+    only caller of exp_shifted: each call site of an exp adds to gcc's
+    (12) estimate of the unit's growth, past which it stops inlining the
+    exps into the other kernels' loops."""
     cdef Py_ssize_t i
-    cdef real hi, lo
     for i in range(n):
-        hi = exp_shifted(x[i], m, &lo)
-        e[i] = hi + lo
+        e[i] = exp_shifted(x[i], m)
 
 
 cdef inline void fill_row(real *y, Py_ssize_t n, real v) noexcept nogil:
@@ -250,10 +314,27 @@ cdef inline void fill_row(real *y, Py_ssize_t n, real v) noexcept nogil:
         y[i] = v
 
 
+cdef inline real inverse(const real *y, Py_ssize_t n, real *inv) noexcept nogil:
+    """1 / sum(y) (a sum >= 1) as *inv + the returned low part."""
+    cdef double one_d = 1, s, lo, q, r, p_lo
+    if real is float:
+        q = one_d / row_sum_f32(y, n)        # within 2^-53: plenty for two floats
+        inv[0] = <float>q
+        return <float>(q - <double>inv[0])
+    else:
+        s = row_sum_f64(y, n, &lo)
+        q = s + lo                             # Fast2Sum: |lo| is far below s
+        lo = lo - (q - s)
+        inv[0] = one_d / q
+        # 1 - q inv exactly (q inv is within an ulp of 1), less lo inv
+        s = two_prod(q, inv[0], &p_lo)
+        r = ((one_d - s) - p_lo) - lo * inv[0]
+        return r * inv[0]
+
+
 cdef void softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
-    cdef real m, inv
-    cdef double one_d = 1
+    cdef real m, inv, inv_lo
     if n == 0:
         return
     cdef bint nan = row_max(x, n, &m)
@@ -261,15 +342,19 @@ cdef void softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
         fill_row(y, n, nan_of(m))
         return
     exps_into(x, y, n, m)
-    inv = <real>(one_d / row_sum(y, n))
+    # 1/S as inv + inv_lo: y_i inv + y_i inv_lo (one FMA where the tier has
+    # it) leaves out the rounding of 1/S, half an ulp of every element.
+    inv_lo = inverse(y, n, &inv)
     for i in range(n):
-        y[i] = y[i] * inv
+        y[i] = y[i] * inv + y[i] * inv_lo
 
 
 cdef void log_softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     cdef real buf[EXP_CHUNK]
     cdef Py_ssize_t i, start, m_len, count = 0
-    cdef real m, zero = 0, hi, lo
+    cdef int32_t chunk_count
+    cdef bint is_max
+    cdef real m, zero = 0
     cdef double t = 0, t_c = 0, part, b, tt, log_s
     if n == 0:
         return
@@ -280,14 +365,16 @@ cdef void log_softmax_row(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     # Every element equal to the max contributes exactly 1: leave them all
     # out of the float sum and add (count - 1) back exactly, which is the
     # sum over all but one of them.
-    for i in range(n):
-        count += x[i] == m          # quiet compare
     start = 0
     while start < n:
         m_len = min(<Py_ssize_t>EXP_CHUNK, n - start)
+        exps_into(x + start, buf, m_len, m)
+        chunk_count = 0
         for i in range(m_len):
-            hi = exp_shifted(x[start + i], m, &lo)
-            buf[i] = zero if x[start + i] == m else hi + lo
+            is_max = x[start + i] == m          # quiet compare
+            chunk_count += is_max
+            buf[i] = zero if is_max else buf[i]
+        count += chunk_count
         part = row_sum(buf, m_len)
         tt = t + part                        # TwoSum of the chunk sums
         b = tt - t
