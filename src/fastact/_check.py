@@ -504,9 +504,10 @@ def _report_row(spec, dtype, tier, o):
     return 0 if ok else 1
 
 
-def run_exhaustive(specs, tiers):
+def run_exhaustive(specs, tiers, starts=None):
     """All 2**32 float32 inputs of every forward function (parameters at
-    their defaults) and of the unary functions marked `exhaustive`.
+    their defaults) and of the unary functions marked `exhaustive`; with
+    `starts`, only the chunks of 2**14 bit patterns beginning there.
 
     Chunks of 2**14 inputs, so every temporary stays in the L2 cache; per
     chunk and function the oracle, its rounding, the ulp scale and the masks
@@ -522,10 +523,11 @@ def run_exhaustive(specs, tiers):
     if not chosen:
         return 0
     print()
-    print(f"exhaustive float32: all 2**32 inputs of {', '.join(s.name for s in chosen)} "
+    chunk = 1 << 14
+    inputs = "all 2**32 inputs" if starts is None else f"{len(starts) * chunk} inputs"
+    print(f"exhaustive float32: {inputs} of {', '.join(s.name for s in chosen)} "
           f"at {', '.join(tiers)}")
     f32 = np.float32
-    chunk = 1 << 14
     outcomes = {(s.name, t): Outcome() for s in chosen for t in tiers}
     funcs = [(s, getattr(fastact, s.name), typed_params(s, f32), oracles[s.name])
              for s in chosen]
@@ -535,19 +537,26 @@ def run_exhaustive(specs, tiers):
     threads = fastact.get_num_threads()
     fastact.set_num_threads(1)
     try:
-        _sweep_all_float32(funcs, tiers, outcomes, chunk, t0)
+        _sweep_all_float32(funcs, tiers, outcomes, chunk, t0, starts)
     finally:
         fastact.set_num_threads(threads)
     _progress_done()
     failures = 0
     for spec in chosen:
         for tier in tiers:
-            failures += _report_row(spec, f32, tier, outcomes[(spec.name, tier)])
+            o = outcomes[(spec.name, tier)]
+            failures += _report_row(spec, f32, tier, o)
+            if spec.ulp and o.ok(spec.ulp) and o.worst is not None:
+                print(f"    worst {_describe(spec, o.worst)}")
     print(f"(exhaustive sweep: {time.perf_counter() - t0:.0f} s)")
     return failures
 
 
-def _sweep_all_float32(funcs, tiers, outcomes, chunk, t0):
+def _sweep_all_float32(funcs, tiers, outcomes, chunk, t0, starts=None):
+    """Every float32 bit pattern, in chunks beginning at `starts` (default:
+    all of them, 0 to 2**32 - chunk)."""
+    if starts is None:
+        starts = range(0, 1 << 32, chunk)
     f32 = np.float32
     fi = np.finfo(f32)
     tiny = np.float64(fi.smallest_normal)
@@ -558,12 +567,10 @@ def _sweep_all_float32(funcs, tiers, outcomes, chunk, t0):
     err = np.empty(chunk, dtype=np.float64)
     last = t0
     with np.errstate(all="ignore"):
-        for start in range(0, 1 << 32, chunk):
+        for n_done, start in enumerate(starts, 1):
             np.add(base, np.uint32(start), out=x.view(np.uint32))
-            xw = x.astype(np.float64)
             for spec, f, params, oracle in funcs:
-                exact = np.asarray(oracle(
-                    xw, **{k: np.float64(v) for k, v in params.items()}), dtype=np.float64)
+                exact = oracle(x, **params)
                 rounded = exact.astype(f32)
                 scale = np.ldexp(1.0, p - np.frexp(exact)[1])
                 special = np.isnan(exact) | np.isinf(rounded) | (np.abs(exact) < tiny)
@@ -599,7 +606,7 @@ def _sweep_all_float32(funcs, tiers, outcomes, chunk, t0):
             now = time.perf_counter()
             if now - last > 0.5:
                 last = now
-                done = (start + chunk) / (1 << 32)
+                done = n_done / len(starts)
                 _progress(f"exhaustive {done:6.1%}  {now - t0:5.0f} s elapsed, "
                           f"~{(now - t0) / done - (now - t0):4.0f} s left")
 
