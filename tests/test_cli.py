@@ -253,7 +253,8 @@ def test_the_exhaustive_sweep_passes_on_a_sample_of_its_chunks(capsys):
         if _check._oracle.float32_sweep_oracle(spec.name) is None:
             continue    # gelu without scipy: said, and skipped
         for tier in tiers:
-            row = [ln.split() for ln in out.splitlines() if ln.split()[:3] == [spec.name, "float32", tier]]
+            row = [ln.split() for ln in out.splitlines()
+                   if ln.split()[:3] == [spec.name, "float32", tier]]
             assert len(row) == 1 and row[0][5] == "ok", (spec.name, tier)
 
 

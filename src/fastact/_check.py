@@ -30,8 +30,9 @@ n eps.
 
 `--exhaustive` sweeps all 2**32 float32 bit patterns through every forward
 function in float32 (parameters at their defaults) and the unary functions
-the catalogue marks `exhaustive`, at every tier (about 2-5 minutes per
-function and tier on one core).
+the catalogue marks `exhaustive`, at every tier, against float64 oracles
+(`fastact._oracle.float32_sweep_oracle`): about 3-5 minutes of one core per
+function for two tiers, an hour for all of them.
 """
 import sys
 import time
@@ -62,7 +63,7 @@ def add_arguments(parser):
     parser.add_argument("--exhaustive", action="store_true",
                         help="also sweep all 2**32 float32 inputs of every forward "
                              "function and of the unary functions the catalogue marks "
-                             "exhaustive (2-5 minutes per function and tier)")
+                             "exhaustive (3-5 minutes of one core per function; an hour for all)")
     parser.add_argument("--isa", default="all", metavar="TIERS",
                         help="comma-separated tiers to check, 'current' or 'all' "
                              "(default: all available)")
