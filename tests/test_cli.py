@@ -258,6 +258,20 @@ def test_the_exhaustive_sweep_passes_on_a_sample_of_its_chunks(capsys):
             assert len(row) == 1 and row[0][5] == "ok", (spec.name, tier)
 
 
+def test_the_sweeps_ulp_scale_is_the_inverse_ulp_in_float32():
+    import numpy as np
+    rng = np.random.default_rng(5)
+    with np.errstate(invalid="ignore"):     # signalling NaNs among the bit patterns
+        v = np.concatenate([rng.integers(0, 1 << 64, 1 << 16, dtype=np.uint64).view(np.float64),
+                            rng.integers(0, 1 << 32, 1 << 16, dtype=np.uint64)
+                            .astype(np.uint32).view(np.float32).astype(np.float64),
+                            [1.0, -1.0, 0.75, 2.0 ** -1000, 2.0 ** -999,
+                             np.finfo(np.float64).max]])
+    v = v[np.isfinite(v) & (np.abs(v) >= 2.0 ** -1000)]
+    expected = np.ldexp(1.0, 24 - np.frexp(v)[1])      # 1 / ulp at v's binade
+    assert (_check._float32_inverse_ulp(v) == expected).all()
+
+
 def test_the_exhaustive_sweep_fails_when_a_result_is_off(monkeypatch, capsys):
     # hard_sigmoid's sweep oracle a little off above 1: the exact function's
     # row must fail. (The sweep's oracle is float32_sweep_oracle, not ORACLES.)
