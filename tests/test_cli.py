@@ -265,3 +265,59 @@ def test_check_fails_when_a_softmax_result_is_off(monkeypatch, capsys):
     rows = [ln.split() for ln in out.splitlines() if ln.startswith("softmax ")]
     assert [r[1] for r in rows if r[5] == "FAIL"] == ["float32"]
     assert [r[1] for r in rows if r[5] == "ok"] == ["float64"]
+
+
+# `check --exhaustive` over a sample of its chunks (the whole sweep takes an
+# hour or more): every swept function at every tier within its bound.
+SWEEP_SAMPLE = range(0, 1 << 32, 1 << 27)      # 32 chunks of 2**14, every binade touched
+
+
+def test_the_exhaustive_sweep_passes_on_a_sample_of_its_chunks(capsys):
+    tiers = fastact.config()["isas"]
+    failures = _check.run_exhaustive(SPECS, tiers, starts=SWEEP_SAMPLE)
+    out = capsys.readouterr().out
+    assert failures == 0, out
+    swept = [s for s in SPECS if len(s.inputs) == 1 and (s.variant == "forward" or s.exhaustive)]
+    for spec in swept:
+        if _check._oracle.float32_sweep_oracle(spec.name) is None:
+            continue    # gelu without scipy: said, and skipped
+        for tier in tiers:
+            row = [ln.split() for ln in out.splitlines()
+                   if ln.split()[:3] == [spec.name, "float32", tier]]
+            assert len(row) == 1 and row[0][5] == "ok", (spec.name, tier)
+
+
+def test_the_sweeps_ulp_scale_is_the_inverse_ulp_in_float32():
+    import numpy as np
+    rng = np.random.default_rng(5)
+    with np.errstate(invalid="ignore"):     # signalling NaNs among the bit patterns
+        v = np.concatenate([rng.integers(0, 1 << 64, 1 << 16, dtype=np.uint64).view(np.float64),
+                            rng.integers(0, 1 << 32, 1 << 16, dtype=np.uint64)
+                            .astype(np.uint32).view(np.float32).astype(np.float64),
+                            [1.0, -1.0, 0.75, 2.0 ** -1000, 2.0 ** -999,
+                             np.finfo(np.float64).max]])
+    v = v[np.isfinite(v) & (np.abs(v) >= 2.0 ** -1000)]
+    expected = np.ldexp(1.0, 24 - np.frexp(v)[1])      # 1 / ulp at v's binade
+    assert (_check._float32_inverse_ulp(v) == expected).all()
+
+
+def test_the_exhaustive_sweep_fails_when_a_result_is_off(monkeypatch, capsys):
+    # hard_sigmoid's sweep oracle a little off above 1: the exact function's
+    # row must fail. (The sweep's oracle is float32_sweep_oracle, not ORACLES.)
+    import numpy as np
+    good = _check._oracle.float32_sweep_oracle
+
+    def with_one_off(name, work=np.float64):
+        oracle = good(name, work)
+        if name != "hard_sigmoid":
+            return oracle
+        return lambda x: np.where(x > 1, oracle(x) * (1 + 2.0 ** -20), oracle(x))
+
+    monkeypatch.setattr(_check._oracle, "float32_sweep_oracle", with_one_off)
+    hard_sigmoid = [s for s in SPECS if s.name in ("hard_sigmoid", "sigmoid")]
+    failures = _check.run_exhaustive(hard_sigmoid, ["baseline"], starts=SWEEP_SAMPLE)
+    out = capsys.readouterr().out
+    assert failures == 1, out
+    assert "not bitwise correct" in out
+    rows = {ln.split()[0]: ln.split()[5] for ln in out.splitlines() if "float32  baseline" in ln}
+    assert rows == {"sigmoid": "ok", "hard_sigmoid": "FAIL"}

@@ -8,7 +8,9 @@ import pytest
 import _inputs
 from _compare import require_oracle_for, ulp_error
 
-from fastact._oracle import ORACLES, working_dtype
+from fastact._catalog import SPECS
+from fastact._oracle import (ELEMENTWISE_IN_MPMATH, EXTENDED_LONGDOUBLE, ORACLES,
+                             float32_sweep_oracle, working_dtype)
 
 
 def significand_and_exponent(v):
@@ -94,3 +96,71 @@ def test_ulp_error_measures_subnormal_results_in_subnormal_spacings():
     r = np.array([ss * 5], dtype=np.float32)
     e = np.array([float(ss) * 3])
     assert ulp_error(r, e)[0] == 2.0
+
+
+# ---------------------------------------------------------------------------
+# The float32 sweep's oracle (`check --exhaustive`) computes in float64, not
+# long double: it must give the same float32 results as the long double
+# oracle everywhere but at near-ties.
+
+SWEPT = [s for s in SPECS if len(s.inputs) == 1 and (s.variant == "forward" or s.exhaustive)]
+# The rounding of a float64 oracle may differ from the long double one's only
+# where the exact value is this close (relatively) to a float32 tie.
+NEAR_TIE = 1e-13
+
+
+def float32_sample():
+    """2**21 bit patterns spread evenly over all 2**32 (every exponent of both
+    signs, NaNs included), the special values, the breakpoints of the
+    exp-based kernels and the landmarks of the activations."""
+    rng = np.random.default_rng(20261201)
+    bits = np.arange(0, 1 << 32, 1 << 11, dtype=np.uint64)
+    bits = (bits + rng.integers(0, 1 << 11, bits.size, dtype=np.uint64)).astype(np.uint32)
+    f32 = np.float32
+    return np.concatenate([bits.view(f32), _inputs.special_values(f32),
+                           _inputs.sigmoid_breakpoints(f32), _inputs.activation_landmarks(f32),
+                           _inputs.around([3.0, -3.0, 6.0, 20.0, 0.0], f32, steps=64)])
+
+
+@pytest.mark.parametrize("spec", SWEPT, ids=lambda s: s.name)
+def test_the_float64_sweep_oracle_rounds_as_the_long_double_oracle(spec):
+    if not EXTENDED_LONGDOUBLE:
+        pytest.skip("long double is no wider than double here: nothing to compare")
+    fast = float32_sweep_oracle(spec.name)
+    if fast is None:
+        pytest.skip(f"no float64 oracle for {spec.name} without scipy")
+    if spec.name in ELEMENTWISE_IN_MPMATH:
+        pytest.importorskip("mpmath")
+    x = float32_sample()
+    if spec.name in ELEMENTWISE_IN_MPMATH:      # thousands of points a second
+        x = np.concatenate([x[::701], x[-600:]])
+    params = {k: np.float32(v) for k, v in spec.params.items()}
+    wide = float32_sweep_oracle(spec.name, work=np.longdouble)(x, **params)
+    narrow = fast(x, **params)
+    assert narrow.dtype == np.float64 and wide.dtype == np.longdouble
+
+    # Relative difference: float64's own rounding errors, not a float32 ulp's,
+    # wherever the result does not round to zero in float32 (far below, e^v
+    # amplifies them, and float64 itself runs out of digits).
+    nonzero = np.abs(wide) >= np.longdouble(np.finfo(np.float32).smallest_subnormal) / 2
+    finite = np.isfinite(wide) & nonzero
+    with np.errstate(all="ignore"):
+        rel = np.abs((narrow[finite].astype(np.longdouble) - wide[finite]) / wide[finite])
+    assert rel.size > x.size // 4
+    i = int(np.argmax(rel))
+    assert rel[i] < NEAR_TIE, (x[finite][i], narrow[finite][i], wide[finite][i])
+
+    # Rounded to float32: the same bits, except within NEAR_TIE of a tie.
+    with np.errstate(all="ignore"):
+        r_narrow, r_wide = narrow.astype(np.float32), wide.astype(np.float32)
+    same = (r_narrow == r_wide) | (np.isnan(r_narrow) & np.isnan(r_wide))
+    if spec.ulp == 0:   # exact functions: check compares bits, the sign of zero too
+        same &= np.isnan(r_narrow) | (np.signbit(r_narrow) == np.signbit(r_wide))
+    differ = np.flatnonzero(~same)
+    if differ.size:
+        lo = np.minimum(r_narrow[differ], r_wide[differ])
+        assert (np.nextafter(lo, np.float32(np.inf)) == np.maximum(r_narrow[differ],
+                                                                    r_wide[differ])).all()
+        tie = (lo.astype(np.longdouble) + np.maximum(r_narrow[differ], r_wide[differ])) / 2
+        off = np.abs(wide[differ] - tie) / np.abs(wide[differ])
+        assert (off < NEAR_TIE).all(), x[differ][np.argmax(off)]

@@ -31,6 +31,11 @@ direct numerically stable form, independently of the kernels and of
 Where np.longdouble is no wider than double (MSVC, some ARM ABIs) the float64
 oracles of the smooth activations run through mpmath instead: exact, slow.
 
+The functions computing in long double take their working precision as the
+keyword `work` (np.longdouble by default). `float32_sweep_oracle` gives them
+np.float64 for the sweep over all 2**32 float32 inputs (`check --exhaustive`):
+enough for a float32 result and about ten times as fast.
+
 mpmath is a test dependency, not a run-time one: without it the oracles that
 need it are left out of ORACLES and MISSING says which and why.
 """
@@ -46,8 +51,8 @@ _SELU_ALPHA = "1.6732632423543772848170429916717"
 _SELU_SCALE = "1.0507009873554804934193349852946"
 _GELU_KAPPA = "0.044715"
 # 2 sqrt(2 / pi) and 2 sqrt(2 / pi) 0.044715 to 30 digits (mpmath, 40 digits)
-_GELU_C1 = L("1.59576912160573071175978423974")
-_GELU_C2 = L("0.0713548162726002487763387522799")
+_GELU_C1 = "1.59576912160573071175978423974"
+_GELU_C2 = "0.0713548162726002487763387522799"
 
 
 def working_dtype(dtype):
@@ -197,10 +202,13 @@ def leaky_relu_backward(grad_out, x, alpha):
 
 
 # ---------------------------------------------------------------------------
-# The smooth activations, in longdouble (their inputs as fastact gets them)
+# The smooth activations, in the working precision `work`: np.longdouble for
+# ORACLES, np.float64 for the float32 sweep (float32_sweep_oracle). Their
+# inputs come as fastact gets them; parameters are rounded to the inputs'
+# dtype, then widened.
 
-def _wide(a):
-    return np.asarray(a).astype(L)
+def _wide(a, work):
+    return np.asarray(a).astype(work)
 
 
 def _sigmoid(v):
@@ -213,8 +221,8 @@ def _softplus_wide(z):
 
 
 def _with_limits(x, r, at_neg_inf, at_pos_inf):
-    r = np.where(np.isneginf(x), L(at_neg_inf), r)
-    return np.where(np.isposinf(x), L(at_pos_inf), r)
+    r = np.where(np.isneginf(x), x.dtype.type(at_neg_inf), r)
+    return np.where(np.isposinf(x), x.dtype.type(at_pos_inf), r)
 
 
 def _quiet(f):
@@ -238,49 +246,49 @@ def _with_mpmath_fallback(name, n_arrays, f):
 
 
 @_quiet
-def tanh(x):
-    return np.tanh(_wide(x))
+def tanh(x, *, work=L):
+    return np.tanh(_wide(x, work))
 
 
 @_quiet
-def tanh_grad(x):
-    t = np.exp(-2 * np.abs(_wide(x)))
+def tanh_grad(x, *, work=L):
+    t = np.exp(-2 * np.abs(_wide(x, work)))
     return 4 * t / ((1 + t) * (1 + t))
 
 
 @_quiet
-def tanh_backward(grad_out, y):
-    y = _wide(y)
-    return _wide(grad_out) * ((1 - y) * (1 + y))
+def tanh_backward(grad_out, y, *, work=L):
+    y = _wide(y, work)
+    return _wide(grad_out, work) * ((1 - y) * (1 + y))
 
 
 @_quiet
-def softsign(x):
-    x = _wide(x)
+def softsign(x, *, work=L):
+    x = _wide(x, work)
     return np.where(np.isinf(x), np.sign(x), x / (1 + np.abs(x)))
 
 
 @_quiet
-def softsign_grad(x):
-    d = 1 + np.abs(_wide(x))
+def softsign_grad(x, *, work=L):
+    d = 1 + np.abs(_wide(x, work))
     return 1 / (d * d)
 
 
 @_quiet
-def softsign_backward(grad_out, x):
-    return _wide(grad_out) * softsign_grad(x)
+def softsign_backward(grad_out, x, *, work=L):
+    return _wide(grad_out, work) * softsign_grad(x, work=work)
 
 
-def _softplus_parts(x, beta, threshold):
+def _softplus_parts(x, beta, threshold, work):
     x = np.asarray(x)
     dt = x.dtype.type
     above = (x * dt(beta)) > dt(threshold)      # decided in x's dtype, as the kernel does
-    return _wide(x), L(dt(beta)), above
+    return _wide(x, work), work(dt(beta)), above
 
 
 @_quiet
-def softplus(x, beta=1.0, threshold=20.0):
-    xw, b, above = _softplus_parts(x, beta, threshold)
+def softplus(x, beta=1.0, threshold=20.0, *, work=L):
+    xw, b, above = _softplus_parts(x, beta, threshold, work)
     if _use_mpmath(x):
         value = _elementwise_mp(lambda mp, v: _mp_softplus(mp, v, mp.mpf(float(b))), x)
     else:
@@ -289,56 +297,57 @@ def softplus(x, beta=1.0, threshold=20.0):
 
 
 @_quiet
-def softplus_grad(x, beta=1.0, threshold=20.0):
-    xw, b, above = _softplus_parts(x, beta, threshold)
-    return np.where(above, L(1), _sigmoid(xw * b))
+def softplus_grad(x, beta=1.0, threshold=20.0, *, work=L):
+    xw, b, above = _softplus_parts(x, beta, threshold, work)
+    return np.where(above, work(1), _sigmoid(xw * b))
 
 
 @_quiet
-def softplus_backward(grad_out, x, beta=1.0, threshold=20.0):
-    return _wide(grad_out) * softplus_grad(x, beta, threshold)
+def softplus_backward(grad_out, x, beta=1.0, threshold=20.0, *, work=L):
+    return _wide(grad_out, work) * softplus_grad(x, beta, threshold, work=work)
 
 
 @_quiet
-def log_sigmoid(x):
-    x = _wide(x)
+def log_sigmoid(x, *, work=L):
+    x = _wide(x, work)
     return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
 
 @_quiet
-def log_sigmoid_grad(x):
-    return _sigmoid(-_wide(x))
+def log_sigmoid_grad(x, *, work=L):
+    return _sigmoid(-_wide(x, work))
 
 
 @_quiet
-def log_sigmoid_backward(grad_out, x):
-    return _wide(grad_out) * _sigmoid(-_wide(x))
+def log_sigmoid_backward(grad_out, x, *, work=L):
+    return _wide(grad_out, work) * _sigmoid(-_wide(x, work))
 
 
 @_quiet
-def silu(x):
-    x = _wide(x)
+def silu(x, *, work=L):
+    x = _wide(x, work)
     return _with_limits(x, x * _sigmoid(x), 0, np.inf)
 
 
 @_quiet
-def silu_grad(x):
-    x = _wide(x)
+def silu_grad(x, *, work=L):
+    x = _wide(x, work)
     return _with_limits(x, _sigmoid(x) * (1 + x * _sigmoid(-x)), 0, 1)
 
 
 @_quiet
-def silu_backward(grad_out, x):
-    return _wide(grad_out) * silu_grad(x)
+def silu_backward(grad_out, x, *, work=L):
+    return _wide(grad_out, work) * silu_grad(x, work=work)
 
 
 def _gelu_v(x):
-    return x * (_GELU_C1 + _GELU_C2 * (x * x))
+    work = x.dtype.type
+    return x * (work(_GELU_C1) + work(_GELU_C2) * (x * x))
 
 
 @_quiet
-def gelu_tanh(x):
-    xw = _wide(x)
+def gelu_tanh(x, *, work=L):
+    xw = _wide(x, work)
     v = _gelu_v(xw)
     r = _with_limits(xw, xw * _sigmoid(v), 0, np.inf)
     if np.asarray(x).dtype == np.float64:
@@ -351,76 +360,78 @@ def gelu_tanh(x):
 
 
 @_quiet
-def gelu_tanh_grad(x):
-    x = _wide(x)
+def gelu_tanh_grad(x, *, work=L):
+    x = _wide(x, work)
     v = _gelu_v(x)
     s = _sigmoid(v)
-    dv = _GELU_C1 + 3 * _GELU_C2 * (x * x)
+    dv = work(_GELU_C1) + 3 * work(_GELU_C2) * (x * x)
     return _with_limits(x, s + x * s * _sigmoid(-v) * dv, 0, 1)
 
 
 @_quiet
-def gelu_tanh_backward(grad_out, x):
-    return _wide(grad_out) * gelu_tanh_grad(x)
+def gelu_tanh_backward(grad_out, x, *, work=L):
+    return _wide(grad_out, work) * gelu_tanh_grad(x, work=work)
 
 
-def _alpha(x, alpha):
-    return L(np.asarray(x).dtype.type(alpha))
+def _alpha(x, alpha, work):
+    return work(np.asarray(x).dtype.type(alpha))
 
 
 @_quiet
-def elu(x, alpha=1.0):
-    a = _alpha(x, alpha)
-    xw = _wide(x)
+def elu(x, alpha=1.0, *, work=L):
+    a = _alpha(x, alpha, work)
+    xw = _wide(x, work)
     return np.where(xw > 0, xw, a * np.expm1(np.minimum(xw, 0)))
 
 
 @_quiet
-def elu_grad(x, alpha=1.0):
-    a = _alpha(x, alpha)
-    xw = _wide(x)
-    return np.where(xw > 0, L(1), a * np.exp(np.minimum(xw, 0)))
+def elu_grad(x, alpha=1.0, *, work=L):
+    a = _alpha(x, alpha, work)
+    xw = _wide(x, work)
+    return np.where(xw > 0, work(1), a * np.exp(np.minimum(xw, 0)))
 
 
 @_quiet
-def elu_backward(grad_out, x, alpha=1.0):
-    return _wide(grad_out) * elu_grad(x, alpha)
+def elu_backward(grad_out, x, alpha=1.0, *, work=L):
+    return _wide(grad_out, work) * elu_grad(x, alpha, work=work)
 
 
 @_quiet
-def selu(x):
-    xw = _wide(x)
-    return L(_SELU_SCALE) * np.where(xw > 0, xw, L(_SELU_ALPHA) * np.expm1(np.minimum(xw, 0)))
+def selu(x, *, work=L):
+    xw = _wide(x, work)
+    return work(_SELU_SCALE) * np.where(xw > 0, xw,
+                                        work(_SELU_ALPHA) * np.expm1(np.minimum(xw, 0)))
 
 
 @_quiet
-def selu_grad(x):
-    xw = _wide(x)
-    return L(_SELU_SCALE) * np.where(xw > 0, L(1), L(_SELU_ALPHA) * np.exp(np.minimum(xw, 0)))
+def selu_grad(x, *, work=L):
+    xw = _wide(x, work)
+    return work(_SELU_SCALE) * np.where(xw > 0, work(1),
+                                        work(_SELU_ALPHA) * np.exp(np.minimum(xw, 0)))
 
 
 @_quiet
-def selu_backward(grad_out, x):
-    return _wide(grad_out) * selu_grad(x)
+def selu_backward(grad_out, x, *, work=L):
+    return _wide(grad_out, work) * selu_grad(x, work=work)
 
 
 @_quiet
-def mish(x):
-    x = _wide(x)
+def mish(x, *, work=L):
+    x = _wide(x, work)
     return _with_limits(x, x * np.tanh(_softplus_wide(x)), 0, np.inf)
 
 
 @_quiet
-def mish_grad(x):
-    x = _wide(x)
+def mish_grad(x, *, work=L):
+    x = _wide(x, work)
     sp = _softplus_wide(x)
     sech = 1 / np.cosh(sp)
     return _with_limits(x, np.tanh(sp) + x * _sigmoid(x) * (sech * sech), 0, 1)
 
 
 @_quiet
-def mish_backward(grad_out, x):
-    return _wide(grad_out) * mish_grad(x)
+def mish_backward(grad_out, x, *, work=L):
+    return _wide(grad_out, work) * mish_grad(x, work=work)
 
 
 # ---------------------------------------------------------------------------
@@ -463,65 +474,65 @@ def gelu_backward(grad_out, x):
 # arithmetic
 
 def _nan_of(x, r):
-    return np.where(np.isnan(x), L(np.nan), r)
+    return np.where(np.isnan(x), r.dtype.type(np.nan), r)
 
 
-def relu6(x):
+def relu6(x, *, work=L):
     x = np.asarray(x)
     # +0.0 for every x <= 0, -0.0 included, as relu
-    return _nan_of(x, np.where(x > 0, np.clip(x.astype(L), 0, 6), L(0)))
+    return _nan_of(x, np.where(x > 0, np.clip(x.astype(work), 0, 6), work(0)))
 
 
-def relu6_grad(x):
+def relu6_grad(x, *, work=L):
     x = np.asarray(x)
-    return _nan_of(x, np.where((x > 0) & (x < 6), L(1), L(0)))
+    return _nan_of(x, np.where((x > 0) & (x < 6), work(1), work(0)))
 
 
-def relu6_backward(grad_out, x):
+def relu6_backward(grad_out, x, *, work=L):
     g, x = np.broadcast_arrays(np.asarray(grad_out), np.asarray(x))
-    return _nan_of(x, np.where((x > 0) & (x < 6), g.astype(L), L(0)))
+    return _nan_of(x, np.where((x > 0) & (x < 6), g.astype(work), work(0)))
 
 
-def hard_sigmoid(x):
+def hard_sigmoid(x, *, work=L):
     x = np.asarray(x)
     with np.errstate(all="ignore"):
         a = x + x.dtype.type(3)                      # torch's first rounding
-    return _nan_of(x, np.clip(a.astype(L), 0, 6) / L(6))
+    return _nan_of(x, np.clip(a.astype(work), 0, 6) / work(6))
 
 
-def hard_sigmoid_grad(x):
+def hard_sigmoid_grad(x, *, work=L):
     x = np.asarray(x)
-    return _nan_of(x, np.where((x > -3) & (x < 3), L(1) / L(6), L(0)))
+    return _nan_of(x, np.where((x > -3) & (x < 3), work(1) / work(6), work(0)))
 
 
-def hard_sigmoid_backward(grad_out, x):
+def hard_sigmoid_backward(grad_out, x, *, work=L):
     g, x = np.broadcast_arrays(np.asarray(grad_out), np.asarray(x))
-    return _nan_of(x, np.where((x > -3) & (x < 3), g.astype(L) / L(6), L(0)))
+    return _nan_of(x, np.where((x > -3) & (x < 3), g.astype(work) / work(6), work(0)))
 
 
-def hard_swish(x):
+def hard_swish(x, *, work=L):
     x = np.asarray(x)
     t = x.dtype.type
     with np.errstate(all="ignore"):
         a = np.clip(x + t(3), t(0), t(6))            # torch's first rounding
         xa = x * a                                    # and its second
-        r = np.where(x >= 3, x.astype(L), xa.astype(L) / L(6))
-        r = np.where(x <= -3, L(-0.0), r)           # x * 0 with x < 0
+        r = np.where(x >= 3, x.astype(work), xa.astype(work) / work(6))
+        r = np.where(x <= -3, work(-0.0), r)        # x * 0 with x < 0
     return _nan_of(x, r)
 
 
-def hard_swish_grad(x):
+def hard_swish_grad(x, *, work=L):
     x = np.asarray(x)
-    xl = x.astype(L)
+    xl = x.astype(work)
     with np.errstate(all="ignore"):
-        r = np.where(x <= -3, L(0), np.where(x < 3, (2 * xl + 3) / 6, L(1)))
+        r = np.where(x <= -3, work(0), np.where(x < 3, (2 * xl + 3) / 6, work(1)))
     return _nan_of(x, r)
 
 
-def hard_swish_backward(grad_out, x):
+def hard_swish_backward(grad_out, x, *, work=L):
     g, x = np.broadcast_arrays(np.asarray(grad_out), np.asarray(x))
     with np.errstate(all="ignore"):
-        r = g.astype(L) * hard_swish_grad(x)
+        r = g.astype(work) * hard_swish_grad(x, work=work)
     return _nan_of(x, r)
 
 
@@ -604,13 +615,13 @@ _SMOOTH = [
     selu, selu_grad, selu_backward,
     mish, mish_grad, mish_backward,
 ]
-_IN_LONGDOUBLE = [
-    gelu, gelu_grad, gelu_backward,
+_GELU = [gelu, gelu_grad, gelu_backward]
+_HARD = [
     relu6, relu6_grad, relu6_backward,
     hard_sigmoid, hard_sigmoid_grad, hard_sigmoid_backward,
     hard_swish, hard_swish_grad, hard_swish_backward,
-    softmax, log_softmax, softmax_backward,
 ]
+_IN_LONGDOUBLE = _GELU + _HARD + [softmax, log_softmax, softmax_backward]
 
 ORACLES = {}
 for _f in _IN_WORKING_PRECISION:
@@ -655,26 +666,58 @@ def in_own_precision(name, *arrays, **params):
         return np.asarray(f(*[np.asarray(a, dtype=dtype) for a in arrays], **params), dtype=dtype)
 
 
-def float32_sweep_oracle(name):
-    """The oracle for float32 results over all 2**32 inputs, as a callable
-    taking and returning float64 arrays; None if none fast enough is at hand.
+_FUNCTIONS = {f.__name__: f for f in _IN_WORKING_PRECISION + _SMOOTH + _IN_LONGDOUBLE}
 
-    The catalogue's oracles go through mpmath where a *float64* result needs
-    more than long double (gelu everywhere, gelu_tanh's lower tail): element
-    by element, that would take days over 2**32 inputs. For float32 results
-    long double (gelu_tanh) or a float64 erfc (gelu: its error, ~1e-16
-    relative, is 1e-9 of a float32 ulp) is far more than enough."""
-    oracle = ORACLES[name]
-    if name == "gelu_tanh":
-        return lambda xw, **p: np.asarray(oracle(xw.astype(np.longdouble), **p),
-                                          dtype=np.float64)
-    if name == "gelu":
+
+def float32_sweep_oracle(name, work=np.float64):
+    """The oracle for float32 results over all 2**32 inputs: a callable
+    taking float32 arrays (and the parameters as keywords) as fastact does
+    and returning the exact values computed in `work`; None if none fast
+    enough is at hand.
+
+    float64 is enough for a float32 result: the formulas are the stable
+    ones of ORACLES (no cancellation), so their relative error is a few
+    float64 roundings, amplified at most by the |v| <= 104 of e^v where a
+    float32 result is not zero: below 1e-13, 1e-6 of a float32 ulp. The
+    exact values then differ from ORACLES' longdouble ones by rounding to
+    float32 only where these sit within 1e-13 of a tie (tests/test_oracle.py
+    measures both). And float64 is about ten times as fast: long double
+    arithmetic is x87 code, its expl and log1pl are not vectorized.
+
+    gelu's oracle in ORACLES runs mpmath on every element (days over 2**32
+    inputs); with work=np.float64 it is scipy's float64 erfc instead (None
+    without scipy), with work=np.longdouble that mpmath oracle."""
+    if name not in _FUNCTIONS:
+        return None
+    f = _FUNCTIONS[name]
+    if name == "gelu" and work == np.float64:
         try:
             from scipy.special import erfc  # type: ignore[import-untyped]
         except ImportError:
             return None
-        def gelu(xw):
+
+        @_quiet
+        def gelu_in_float64(x):
+            xw = np.asarray(x).astype(np.float64)
             r = xw * (0.5 * erfc(-xw * np.sqrt(0.5)))
             return np.where(np.isneginf(xw), 0.0, np.where(np.isposinf(xw), xw, r))
-        return gelu
+        return gelu_in_float64
+    # (signalling NaNs raise "invalid" when widened: _quiet)
+    if f in _IN_WORKING_PRECISION:
+        @_quiet
+        def oracle(*arrays, **params):
+            wide = [np.asarray(a, dtype=np.float32).astype(work) for a in arrays]
+            params = {k: work(np.float32(v)) for k, v in params.items()}
+            return np.asarray(f(*wide, **params), dtype=work)
+    elif f in _SMOOTH or f in _HARD:
+        @_quiet
+        def oracle(*arrays, **params):
+            arrays = [np.asarray(a, dtype=np.float32) for a in arrays]
+            return np.asarray(f(*arrays, work=work, **params), dtype=work)
+    elif f in _GELU:
+        def oracle(*arrays, **params):
+            return np.asarray(f(*[np.asarray(a, dtype=np.float32) for a in arrays]), dtype=work)
+    else:
+        return None      # the softmax trio: whole rows, not elementwise
+    oracle.__name__ = name
     return oracle
