@@ -47,6 +47,12 @@ TIERS = ["baseline", "avx2", "avx512"] if IS_X86_64 else ["baseline"]
 
 KERNEL_FLAGS_UNIX = ["-O3", "-fno-trapping-math", "-funroll-loops"]
 KERNEL_FLAGS_MSVC = ["/O2"]
+# gcc stops inlining once a translation unit has grown by inline-unit-growth
+# percent (default 40), and a kernel whose math is left as a call is not
+# vectorized ("control flow in loop"): the tier modules, every kernel in one
+# unit, reached that limit (the float64 gelu loops were scalar, 3-4x slower).
+# Added where the compiler takes it (gcc; probed, as clang may not).
+KERNEL_FLAGS_GCC_INLINE = ["--param=inline-unit-growth=200"]
 
 
 def _compiler_has_openmp(compiler, flag):
@@ -71,6 +77,21 @@ def _compiler_has_openmp(compiler, flag):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _compiler_accepts(compiler, flags):
+    """Does the build's compiler take these flags without a warning?"""
+    tmp = tempfile.mkdtemp()
+    try:
+        path = os.path.join(tmp, "flag_probe.c")
+        with open(path, "w") as f:
+            f.write("int fastact_flag_probe(int x) { return x + 1; }\n")
+        compiler.compile([path], output_dir=tmp, extra_postargs=["-Werror"] + flags)
+        return True
+    except Exception:   # CompileError: the flag is not this compiler's
+        return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 class BuildExt(build_ext):
     """Adds each extension's flags for the compiler actually in use."""
 
@@ -87,6 +108,8 @@ class BuildExt(build_ext):
         else:
             print(f"fastact: OpenMP off ({why}): large arrays will run on one thread",
                   file=sys.stderr)
+        inline_flags = [] if msvc or not _compiler_accepts(self.compiler, KERNEL_FLAGS_GCC_INLINE) \
+            else KERNEL_FLAGS_GCC_INLINE
         for ext in self.extensions:
             leaf = ext.name.rsplit(".", 1)[-1]
             if leaf.startswith("_isa_"):
@@ -94,7 +117,7 @@ class BuildExt(build_ext):
                 if msvc:
                     ext.extra_compile_args += KERNEL_FLAGS_MSVC + TIER_FLAGS_MSVC[tier]
                 else:
-                    ext.extra_compile_args += KERNEL_FLAGS_UNIX + TIER_FLAGS_UNIX[tier]
+                    ext.extra_compile_args += KERNEL_FLAGS_UNIX + inline_flags + TIER_FLAGS_UNIX[tier]
             elif leaf == "_ufuncs" and openmp:
                 ext.extra_compile_args.append(openmp_flag)
                 if not msvc:

@@ -27,7 +27,7 @@ def setup_constants():
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             name = getattr(node.targets[0], "id", None)
-            if name in ("TIER_FLAGS_UNIX", "KERNEL_FLAGS_UNIX"):
+            if name in ("TIER_FLAGS_UNIX", "KERNEL_FLAGS_UNIX", "KERNEL_FLAGS_GCC_INLINE"):
                 out[name] = ast.literal_eval(node.value)
     return out
 
@@ -91,7 +91,8 @@ def main():
     ok = True
     for tier in tiers:
         if os.path.exists(f"src/fastact/_isa_{tier}.c"):
-            ok &= check(tier, consts["TIER_FLAGS_UNIX"][tier], consts["KERNEL_FLAGS_UNIX"])
+            ok &= check(tier, consts["TIER_FLAGS_UNIX"][tier],
+                        consts["KERNEL_FLAGS_UNIX"] + consts["KERNEL_FLAGS_GCC_INLINE"])
     sys.exit(0 if ok else 1)
 
 
