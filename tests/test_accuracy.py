@@ -255,6 +255,21 @@ def test_softplus_keeps_its_lower_tail():
     assert fastact.softplus(np.float32(-80.0)) == pytest.approx(math.exp(-80), rel=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_selu_stays_finite_where_its_exact_value_rounds_to_the_largest_finite(dtype):
+    # scale * x with the scale rounded to the dtype overflowed at float32
+    # x = 3.2386221e38, whose exact selu rounds to the largest float32
+    # (found by the exhaustive float32 sweep).
+    largest = np.finfo(dtype).max
+    x = np.array([3.2386221e38 if dtype == np.float32 else largest / 1.06,
+                  largest / 2, 2.0 ** 100, 1.5e30, 1.1e30, np.inf], dtype=dtype)
+    got = fastact.selu(x)
+    assert got[-1] == np.inf
+    if dtype == np.float32:
+        assert got[0] == largest
+    assert_within_ulp(got[:-1], ORACLES["selu"](x[:-1]), x[:-1], 2.0)
+
+
 def test_log_sigmoid_is_linear_far_below_zero():
     assert fastact.log_sigmoid(-800.0) == -800.0
     assert fastact.log_sigmoid(np.float32(-800.0)) == np.float32(-800.0)

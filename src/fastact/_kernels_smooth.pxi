@@ -224,8 +224,24 @@ cdef inline real selu_1(real x) noexcept nogil:
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
     cdef real e = expm1_neg_abs(xs)
-    cdef real finite = 1e30                 # scale_lo * inf would be -inf for float
-    cdef real pos = scale_hi * xs + scale_lo * clamp_abs(xs, finite)
+    # Above 2^100, scale * x is taken of x / 2 and doubled (both exact):
+    # scale_hi * x alone can round past the largest finite value where the
+    # exact selu(x) does not (float32 x = 3.2386221e38). The clamp keeps
+    # scale_lo * h finite at h = inf (inf - inf would be NaN).
+    cdef real one = 1, half = 0.5, two = 2, above = 1.2676506002282294e30
+    cdef float largest_f32 = 3.4028234663852886e38
+    cdef double largest_f64 = 1.7976931348623157e308
+    cdef real largest
+    if real is float:
+        largest = largest_f32
+    else:
+        largest = largest_f64
+    cdef bint huge = xs > above
+    cdef real h = xs * half if huge else xs
+    # the select keeps the low product unfused (see selu_grad), so FMA tiers
+    # contract this as scale_hi * h + lo in the vector body and the tail alike
+    cdef real lo_pos = scale_lo * clamp_abs(h, largest) if xs > zero else zero
+    cdef real pos = (scale_hi * h + lo_pos) * (two if huge else one)
     # as in selu_grad: the select keeps the low product unfused, so the
     # contraction is sa_hi * e + lo at every tier that has FMA
     cdef real lo = sa_lo * e if xs <= zero else zero
