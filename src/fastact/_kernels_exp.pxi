@@ -3,30 +3,6 @@
 # Part of _kernels.pxi; the header there gives the error bounds.
 
 # ---------------------------------------------------------------------------
-# Tiny arguments. A subnormal operand, or a product that lands among the
-# subnormals (r*r for a tiny r), costs a microcode assist on x86 (up to
-# 100 cycles on Intel; on Zen 4 a product of normal numbers that underflows,
-# and a division with a subnormal operand, are the costly ones). So below
-# |a| = 2^-32 (float) / 2^-64 (double), where e^a is 1 to far better than
-# the working precision (the double-word results give the exact a back by
-# a select), the exps run on a moved by the bound, -2^-32 <= a < -2^-33:
-# a normal number whose square is normal too. Not on a = 0: with a constant
-# there gcc folds the whole chain for those lanes and selects at the end,
-# after running the chain on the subnormal a anyway. tanh and softsign take
-# x itself below the bound.
-
-
-cdef inline real tiny_bound(real x) noexcept nogil:
-    """2^-32 for float, 2^-64 for double."""
-    cdef float tiny_f32 = 2.3283064365386963e-10
-    cdef double tiny_f64 = 5.421010862427522e-20
-    if real is float:
-        return tiny_f32
-    else:
-        return tiny_f64
-
-
-# ---------------------------------------------------------------------------
 # exp on the non-positive axis
 
 
@@ -51,11 +27,7 @@ cdef inline float exp_nonpos_scaled_f32(float a, float *lo) noexcept nogil:
     cdef float q2 = 0.041666554662050533982
     cdef float q3 = 0.0083631730745137109028
     cdef float q4 = 0.0013926176119935578884
-    cdef float zero = 0, half = 0.5, one = 1
-    # tiny a: e^a = 1 + a exactly enough, a the low part (as computed)
-    cdef bint near0 = a > -tiny_bound(a)
-    cdef float a_in = a
-    a = a + (-tiny_bound(a) if near0 else zero)
+    cdef float half = 0.5, one = 1
     cdef float kf = a * log2e + magic
     cdef int32_t k = f32_bits(kf) - f32_bits(magic)
     kf = kf - magic
@@ -70,7 +42,7 @@ cdef inline float exp_nonpos_scaled_f32(float a, float *lo) noexcept nogil:
     cdef float p_lo = small - (p - one)     # exact: Fast2Sum, |small| < 1
     # 2^(k+24): k >= -150 keeps the exponent field positive
     cdef float scale = bits_f32((k + 24 + 127) << 23)
-    lo[0] = ((a_in + zero) if near0 else p_lo) * scale   # p_lo of -0 is +0
+    lo[0] = p_lo * scale
     return p * scale
 
 
@@ -100,10 +72,7 @@ cdef inline double exp_nonpos_scaled_f64(double a, double *lo) noexcept nogil:
     cdef double q8 = 2.7620075879983366586e-7
     cdef double q9 = 2.5100375832561233664e-8
     cdef double q0 = 0.50000000000000010211
-    cdef double zero = 0, one = 1
-    cdef bint near0 = a > -tiny_bound(a)
-    cdef double a_in = a
-    a = a + (-tiny_bound(a) if near0 else zero)
+    cdef double one = 1
     cdef double kf = a * log2e + magic
     cdef int64_t k = f64_bits(kf) - f64_bits(magic)
     kf = kf - magic
@@ -117,7 +86,7 @@ cdef inline double exp_nonpos_scaled_f64(double a, double *lo) noexcept nogil:
     cdef double p_lo = small - (p - one)    # exact: Fast2Sum, |small| < 1
     # 2^(k+60): k >= -1076 keeps the exponent field positive
     cdef double scale = bits_f64((k + 60 + 1023) << 52)
-    lo[0] = ((a_in + zero) if near0 else p_lo) * scale   # p_lo of -0 is +0
+    lo[0] = p_lo * scale
     return p * scale
 
 
@@ -153,11 +122,8 @@ cdef inline float expm1_nonpos_f32(float a) noexcept nogil:
     cdef float q3 = 0.0083333109344488684687
     cdef float q4 = 0.001393364103198670115
     cdef float q5 = 0.00019890980869750325563
-    cdef float zero = 0, one = 1
+    cdef float one = 1
     a = a if a > lowest else lowest
-    cdef bint near0 = a > -tiny_bound(a)     # e^a - 1 = a there
-    cdef float a_in = a
-    a = a + (-tiny_bound(a) if near0 else zero)
     cdef float kf = a * log2e + magic
     cdef int32_t k = f32_bits(kf) - f32_bits(magic)
     kf = kf - magic
@@ -167,8 +133,7 @@ cdef inline float expm1_nonpos_f32(float a) noexcept nogil:
     cdef float q = ((((q5 * r + q4) * r + q3) * r + q2) * r + q1) * r + q0
     cdef float p = r_hi + (r_lo + r * r * q)
     cdef float scale = bits_f32((k + 127) << 23)    # 2^k, -44 <= k <= 0
-    cdef float e = (scale - one) + scale * p
-    return (a_in + zero) if near0 else e   # +0 at a = -0, as computed
+    return (scale - one) + scale * p
 
 
 cdef inline double expm1_nonpos_f64(double a) noexcept nogil:
@@ -190,11 +155,8 @@ cdef inline double expm1_nonpos_f64(double a) noexcept nogil:
     cdef double q8 = 2.7557273661348636219e-7
     cdef double q9 = 2.5105206373957011116e-8
     cdef double q10 = 2.09146793765839351e-9
-    cdef double zero = 0, one = 1
+    cdef double one = 1
     a = a if a > lowest else lowest
-    cdef bint near0 = a > -tiny_bound(a)
-    cdef double a_in = a
-    a = a + (-tiny_bound(a) if near0 else zero)
     cdef double kf = a * log2e + magic
     cdef int64_t k = f64_bits(kf) - f64_bits(magic)
     kf = kf - magic
@@ -205,8 +167,7 @@ cdef inline double expm1_nonpos_f64(double a) noexcept nogil:
                         + q4) * r + q3) * r + q2) * r + q1) * r + q0
     cdef double p = r_hi + (r_lo + r * r * q)
     cdef double scale = bits_f64((k + 1023) << 52)  # 2^k, -58 <= k <= 0
-    cdef double e = (scale - one) + scale * p
-    return (a_in + zero) if near0 else e   # +0 at a = -0, as computed
+    return (scale - one) + scale * p
 
 
 cdef inline real expm1_neg_abs(real x) noexcept nogil:
@@ -333,8 +294,7 @@ cdef inline float exp_lean_scaled_f32(float a) noexcept nogil:
     cdef float q2 = 0.041666554662050533982
     cdef float q3 = 0.0083631730745137109028
     cdef float q4 = 0.0013926176119935578884
-    cdef float zero = 0, half = 0.5, one = 1
-    a = a + (-tiny_bound(a) if a > -tiny_bound(a) else zero)   # e^a rounds to 1 there
+    cdef float half = 0.5, one = 1
     cdef float kf = a * log2e + magic
     cdef int32_t k = f32_bits(kf) - f32_bits(magic)
     kf = kf - magic
@@ -360,8 +320,7 @@ cdef inline double exp_lean_scaled_f64(double a) noexcept nogil:
     cdef double q8 = 2.7620075879983366586e-7
     cdef double q9 = 2.5100375832561233664e-8
     cdef double q0 = 0.50000000000000010211
-    cdef double zero = 0, one = 1
-    a = a + (-tiny_bound(a) if a > -tiny_bound(a) else zero)   # e^a rounds to 1 there
+    cdef double one = 1
     cdef double kf = a * log2e + magic
     cdef int64_t k = f64_bits(kf) - f64_bits(magic)
     kf = kf - magic
@@ -469,13 +428,9 @@ cdef inline real exp_scaled(real a, real *small) noexcept nogil:
     cdef double d8 = 2.7620075879983366586e-7
     cdef double d9 = 2.5100375832561233664e-8
     cdef double d0 = 0.50000000000000010211
-    cdef real zero = 0
     cdef real kf, r, q
     cdef int32_t scale_bits
     cdef int64_t scale_bits64
-    # tiny a moved by the bound: S = 1 and small about -2^-32 / -2^-64,
-    # where sigmoid and its derivative are already 1/2 and 1/4
-    a = a + (-tiny_bound(a) if a > -tiny_bound(a) else zero)
     if real is float:
         # kf rounds to an integer k (plus m32) and k + 127 sits in the low
         # bits of its pattern: shifted up 23 bits they are 2^k's pattern.

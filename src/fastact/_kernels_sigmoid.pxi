@@ -179,15 +179,8 @@ cdef inline real silu_1(real x) noexcept nogil:
         t_s = exp_lean_scaled_f64(a)
     t_s = zero if beyond else t_s
     cdef bint upper = xs >= zero
-    # below tiny_bound silu(x) = x/2, one rounding; the division gets a
-    # normal numerator there (a subnormal one is slow)
-    cdef real half = 0.5
-    cdef real neg_zero = -zero         # adding it keeps -0 (x t where t = 0)
-    cdef bint tiny = a > -tiny_bound(a)
-    cdef real num = (xs if upper else a * t_s) + (tiny_bound(a) if tiny else neg_zero)
-    cdef real q = num / (one + t_s * unscale)
+    cdef real q = (xs if upper else a * t_s) / (one + t_s * unscale)
     cdef real r = q * (one if upper else unscale)
-    r = xs * half if tiny else r
     return x if nan else r
 
 
