@@ -54,17 +54,13 @@ cdef inline real tanh_1(real x) noexcept nogil:
     cdef real xs = zero if nan else x
     cdef real a = fabs_real(xs)
     a = a if a < flat else flat
-    # below tiny_bound tanh(x) = x, and a^2 would underflow: the
-    # polynomial runs on a moved up by the bound, and a is taken
-    cdef bint tiny = a < tiny_bound(a)
-    cdef real a_p = a + (tiny_bound(a) if tiny else zero)
-    cdef real w = a_p * a_p
+    cdef real w = a * a
     cdef real p
     if real is float:
         p = tanh_p_f32(w)
     else:
         p = tanh_p_f64(w)
-    cdef real near = a if tiny else a + a_p * (w * p)
+    cdef real near = a + a * (w * p)
     # 2s < 0.45 here: its 2 ulp are at most 1 ulp of the result
     cdef real s = sigmoid_lean(-(a + a))
     cdef real far = one - (s + s)
@@ -114,11 +110,7 @@ cdef inline real softsign_1(real x) noexcept nogil:
     cdef real a = fabs_real(xs)
     cdef real cap = softsign_cap(a)
     a = a if a < cap else cap
-    # a / (1 + a) rounds to a below tiny_bound: taken so, with no division
-    # of a subnormal
-    cdef bint tiny = a < tiny_bound(a)
-    cdef real q = (a + (tiny_bound(a) if tiny else zero)) / (one + a)
-    cdef real r = negative_if(a if tiny else q, xs)
+    cdef real r = negative_if(a / (one + a), xs)
     return x if nan else r
 
 
@@ -221,27 +213,29 @@ cdef inline real selu_1(real x) noexcept nogil:
     cdef real zero = 0
     cdef real scale_hi, scale_lo, sa_hi, sa_lo
     selu_constants(&scale_hi, &scale_lo, &sa_hi, &sa_lo)
+    # The smallest x whose exact selu rounds to infinity (mpmath), and the
+    # largest finite value
+    cdef float overflow_f32 = 3.2386223516606216e38
+    cdef double overflow_f64 = 1.710946460026603e308
+    cdef real overflow, largest, infinity
+    if real is float:
+        overflow = overflow_f32
+        largest = bits_f32(0x7f7fffff)
+        infinity = bits_f32(0x7f800000)
+    else:
+        overflow = overflow_f64
+        largest = bits_f64(0x7fefffffffffffffLL)
+        infinity = bits_f64(0x7ff0000000000000LL)
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
     cdef real e = expm1_neg_abs(xs)
-    # Above 2^100, scale * x is taken of x / 2 and doubled (both exact):
-    # scale_hi * x alone can round past the largest finite value where the
-    # exact selu(x) does not (float32 x = 3.2386221e38). The clamp keeps
-    # scale_lo * h finite at h = inf (inf - inf would be NaN).
-    cdef real one = 1, half = 0.5, two = 2, above = 1.2676506002282294e30
-    cdef float largest_f32 = 3.4028234663852886e38
-    cdef double largest_f64 = 1.7976931348623157e308
-    cdef real largest
-    if real is float:
-        largest = largest_f32
-    else:
-        largest = largest_f64
-    cdef bint huge = xs > above
-    cdef real h = xs * half if huge else xs
-    # the select keeps the low product unfused (see selu_grad), so FMA tiers
-    # contract this as scale_hi * h + lo in the vector body and the tail alike
-    cdef real lo_pos = scale_lo * clamp_abs(h, largest) if xs > zero else zero
-    cdef real pos = (scale_hi * h + lo_pos) * (two if huge else one)
+    cdef real finite = 1e30                 # scale_lo * inf would be -inf for float
+    cdef real pos = scale_hi * xs + scale_lo * clamp_abs(xs, finite)
+    # Next to the overflow threshold the two roundings can land on the wrong
+    # side of it (float32 x = 3.2386221e38 gave inf where the exact value
+    # rounds to the largest finite): the threshold settles it, one compare
+    # and two selects.
+    pos = (pos if pos < largest else largest) if xs < overflow else infinity
     # as in selu_grad: the select keeps the low product unfused, so the
     # contraction is sa_hi * e + lo at every tier that has FMA
     cdef real lo = sa_lo * e if xs <= zero else zero
