@@ -315,7 +315,12 @@ def test_the_exhaustive_sweep_fails_when_a_result_is_off(monkeypatch, capsys):
 
     monkeypatch.setattr(_check._oracle, "float32_sweep_oracle", with_one_off)
     hard_sigmoid = [s for s in SPECS if s.name in ("hard_sigmoid", "sigmoid")]
+    from fastact import kernels
+    tier_before = kernels.current_isa()
     failures = _check.run_exhaustive(hard_sigmoid, ["baseline"], starts=SWEEP_SAMPLE)
+    # the sweep gives back the tier it found (it once left the whole test
+    # session on the baseline tier)
+    assert kernels.current_isa() == tier_before
     out = capsys.readouterr().out
     assert failures == 1, out
     assert "not bitwise correct" in out

@@ -548,11 +548,15 @@ def run_exhaustive(specs, tiers, starts=None):
     # Chunks this small gain nothing from fastact's threads (and on a busy
     # machine waking them costs more than the work).
     threads = fastact.get_num_threads()
+    tier_in_use = kernels.current_isa()
     fastact.set_num_threads(1)
     try:
         _sweep_all_float32(funcs, tiers, outcomes, chunk, t0, starts)
     finally:
         fastact.set_num_threads(threads)
+        # the sweep switches tiers; a caller other than main() (a test) must
+        # get back the tier it had
+        kernels._set_isa(tier_in_use)
     _progress_done()
     failures = 0
     for spec in chosen:
