@@ -175,6 +175,10 @@ def test_bench_plot_writes_a_png(tmp_path, capsys):
             assert f"fastact[{tier}]" in out     # one column per extra tier
 
 
+# Over a minute since check covers every float16/bfloat16 input at every
+# tier (tests/test_narrow.py checks those loops in the default run): CI runs
+# it once with -m slow.
+@pytest.mark.slow
 def test_check_default_run_passes():
     # The default run is the quick one: a new user's first check.
     proc = run_python(["-m", "fastact", "check"], timeout=1200)
