@@ -69,6 +69,18 @@ if [ ! -e "$LIBASAN" ]; then
     exit 1
 fi
 
+# The C++ runtime is preloaded too when the compiler has one: ASan's
+# interceptor of __cxa_throw looks up the real function once, when the
+# runtime starts, and finds nothing if libstdc++ only arrives later with a
+# C++ extension (matplotlib's ft2font, torch): that extension's first
+# exception then aborts the process with a CHECK failure, no fastact frame
+# in it.
+PRELOAD="$LIBASAN"
+LIBSTDCXX="$("$CC" -print-file-name=libstdc++.so)"
+if [ -e "$LIBSTDCXX" ]; then
+    PRELOAD="$PRELOAD:$LIBSTDCXX"
+fi
+
 if [ "$#" -eq 0 ]; then
     if [ "${FASTACT_SANITIZE_SUBSET:-0}" = "1" ]; then
         set -- tests --ignore=tests/test_wheel.py --ignore=tests/test_embedding.py \
@@ -99,7 +111,7 @@ REPORTS="$WORK/sanitizer-reports"
 rm -rf "$REPORTS"
 mkdir -p "$REPORTS"
 status=0
-env LD_PRELOAD="$LIBASAN" \
+env LD_PRELOAD="$PRELOAD" \
     ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_odr_violation=0:log_path=$REPORTS/asan" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan" \
     PYTHONPATH="$WORK/src" \
