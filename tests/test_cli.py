@@ -7,7 +7,7 @@ import pytest
 import fastact
 from fastact import _check
 from fastact.__main__ import main
-from fastact._catalog import SPECS
+from fastact._catalog import BY_NAME, SPECS
 
 from _subproc import SRC, run_python
 
@@ -143,9 +143,14 @@ def test_bench_quick_writes_table_and_json(tmp_path):
         if version is None:                  # not installed: no timings
             assert all(r["ns_per_element"][peer] is None for r in results)
     assert all(_positive_finite(v) for v in rep["bandwidth_ns_per_element"].values())
+    bw2 = rep["bandwidth_two_inputs_ns_per_element"]
+    assert all(_positive_finite(v) for v in bw2.values())
     assert rep["memory_bound"]
     for m in rep["memory_bound"]:
         assert _positive_finite(m["ratio_to_bound"])
+        two_inputs = len(BY_NAME[m["function"]].inputs) == 2
+        bound = (bw2 if two_inputs else rep["bandwidth_ns_per_element"])[m["dtype"]]
+        assert m["bound_ns_per_element"] == bound
     assert all(_positive_finite(v) for v in rep["call_overhead_ns"].values())
     # The softmax trio: its own section, every function x dtype x row length.
     sm = rep["softmax"]

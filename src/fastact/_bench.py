@@ -40,9 +40,9 @@ torch.log_softmax with out=, aten._softmax_backward_data.out); in the JSON
 output under "softmax".
 
 It also measures the machine's memory-bandwidth bound (an in-place
-`np.multiply(x, 1, out=x)` pass over 1e7 elements), compares the memory-bound
-functions at 1e7 with it, and the call overhead on a 1-element array with
-`np.negative(x, out=x)`.
+`np.multiply(x, 1, out=x)` pass over 1e7 elements, and `np.add(a, b, out=a)`
+for the two-input functions), compares the memory-bound functions at 1e7 with
+it, and the call overhead on a 1-element array with `np.negative(x, out=x)`.
 """
 import argparse
 import functools
@@ -391,12 +391,18 @@ def _set_threads(n, peer_list):
     return lambda: [u() for u in reversed(undo)]
 
 
-def bandwidth(dtype, n=BANDWIDTH_N, quick=False):
-    """ns/element of an in-place np.multiply(x, 1, out=x): one read and one
-    write per element, the floor for any in-place unary kernel."""
-    x = np.ones(n, dtype=dtype)
-    return time_call(lambda: np.multiply(x, 1, out=x), n,
-                     budget=0.1 if quick else 0.3, min_repeats=5 if quick else 10)
+def bandwidth(dtype, n=BANDWIDTH_N, quick=False, inputs=1):
+    """ns/element of the cheapest numpy pass with the traffic of an in-place
+    kernel with `inputs` inputs: np.multiply(x, 1, out=x) for one (one read,
+    one write per element), np.add(a, b, out=a) for two (two reads, one
+    write): the floor for any such kernel on this machine."""
+    a = np.ones(n, dtype=dtype)
+    if inputs == 1:
+        call = lambda: np.multiply(a, 1, out=a)     # noqa: E731
+    else:
+        b = np.ones(n, dtype=dtype)
+        call = lambda: np.add(a, b, out=a)          # noqa: E731
+    return time_call(call, n, budget=0.1 if quick else 0.3, min_repeats=5 if quick else 10)
 
 
 def call_overhead(specs, quick=False):
@@ -449,8 +455,9 @@ def run(args):
             softmax_results = _run_softmax(softmax_names, args.quick, tiers, peer_list, timer)
             kernels._set_isa(tiers[0])
             bw = {d: bandwidth(d, quick=args.quick) for d in DTYPES}
+            bw2 = {d: bandwidth(d, quick=args.quick, inputs=2) for d in DTYPES}
             # Bandwidth figures are noisy: always several repeats, even --quick.
-            mem = _memory_bound(specs, results, bw, Timer(quick=False, min_repeats=5))
+            mem = _memory_bound(specs, results, bw, bw2, Timer(quick=False, min_repeats=5))
             overhead = call_overhead(specs, args.quick)
             kernels._set_isa(tiers[0])
             narrow = _run_narrow(specs, narrow_sizes(args.sizes, args.quick), timer)
@@ -473,6 +480,7 @@ def run(args):
         "results": results,
         "softmax": softmax_results,
         "bandwidth_ns_per_element": bw,
+        "bandwidth_two_inputs_ns_per_element": bw2,
         "memory_bound": mem,
         "call_overhead_ns": overhead,
         "narrow": narrow,
@@ -532,10 +540,10 @@ def _run_table(specs, sizes, modes, tiers, peer_list, timer):
     return results
 
 
-def _memory_bound(specs, results, bw, timer):
+def _memory_bound(specs, results, bw, bw2, timer):
     """The memory-bound functions at BANDWIDTH_N in place against the bound
-    scaled by their traffic: k inputs read and one written, vs the multiply's
-    one read and one write."""
+    of their traffic: numpy's in-place multiply for one input, its add of
+    two arrays into the first for two."""
     rows = []
     for spec in specs:
         if spec.grain != "cheap":
@@ -547,7 +555,7 @@ def _memory_bound(specs, results, bw, timer):
                                "inplace")
             if found:                       # the table's figure, if better
                 ns = min(ns, found[0]["ns_per_element"]["fastact"])
-            bound = bw[dtype] * (len(spec.inputs) + 1) / 2
+            bound = bw[dtype] if len(spec.inputs) == 1 else bw2[dtype]
             rows.append({"function": spec.name, "dtype": dtype, "n": BANDWIDTH_N,
                          "ns_per_element": ns, "bound_ns_per_element": bound,
                          "ratio_to_bound": ns / bound})
@@ -628,9 +636,12 @@ def print_report(rep, peer_list):
     print("memory-bandwidth bound (in-place np.multiply(x, 1, out=x), n=1e7, one thread): " +
           ", ".join(f"{d} {bw[d]:.3g} ns/element = {2 * np.dtype(d).itemsize / bw[d]:.1f} GB/s"
                     for d in DTYPES))
+    bw2 = rep["bandwidth_two_inputs_ns_per_element"]
+    print("two-input bound (np.add(a, b, out=a), n=1e7, one thread): " +
+          ", ".join(f"{d} {bw2[d]:.3g} ns/element" for d in DTYPES))
     if rep["memory_bound"]:
-        print("memory-bound functions in place at n=1e7 (bound scaled by arrays moved; "
-              "1.00 = at the bound):")
+        print("memory-bound functions in place at n=1e7 (against the bound of as many "
+              "inputs; 1.00 = at the bound):")
         for m in rep["memory_bound"]:
             print(f"  {m['function']:22s} {m['dtype']:8s} {m['ns_per_element']:7.3g} ns/element"
                   f"  bound {m['bound_ns_per_element']:.3g}  ratio {m['ratio_to_bound']:.2f}")
