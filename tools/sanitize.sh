@@ -10,9 +10,10 @@
 #
 # Time, measured on a 2-core machine shared with other jobs (load ~15): the
 # build takes ~4 min; the subset 16 min (5,770 tests, zero reports); the
-# whole suite, which also builds a wheel and the embedding examples and
-# reruns the accuracy files at the other tier, roughly twice that. On an
-# unshared 2-core machine expect about half.
+# whole suite, which also builds the embedding examples, drives the peers
+# (torch, dask, matplotlib) and reruns the accuracy files at the other tier,
+# 23 min at load ~10 (6,841 tests, zero reports). On an unshared 2-core
+# machine expect about half.
 # The subset is the suite without the files that build other programs
 # (wheel, embedding, typing), drive peers (torch, dask, xarray) or the
 # command line and demo, or rerun other files at the other tiers in child
