@@ -509,6 +509,97 @@ cdef int new_slot(str name) except -1:
     return g_count - 1
 
 
+# Each loop is also given to numpy as an ArrayMethod (numpy's own API for
+# ufunc loops, numpy >= 2) that declares it raises no floating-point flags:
+# the loops restore the flags they found, so numpy's check after a loop
+# (clear the flags, run, test them, look the error state up) finds nothing
+# it could report, and skipping it takes a twentieth off a 1-element call.
+# Calling a loop through the ArrayMethod also skips the wrapper numpy puts
+# around a legacy loop (its per-call set-up). The ArrayMethods have the
+# legacy loops' exact dtype signatures, so numpy's promotion and casting,
+# which still go by the legacy loops' type list, pick the same loop as
+# before; reduce, accumulate, at, outer and where= run them the same way.
+cdef extern from *:
+    """
+    /* numpy's PyUFunc_AddLoopFromSpec: slot 43 of its ufunc C API since
+       numpy 2.0 (fastact's runtime minimum); the headers hide the name at
+       the feature level this module is compiled for, the slot is fixed. */
+    #ifdef PyUFunc_AddLoopFromSpec
+    #define fa_add_loop_from_spec PyUFunc_AddLoopFromSpec
+    #else
+    #define fa_add_loop_from_spec (*(int (*)(PyObject *, PyArrayMethod_Spec *))PyUFunc_API[43])
+    #endif
+
+    /* The ArrayMethod's loop: the ufunc's legacy loop for the dtype being
+       run, with its data (numpy's caller is the ufunc itself). */
+    static int fa_method_loop(PyArrayMethod_Context *context, char *const *data,
+                              const npy_intp *dims, const npy_intp *steps,
+                              NpyAuxData *unused) {
+        PyUFuncObject *ufunc = (PyUFuncObject *)context->caller;
+        int t = context->descriptors[0]->type_num, k;
+        if (ufunc != NULL && PyObject_TypeCheck((PyObject *)ufunc, &PyUFunc_Type)) {
+            for (k = 0; k < ufunc->ntypes; k++) {
+                if (ufunc->types[k * ufunc->nargs] == t) {
+                    ufunc->functions[k]((char **)data, dims, steps, ufunc->data[k]);
+                    return 0;
+                }
+            }
+        }
+        {
+            PyGILState_STATE gil = PyGILState_Ensure();
+            PyErr_SetString(PyExc_RuntimeError, "fastact: an ArrayMethod called without its ufunc");
+            PyGILState_Release(gil);
+        }
+        return -1;
+    }
+
+    /* Give ufunc the ArrayMethod for its loop whose every operand has
+       numpy type number t. */
+    static int fa_add_method(PyObject *ufunc, int t, const char *name) {
+        PyUFuncObject *u = (PyUFuncObject *)ufunc;
+        PyArray_DTypeMeta *dtypes[8];
+        PyArray_Descr *descr = PyArray_DescrFromType(t);
+        PyType_Slot slots[] = {{NPY_METH_strided_loop, (void *)fa_method_loop}, {0, NULL}};
+        PyArrayMethod_Spec spec;
+        int i;
+        if (descr == NULL) return -1;
+        if (u->nargs > 8 || u->_loops == NULL || !PyList_Check(u->_loops)) {
+            Py_DECREF(descr);
+            PyErr_SetString(PyExc_ValueError, "fastact: not a ufunc fastact made");
+            return -1;
+        }
+        for (i = 0; i < u->nargs; i++) dtypes[i] = (PyArray_DTypeMeta *)Py_TYPE(descr);
+        /* numpy (>= 2.3 or so) has already listed the legacy loop's wrapper
+           for these dtypes, and takes one loop per dtype signature: drop
+           that entry (the ufunc is new, nothing has dispatched to it). */
+        for (Py_ssize_t j = PyList_GET_SIZE(u->_loops) - 1; j >= 0; j--) {
+            PyObject *info = PyList_GET_ITEM(u->_loops, j), *key;
+            int same = 1;
+            if (!PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 2) continue;
+            key = PyTuple_GET_ITEM(info, 0);
+            if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != u->nargs) continue;
+            for (i = 0; i < u->nargs; i++)
+                if (PyTuple_GET_ITEM(key, i) != (PyObject *)dtypes[i]) same = 0;
+            if (same && PySequence_DelItem(u->_loops, j) < 0) {
+                Py_DECREF(descr);
+                return -1;
+            }
+        }
+        spec.name = name;
+        spec.nin = u->nin;
+        spec.nout = u->nout;
+        spec.casting = NPY_NO_CASTING;
+        spec.flags = NPY_METH_NO_FLOATINGPOINT_ERRORS;
+        spec.dtypes = dtypes;
+        spec.slots = slots;
+        i = fa_add_loop_from_spec(ufunc, &spec);
+        Py_DECREF(descr);   /* numpy's builtin descriptors and DTypes live for the process */
+        return i;
+    }
+    """
+    int fa_add_method(object ufunc, int type_num, const char *name) except -1
+
+
 cdef object new_ufunc(int u, str name, int nin, str doc):
     name_bytes = name.encode()
     doc_bytes = doc.encode()
@@ -517,6 +608,10 @@ cdef object new_ufunc(int u, str name, int nin, str doc):
         &g_funcs[u][0], &g_data[u][0], &g_types[u][0], len(NUMPY_ORDER), nin, 1,
         cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
     g_ufunc[u] = ufunc
+    name_bytes = (name + "_loop").encode()
+    g_docs.append(name_bytes)
+    for k in range(len(NUMPY_ORDER)):
+        fa_add_method(ufunc, g_types[u][k * (nin + 1)], name_bytes)
     return ufunc
 
 
