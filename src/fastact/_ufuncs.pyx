@@ -70,7 +70,9 @@ cdef extern from *:
     #include <xmmintrin.h>
     typedef unsigned int fa_fpflags;
     static inline fa_fpflags fa_fpflags_save(void) { return _mm_getcsr(); }
-    static inline void fa_fpflags_restore(fa_fpflags s) { _mm_setcsr(s); }
+    static inline void fa_fpflags_restore(fa_fpflags s) {
+        /* writing MXCSR costs more than reading it: only when a flag was raised */
+        if (_mm_getcsr() != s) _mm_setcsr(s); }
     #else
     #include <fenv.h>
     typedef fexcept_t fa_fpflags;
@@ -377,25 +379,15 @@ cdef void run_in_order(Kind kind, char **args, const npy_intp *dims, const npy_i
         (<real *>(args[o] + i * steps[o]))[0] = y
 
 
-cdef void elementwise_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                           void *data, const real *dtype_tag,
-                           const loop_kind *kind_tag) noexcept nogil:
-    """numpy's inner loop, for every kind of kernel and every dtype: the
-    generated loop functions (`numpy_loop`) are its specializations, in each
-    of which `kind` is a constant. args: the array inputs (one or two), the
-    parameters (none to two), then out; `data`, the ufunc's loop_data for
-    the dtype. A contiguous run whose parameters are the same for the whole
-    run (the usual scalar alpha, stride 0) goes to the kernel in one call,
-    threaded; any other layout is copied through stack buffers a block at a
-    time, a parameter that varies being passed element by element. Keeps the
-    floating-point flags it found."""
-    cdef fa_fpflags flags = fpflags_save()
-    cdef const loop_data *ld = <const loop_data *>data
-    cdef Kind kind = kind_of(kind_tag)
+cdef void run_buffered(char **args, const npy_intp *dims, const npy_intp *steps,
+                       const loop_data *ld, const real *dtype_tag, Kind kind) noexcept nogil:
+    """Any layout but a contiguous run with fixed parameters: copied through
+    stack buffers a block at a time, a parameter that varies being passed
+    element by element. Apart from elementwise_loop so that the common call
+    does not set up these buffers' stack frame."""
     cdef int n_arrays = arrays_of(kind), n_params = params_of(kind)
     cdef int o = n_arrays + n_params
     cdef Py_ssize_t n = dims[0], i, j, m
-    # The operands and their steps (NULL and 0 where the kind has none).
     cdef char *a = args[0]
     cdef char *b = args[1] if n_arrays == 2 else NULL
     cdef char *pp = args[n_arrays] if n_params >= 1 else NULL
@@ -405,24 +397,16 @@ cdef void elementwise_loop(char **args, const npy_intp *dims, const npy_intp *st
     cdef npy_intp sb = steps[1] if n_arrays == 2 else 0
     cdef npy_intp sp = steps[n_arrays] if n_params >= 1 else 0
     cdef npy_intp sq = steps[n_arrays + 1] if n_params == 2 else 0
-    cdef bint fixed = sp == 0 and sq == 0   # the parameters, the same for the whole run
+    cdef bint fixed = sp == 0 and sq == 0
     cdef double p = 0, q = 0
     cdef real ab[BUFFER]
     cdef real bb[BUFFER]
     cdef real ob[BUFFER]
-    if must_run_in_order(args, steps, o, n, sizeof(real)):
-        run_in_order(kind, args, dims, steps, ld, dtype_tag)
-        fpflags_restore(flags)
-        return
     if fixed and n > 0:
         if n_params >= 1:
             p = param(pp, 0, 0, dtype_tag)
         if n_params == 2:
             q = param(qp, 0, 0, dtype_tag)
-        if sa == sizeof(real) and so == sizeof(real) and (n_arrays == 1 or sb == sizeof(real)):
-            run_contiguous(kind, ld, <real *>a, <real *>b, <real *>out, n, p, q)
-            fpflags_restore(flags)
-            return
     i = 0
     while i < n:
         m = min(<Py_ssize_t>BUFFER, n - i)
@@ -441,6 +425,42 @@ cdef void elementwise_loop(char **args, const npy_intp *dims, const npy_intp *st
         for j in range(m):
             (<real *>(out + (i + j) * so))[0] = ob[j]
         i += m
+
+
+cdef void elementwise_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                           void *data, const real *dtype_tag,
+                           const loop_kind *kind_tag) noexcept nogil:
+    """numpy's inner loop, for every kind of kernel and every dtype: the
+    generated loop functions (`numpy_loop`) are its specializations, in each
+    of which `kind` is a constant. args: the array inputs (one or two), the
+    parameters (none to two), then out; `data`, the ufunc's loop_data for
+    the dtype. A contiguous run whose parameters are the same for the whole
+    run (the usual scalar alpha, stride 0) goes to the kernel in one call,
+    threaded; any other layout to run_buffered. Keeps the floating-point
+    flags it found."""
+    cdef fa_fpflags flags = fpflags_save()
+    cdef const loop_data *ld = <const loop_data *>data
+    cdef Kind kind = kind_of(kind_tag)
+    cdef int n_arrays = arrays_of(kind), n_params = params_of(kind)
+    cdef int o = n_arrays + n_params
+    cdef Py_ssize_t n = dims[0]
+    cdef npy_intp sa = steps[0], so = steps[o]
+    cdef npy_intp sb = steps[1] if n_arrays == 2 else 0
+    cdef npy_intp sp = steps[n_arrays] if n_params >= 1 else 0
+    cdef npy_intp sq = steps[n_arrays + 1] if n_params == 2 else 0
+    cdef double p = 0, q = 0
+    if must_run_in_order(args, steps, o, n, sizeof(real)):
+        run_in_order(kind, args, dims, steps, ld, dtype_tag)
+    elif (sp == 0 and sq == 0 and n > 0 and sa == sizeof(real) and so == sizeof(real)
+            and (n_arrays == 1 or sb == sizeof(real))):
+        if n_params >= 1:
+            p = param(args[n_arrays], 0, 0, dtype_tag)
+        if n_params == 2:
+            q = param(args[n_arrays + 1], 0, 0, dtype_tag)
+        run_contiguous(kind, ld, <real *>args[0], <real *>args[1] if n_arrays == 2 else NULL,
+                       <real *>args[o], n, p, q)
+    else:
+        run_buffered(args, dims, steps, ld, dtype_tag, kind)
     fpflags_restore(flags)
 
 
