@@ -405,28 +405,56 @@ def bandwidth(dtype, n=BANDWIDTH_N, quick=False, inputs=1):
     return time_call(call, n, budget=0.1 if quick else 0.3, min_repeats=5 if quick else 10)
 
 
+def _call_timer(call_text, names, calls):
+    """A function running `call_text` `calls` times, compiled from source so
+    that every call measured, the references' included, is written the same
+    way (the operands local names, the parameters literals): a call spelt
+    `f(*arrays, **params)` builds a tuple and a dict first, which costs a
+    1-element ufunc call about a sixth more."""
+    source = (f"def timed({', '.join(names)}):\n"
+              f"    for _ in range({calls}):\n"
+              f"        {call_text}\n")
+    namespace = {}
+    exec(compile(source, "<call overhead>", "exec"), namespace)
+    return namespace["timed"]
+
+
 def call_overhead(specs, quick=False):
-    """ns per call on a 1-element float64 array, in place, vs np.negative."""
-    calls = 2000 if quick else 20000
-    rows = {}
+    """ns per call on a 1-element float64 array, in place (out= its first
+    input), of np.negative, np.add (the two-input reference) and every
+    function of `specs`; the parameterized ones twice, parameters left out
+    (`name`) and passed by position at their defaults (`name(p, ...)`, as
+    in `leaky_relu(x, 0.01, out=x)`).
+
+    The calls are timed in rounds, each round timing a block of every call
+    in turn, and each gets its best block: on a shared machine a load that
+    comes and goes then hits every call alike, where timing each call to
+    the end before the next one would give its share to whichever call it
+    fell on."""
+    calls = 500 if quick else 2000
+    rounds = 15 if quick else 40
     x = np.zeros(1)
-
-    def per_call(call):
-        best = math.inf
-        for _ in range(3 if quick else 7):
-            t0 = time.perf_counter()
-            for _ in range(calls):
-                call()
-            best = min(best, (time.perf_counter() - t0) / calls)
-        return best * 1e9
-
-    rows["np.negative"] = per_call(lambda: np.negative(x, out=x))
+    g = np.zeros(1)
+    timed = {"np.negative": (_call_timer("f(x, out=x)", ["f", "x"], calls), (np.negative, x)),
+             "np.add": (_call_timer("f(g, x, out=g)", ["f", "g", "x"], calls), (np.add, g, x))}
     for spec in specs:
         arrays = make_inputs(spec, np.float64, 1)
+        names = [f"a{i}" for i in range(len(arrays))]
         f = getattr(fastact, spec.name)
-        params = spec.params
-        rows[spec.name] = per_call(lambda: f(*arrays, out=arrays[0], **params))
-    return rows
+        call = f"f({', '.join(names)}, out=a0)"
+        timed[spec.name] = (_call_timer(call, ["f", *names], calls), (f, *arrays))
+        if spec.params:
+            values = ", ".join(repr(v) for v in spec.params.values())
+            call = f"f({', '.join(names)}, {values}, out=a0)"
+            timed[f"{spec.name}({values})"] = (_call_timer(call, ["f", *names], calls),
+                                               (f, *arrays))
+    best = dict.fromkeys(timed, math.inf)
+    for _ in range(rounds):
+        for name, (run, operands) in timed.items():
+            t0 = time.perf_counter()
+            run(*operands)
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return {name: t / calls * 1e9 for name, t in best.items()}
 
 
 def run(args):
@@ -649,10 +677,17 @@ def print_report(rep, peer_list):
     oh = rep["call_overhead_ns"]
     ref = oh["np.negative"]
     print(f"call overhead, 1-element float64 array in place: np.negative(x, out=x) "
-          f"{ref:.0f} ns/call")
+          f"{ref:.0f} ns/call, np.add(g, x, out=g) {oh['np.add']:.0f} ns/call "
+          f"({oh['np.add'] / ref:.2f}x np.negative)")
     for name, v in oh.items():
-        if name != "np.negative":
-            print(f"  {name:22s} {v:6.0f} ns/call  ({v / ref:.2f}x np.negative)")
+        if name in ("np.negative", "np.add"):
+            continue
+        # the two-input functions beside np.add, which they cannot beat
+        # (numpy's set-up of a second operand)
+        spec = BY_NAME.get(name.split("(")[0])
+        add = (f", {v / oh['np.add']:.2f}x np.add"
+               if spec is not None and len(spec.inputs) == 2 else "")
+        print(f"  {name:40s} {v:6.0f} ns/call  ({v / ref:.2f}x np.negative{add})")
     print(f"\n({rep['seconds']:.1f} s)")
 
 

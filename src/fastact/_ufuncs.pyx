@@ -70,7 +70,9 @@ cdef extern from *:
     #include <xmmintrin.h>
     typedef unsigned int fa_fpflags;
     static inline fa_fpflags fa_fpflags_save(void) { return _mm_getcsr(); }
-    static inline void fa_fpflags_restore(fa_fpflags s) { _mm_setcsr(s); }
+    static inline void fa_fpflags_restore(fa_fpflags s) {
+        /* writing MXCSR costs more than reading it: only when a flag was raised */
+        if (_mm_getcsr() != s) _mm_setcsr(s); }
     #else
     #include <fenv.h>
     typedef fexcept_t fa_fpflags;
@@ -377,25 +379,15 @@ cdef void run_in_order(Kind kind, char **args, const npy_intp *dims, const npy_i
         (<real *>(args[o] + i * steps[o]))[0] = y
 
 
-cdef void elementwise_loop(char **args, const npy_intp *dims, const npy_intp *steps,
-                           void *data, const real *dtype_tag,
-                           const loop_kind *kind_tag) noexcept nogil:
-    """numpy's inner loop, for every kind of kernel and every dtype: the
-    generated loop functions (`numpy_loop`) are its specializations, in each
-    of which `kind` is a constant. args: the array inputs (one or two), the
-    parameters (none to two), then out; `data`, the ufunc's loop_data for
-    the dtype. A contiguous run whose parameters are the same for the whole
-    run (the usual scalar alpha, stride 0) goes to the kernel in one call,
-    threaded; any other layout is copied through stack buffers a block at a
-    time, a parameter that varies being passed element by element. Keeps the
-    floating-point flags it found."""
-    cdef fa_fpflags flags = fpflags_save()
-    cdef const loop_data *ld = <const loop_data *>data
-    cdef Kind kind = kind_of(kind_tag)
+cdef void run_buffered(char **args, const npy_intp *dims, const npy_intp *steps,
+                       const loop_data *ld, const real *dtype_tag, Kind kind) noexcept nogil:
+    """Any layout but a contiguous run with fixed parameters: copied through
+    stack buffers a block at a time, a parameter that varies being passed
+    element by element. Apart from elementwise_loop so that the common call
+    does not set up these buffers' stack frame."""
     cdef int n_arrays = arrays_of(kind), n_params = params_of(kind)
     cdef int o = n_arrays + n_params
     cdef Py_ssize_t n = dims[0], i, j, m
-    # The operands and their steps (NULL and 0 where the kind has none).
     cdef char *a = args[0]
     cdef char *b = args[1] if n_arrays == 2 else NULL
     cdef char *pp = args[n_arrays] if n_params >= 1 else NULL
@@ -405,24 +397,16 @@ cdef void elementwise_loop(char **args, const npy_intp *dims, const npy_intp *st
     cdef npy_intp sb = steps[1] if n_arrays == 2 else 0
     cdef npy_intp sp = steps[n_arrays] if n_params >= 1 else 0
     cdef npy_intp sq = steps[n_arrays + 1] if n_params == 2 else 0
-    cdef bint fixed = sp == 0 and sq == 0   # the parameters, the same for the whole run
+    cdef bint fixed = sp == 0 and sq == 0
     cdef double p = 0, q = 0
     cdef real ab[BUFFER]
     cdef real bb[BUFFER]
     cdef real ob[BUFFER]
-    if must_run_in_order(args, steps, o, n, sizeof(real)):
-        run_in_order(kind, args, dims, steps, ld, dtype_tag)
-        fpflags_restore(flags)
-        return
     if fixed and n > 0:
         if n_params >= 1:
             p = param(pp, 0, 0, dtype_tag)
         if n_params == 2:
             q = param(qp, 0, 0, dtype_tag)
-        if sa == sizeof(real) and so == sizeof(real) and (n_arrays == 1 or sb == sizeof(real)):
-            run_contiguous(kind, ld, <real *>a, <real *>b, <real *>out, n, p, q)
-            fpflags_restore(flags)
-            return
     i = 0
     while i < n:
         m = min(<Py_ssize_t>BUFFER, n - i)
@@ -441,6 +425,42 @@ cdef void elementwise_loop(char **args, const npy_intp *dims, const npy_intp *st
         for j in range(m):
             (<real *>(out + (i + j) * so))[0] = ob[j]
         i += m
+
+
+cdef void elementwise_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                           void *data, const real *dtype_tag,
+                           const loop_kind *kind_tag) noexcept nogil:
+    """numpy's inner loop, for every kind of kernel and every dtype: the
+    generated loop functions (`numpy_loop`) are its specializations, in each
+    of which `kind` is a constant. args: the array inputs (one or two), the
+    parameters (none to two), then out; `data`, the ufunc's loop_data for
+    the dtype. A contiguous run whose parameters are the same for the whole
+    run (the usual scalar alpha, stride 0) goes to the kernel in one call,
+    threaded; any other layout to run_buffered. Keeps the floating-point
+    flags it found."""
+    cdef fa_fpflags flags = fpflags_save()
+    cdef const loop_data *ld = <const loop_data *>data
+    cdef Kind kind = kind_of(kind_tag)
+    cdef int n_arrays = arrays_of(kind), n_params = params_of(kind)
+    cdef int o = n_arrays + n_params
+    cdef Py_ssize_t n = dims[0]
+    cdef npy_intp sa = steps[0], so = steps[o]
+    cdef npy_intp sb = steps[1] if n_arrays == 2 else 0
+    cdef npy_intp sp = steps[n_arrays] if n_params >= 1 else 0
+    cdef npy_intp sq = steps[n_arrays + 1] if n_params == 2 else 0
+    cdef double p = 0, q = 0
+    if must_run_in_order(args, steps, o, n, sizeof(real)):
+        run_in_order(kind, args, dims, steps, ld, dtype_tag)
+    elif (sp == 0 and sq == 0 and n > 0 and sa == sizeof(real) and so == sizeof(real)
+            and (n_arrays == 1 or sb == sizeof(real))):
+        if n_params >= 1:
+            p = param(args[n_arrays], 0, 0, dtype_tag)
+        if n_params == 2:
+            q = param(args[n_arrays + 1], 0, 0, dtype_tag)
+        run_contiguous(kind, ld, <real *>args[0], <real *>args[1] if n_arrays == 2 else NULL,
+                       <real *>args[o], n, p, q)
+    else:
+        run_buffered(args, dims, steps, ld, dtype_tag, kind)
     fpflags_restore(flags)
 
 
@@ -509,6 +529,97 @@ cdef int new_slot(str name) except -1:
     return g_count - 1
 
 
+# Each loop is also given to numpy as an ArrayMethod (numpy's own API for
+# ufunc loops, numpy >= 2) that declares it raises no floating-point flags:
+# the loops restore the flags they found, so numpy's check after a loop
+# (clear the flags, run, test them, look the error state up) finds nothing
+# it could report, and skipping it takes a twentieth off a 1-element call.
+# Calling a loop through the ArrayMethod also skips the wrapper numpy puts
+# around a legacy loop (its per-call set-up). The ArrayMethods have the
+# legacy loops' exact dtype signatures, so numpy's promotion and casting,
+# which still go by the legacy loops' type list, pick the same loop as
+# before; reduce, accumulate, at, outer and where= run them the same way.
+cdef extern from *:
+    """
+    /* numpy's PyUFunc_AddLoopFromSpec: slot 43 of its ufunc C API since
+       numpy 2.0 (fastact's runtime minimum); the headers hide the name at
+       the feature level this module is compiled for, the slot is fixed. */
+    #ifdef PyUFunc_AddLoopFromSpec
+    #define fa_add_loop_from_spec PyUFunc_AddLoopFromSpec
+    #else
+    #define fa_add_loop_from_spec (*(int (*)(PyObject *, PyArrayMethod_Spec *))PyUFunc_API[43])
+    #endif
+
+    /* The ArrayMethod's loop: the ufunc's legacy loop for the dtype being
+       run, with its data (numpy's caller is the ufunc itself). */
+    static int fa_method_loop(PyArrayMethod_Context *context, char *const *data,
+                              const npy_intp *dims, const npy_intp *steps,
+                              NpyAuxData *unused) {
+        PyUFuncObject *ufunc = (PyUFuncObject *)context->caller;
+        int t = context->descriptors[0]->type_num, k;
+        if (ufunc != NULL && PyObject_TypeCheck((PyObject *)ufunc, &PyUFunc_Type)) {
+            for (k = 0; k < ufunc->ntypes; k++) {
+                if (ufunc->types[k * ufunc->nargs] == t) {
+                    ufunc->functions[k]((char **)data, dims, steps, ufunc->data[k]);
+                    return 0;
+                }
+            }
+        }
+        {
+            PyGILState_STATE gil = PyGILState_Ensure();
+            PyErr_SetString(PyExc_RuntimeError, "fastact: an ArrayMethod called without its ufunc");
+            PyGILState_Release(gil);
+        }
+        return -1;
+    }
+
+    /* Give ufunc the ArrayMethod for its loop whose every operand has
+       numpy type number t. */
+    static int fa_add_method(PyObject *ufunc, int t, const char *name) {
+        PyUFuncObject *u = (PyUFuncObject *)ufunc;
+        PyArray_DTypeMeta *dtypes[8];
+        PyArray_Descr *descr = PyArray_DescrFromType(t);
+        PyType_Slot slots[] = {{NPY_METH_strided_loop, (void *)fa_method_loop}, {0, NULL}};
+        PyArrayMethod_Spec spec;
+        int i;
+        if (descr == NULL) return -1;
+        if (u->nargs > 8 || u->_loops == NULL || !PyList_Check(u->_loops)) {
+            Py_DECREF(descr);
+            PyErr_SetString(PyExc_ValueError, "fastact: not a ufunc fastact made");
+            return -1;
+        }
+        for (i = 0; i < u->nargs; i++) dtypes[i] = (PyArray_DTypeMeta *)Py_TYPE(descr);
+        /* numpy (>= 2.3 or so) has already listed the legacy loop's wrapper
+           for these dtypes, and takes one loop per dtype signature: drop
+           that entry (the ufunc is new, nothing has dispatched to it). */
+        for (Py_ssize_t j = PyList_GET_SIZE(u->_loops) - 1; j >= 0; j--) {
+            PyObject *info = PyList_GET_ITEM(u->_loops, j), *key;
+            int same = 1;
+            if (!PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 2) continue;
+            key = PyTuple_GET_ITEM(info, 0);
+            if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != u->nargs) continue;
+            for (i = 0; i < u->nargs; i++)
+                if (PyTuple_GET_ITEM(key, i) != (PyObject *)dtypes[i]) same = 0;
+            if (same && PySequence_DelItem(u->_loops, j) < 0) {
+                Py_DECREF(descr);
+                return -1;
+            }
+        }
+        spec.name = name;
+        spec.nin = u->nin;
+        spec.nout = u->nout;
+        spec.casting = NPY_NO_CASTING;
+        spec.flags = NPY_METH_NO_FLOATINGPOINT_ERRORS;
+        spec.dtypes = dtypes;
+        spec.slots = slots;
+        i = fa_add_loop_from_spec(ufunc, &spec);
+        Py_DECREF(descr);   /* numpy's builtin descriptors and DTypes live for the process */
+        return i;
+    }
+    """
+    int fa_add_method(object ufunc, int type_num, const char *name) except -1
+
+
 cdef object new_ufunc(int u, str name, int nin, str doc):
     name_bytes = name.encode()
     doc_bytes = doc.encode()
@@ -517,6 +628,10 @@ cdef object new_ufunc(int u, str name, int nin, str doc):
         &g_funcs[u][0], &g_data[u][0], &g_types[u][0], len(NUMPY_ORDER), nin, 1,
         cnp.PyUFunc_None, name_bytes, doc_bytes, 0)
     g_ufunc[u] = ufunc
+    name_bytes = (name + "_loop").encode()
+    g_docs.append(name_bytes)
+    for k in range(len(NUMPY_ORDER)):
+        fa_add_method(ufunc, g_types[u][k * (nin + 1)], name_bytes)
     return ufunc
 
 
