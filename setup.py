@@ -130,7 +130,10 @@ def extension(name, **kw):
         f"fastact.{name}",
         [f"src/fastact/{name}.pyx"],
         include_dirs=[numpy.get_include()],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
+        # numpy >= 2 is the run-time requirement: its 2.0 API, which has
+        # the ArrayMethod functions _ufuncs.pyx registers its loops with.
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION"),
+                       ("NPY_TARGET_VERSION", "NPY_2_0_API_VERSION")],
         **kw,
     )
 

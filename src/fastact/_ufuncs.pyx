@@ -541,15 +541,6 @@ cdef int new_slot(str name) except -1:
 # before; reduce, accumulate, at, outer and where= run them the same way.
 cdef extern from *:
     """
-    /* numpy's PyUFunc_AddLoopFromSpec: slot 43 of its ufunc C API since
-       numpy 2.0 (fastact's runtime minimum); the headers hide the name at
-       the feature level this module is compiled for, the slot is fixed. */
-    #ifdef PyUFunc_AddLoopFromSpec
-    #define fa_add_loop_from_spec PyUFunc_AddLoopFromSpec
-    #else
-    #define fa_add_loop_from_spec (*(int (*)(PyObject *, PyArrayMethod_Spec *))PyUFunc_API[43])
-    #endif
-
     /* The ArrayMethod's loop: the ufunc's legacy loop for the dtype being
        run, with its data (numpy's caller is the ufunc itself). */
     static int fa_method_loop(PyArrayMethod_Context *context, char *const *data,
@@ -590,9 +581,12 @@ cdef extern from *:
         }
         for (i = 0; i < u->nargs; i++) dtypes[i] = (PyArray_DTypeMeta *)Py_TYPE(descr);
         /* numpy (>= 2.3 or so) has already listed the legacy loop's wrapper
-           for these dtypes, and takes one loop per dtype signature: drop
-           that entry (the ufunc is new, nothing has dispatched to it). */
-        for (Py_ssize_t j = PyList_GET_SIZE(u->_loops) - 1; j >= 0; j--) {
+           for these dtypes, and takes one loop per dtype signature: take
+           that entry out (the ufunc is new, nothing has dispatched to it),
+           and put it back if numpy refuses the ArrayMethod, so that a
+           failure here leaves the ufunc exactly as numpy made it. */
+        PyObject *removed = NULL;
+        for (Py_ssize_t j = PyList_GET_SIZE(u->_loops) - 1; j >= 0 && removed == NULL; j--) {
             PyObject *info = PyList_GET_ITEM(u->_loops, j), *key;
             int same = 1;
             if (!PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 2) continue;
@@ -600,9 +594,14 @@ cdef extern from *:
             if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != u->nargs) continue;
             for (i = 0; i < u->nargs; i++)
                 if (PyTuple_GET_ITEM(key, i) != (PyObject *)dtypes[i]) same = 0;
-            if (same && PySequence_DelItem(u->_loops, j) < 0) {
-                Py_DECREF(descr);
-                return -1;
+            if (same) {
+                removed = info;
+                Py_INCREF(removed);
+                if (PySequence_DelItem(u->_loops, j) < 0) {
+                    Py_DECREF(removed);
+                    Py_DECREF(descr);
+                    return -1;
+                }
             }
         }
         spec.name = name;
@@ -612,12 +611,29 @@ cdef extern from *:
         spec.flags = NPY_METH_NO_FLOATINGPOINT_ERRORS;
         spec.dtypes = dtypes;
         spec.slots = slots;
-        i = fa_add_loop_from_spec(ufunc, &spec);
+        i = PyUFunc_AddLoopFromSpec(ufunc, &spec);
+        if (i < 0 && removed != NULL) {
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            if (PyList_Append(u->_loops, removed) < 0)
+                PyErr_Clear();          /* the first error is the one to report */
+            PyErr_Restore(type, value, tb);
+        }
+        Py_XDECREF(removed);
         Py_DECREF(descr);   /* numpy's builtin descriptors and DTypes live for the process */
         return i;
     }
     """
     int fa_add_method(object ufunc, int type_num, const char *name) except -1
+
+
+cdef int g_array_methods = 0      # loops numpy took as ArrayMethods
+
+
+def _array_methods():
+    """How many (ufunc, dtype) loops run as ArrayMethods (the tests compare
+    it with the number of loops: a numpy that refused them is noticed)."""
+    return g_array_methods
 
 
 cdef object new_ufunc(int u, str name, int nin, str doc):
@@ -630,8 +646,16 @@ cdef object new_ufunc(int u, str name, int nin, str doc):
     g_ufunc[u] = ufunc
     name_bytes = (name + "_loop").encode()
     g_docs.append(name_bytes)
+    global g_array_methods
     for k in range(len(NUMPY_ORDER)):
-        fa_add_method(ufunc, g_types[u][k * (nin + 1)], name_bytes)
+        try:
+            fa_add_method(ufunc, g_types[u][k * (nin + 1)], name_bytes)
+            g_array_methods += 1
+        except Exception:
+            # A numpy whose ufunc internals differ from the ones this was
+            # written against: the legacy loop, unchanged, serves this
+            # dtype (a call then costs a few percent more, nothing else).
+            pass
     return ufunc
 
 
