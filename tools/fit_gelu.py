@@ -32,6 +32,19 @@ kernel's way: a float32 a converted, one rounding to float32 at the end) and
 with the coefficients rounded to float32 in float32 arithmetic (Horner with
 fused multiply-adds, one division: the derivative's way, where an absolute
 error bound leaves room).
+
+Where the tier has fused multiply-adds, the float32 kernel computes 2 R
+instead, all in float32, as P/(a P + V):
+
+    python tools/fit_gelu.py mills 4 5 13.15   # twice_mills_ratio_f32's
+
+fits P of degree 4 and V of degree 5 on [0, 13.15] with P(0) = V(0) = 1
+(the same iterations, on r (a P + V) - P = 0), and prints the coefficients
+times 1.25 rounded to float32, as the kernel has them: P(0) = V(0) = 1.25
+keeps P, V and a P + V away from the bottom of a binade at small a. Written
+so, the roundings of P and V enter r damped by V/(a P + V) (0.2 at large a).
+It measures r's relative error in float32 (Horner with FMA, the FMA for
+a P + V, the division) on a dense sample.
 """
 import sys
 
@@ -150,6 +163,68 @@ def rational_main(m, n, amax):
         print(f"cdef double p{i} = {float(c)!r}")
     for i, c in enumerate(s):
         print(f"cdef double s{i} = {float(c)!r}")
+
+
+def fit_twice_mills(m, n, amax, iterations=150):
+    """P (degree m) and V (degree n), P(0) = V(0) = 1, with P/(a P + V) ~ 2R
+    on [0, amax]: monomial coefficients in a, lowest first, as float64."""
+    import numpy as np
+    a = np.unique(np.concatenate([np.linspace(0, amax, 4000),
+                                  amax * (1 - np.cos(np.linspace(0, np.pi / 2, 2000)))]))
+    r = 2 * np.array([mills_ratio(v) for v in a])
+    u = a / amax
+    vp = np.vander(u, m + 1, increasing=True)
+    vv = np.vander(u, n + 1, increasing=True)
+    w = np.ones_like(a)
+    den_prev = np.ones_like(a)
+    for it in range(iterations):
+        # P (a r - 1) + r V = 0 linearised, p0 = v0 = 1 fixed; weighted by
+        # the previous (a P + V) r (relative error of the ratio)
+        lhs = np.hstack([vp[:, 1:] * (a * r - 1)[:, None], vv[:, 1:] * r[:, None]])
+        rhs = -(a * r - 1) - r
+        weight = w / (den_prev * r)
+        sol = np.linalg.lstsq(lhs * weight[:, None], rhs * weight, rcond=None)[0]
+        p = np.concatenate([[1.0], sol[:m]]) / amax ** np.arange(m + 1)
+        v = np.concatenate([[1.0], sol[m:]]) / amax ** np.arange(n + 1)
+        pa = np.polynomial.polynomial.polyval(a, p)
+        den_prev = a * pa + np.polynomial.polynomial.polyval(a, v)
+        err = np.abs(pa / den_prev / r - 1)
+        if it >= 10:                               # Lawson: weight the worst points up
+            w = w * np.sqrt(err / err.max()) + 1e-12
+            w /= w.max()
+    return p, v, a, r
+
+
+def twice_mills_main(m, n, amax):
+    import numpy as np
+    p, v, a, r = fit_twice_mills(m, n, amax)
+    pa = np.polynomial.polynomial.polyval(a, p)
+    err = np.abs(pa / (a * pa + np.polynomial.polynomial.polyval(a, v)) / r - 1)
+    print(f"# 2R = P/(aP + V) on [0, {amax}], degrees {m} and {n}, max relative error {err.max():.3g}")
+    p32 = [np.float32(1.25 * c) for c in p]
+    v32 = [np.float32(1.25 * c) for c in v]
+    a32 = np.unique(np.linspace(0, amax, 200001).astype(np.float32))[::20]
+    r32 = 2 * np.array([mills_ratio(float(x)) for x in a32])
+
+    def horner(coefs):
+        acc = np.full(a32.shape, coefs[-1], np.float32)
+        for c in reversed(coefs[:-1]):
+            acc = (acc.astype(np.float64) * a32 + np.float64(c)).astype(np.float32)   # FMA
+        return acc
+    pe, ve = horner(p32), horner(v32)
+    de = (a32.astype(np.float64) * pe + ve).astype(np.float32)
+    e32 = np.abs((pe / de).astype(np.float64) / r32 - 1)
+    print(f"# float32: max relative error {e32.max():.3g} = {e32.max() * 2**24:.2f} * 2^-24 "
+          f"(a sample; coefficients, Horner with FMA, a P + V, the division)")
+    for i, c in enumerate(p32):
+        print(f"cdef float p{i} = {float(c)!r}")
+    for i, c in enumerate(v32):
+        print(f"cdef float v{i} = {float(c)!r}")
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["mills"]:
+    twice_mills_main(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+    sys.exit(0)
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["rational"]:

@@ -15,9 +15,12 @@
 # the way down the tail) and x * (1 - Q(x)) for x >= 0; gelu'(x) = Phi(x) +
 # x phi(x) with phi(x) = e^(-x^2/2) / sqrt(2 pi), the same exponential.
 #
-# float32 is computed in double from the float input: x^2 is then exact, G
-# has degree 12 (k = 3, relative error 2e-9) and the result is rounded once,
-# so it is within 0.5 ulp plus a hair.
+# float32 is computed in float32 as Q(a) = e^(-a^2/2) R(a), R the Mills
+# ratio as a rational function, a^2/2 carried exactly as s + e: where the
+# tier has FMA all of it in float32 (gelu_f32_fused), without FMA (the
+# baseline tier) with R in double (gelu_f32_double_ratio). The two give
+# different bits (within 3 ulp of each other), as the FMA and plain products
+# of the other float32 kernels do; the FMA tiers (avx2, avx512) agree.
 #
 # float64 needs every part to hold ~1e-16 relative: G has degree 24 (k = 4.5,
 # error 5e-18), in powers of t - 1/4 (condition number <= 1.5 on the range); a^2/2 is carried as s + e exactly (a split in halves by
@@ -187,7 +190,7 @@ cdef inline double gauss_tail_f64(double a, double *q_lo, double *phi) noexcept 
     return q
 
 
-# float32 gelu in float32 arithmetic but for R (see mills_ratio): Q(a) =
+# float32 gelu without fused multiply-add (the baseline tier): Q(a) =
 # e^(-s - e) R(a), with a^2/2 = s + e exactly and e^(-s - e) = e^-s (1 - e)
 # (e < 2^-18); e^-s as hi + lo, scaled by 2^24 as in gauss_tail_f64, R in
 # double: 2.7 ulp at most (a dense sweep: check's figure below).
@@ -209,7 +212,7 @@ cdef inline double gauss_tail_f64(double a, double *q_lo, double *phi) noexcept 
 #   is taken as +-0.
 
 
-cdef inline float gelu_f32(float x) noexcept nogil:
+cdef inline float gelu_f32_double_ratio(float x) noexcept nogil:
     cdef float two_m24 = 5.9604644775390625e-8
     cdef int32_t b = f32_bits(x)
     cdef int32_t m = b & 0x7fffffff
@@ -237,6 +240,106 @@ cdef inline float gelu_f32(float x) noexcept nogil:
     cdef float y_pos = fma_or_plain_f32(-xc, q_s * unscale, x_add)
     cdef float y_neg = (xc * q_s) * two_m24
     return bits_f32(pick_i32(upper, f32_bits(y_pos), f32_bits(y_neg)))
+
+
+cdef inline float twice_mills_ratio_f32(float a) noexcept nogil:
+    """2 R(a) = 2 Q(a) e^(a^2/2) for 0 <= a <= 13.15, as P/(a P + V) in
+    float32 with fused multiply-adds (tools/fit_gelu.py mills 4 5 13.15:
+    relative error 5e-9; P(0) = V(0), so the ratio is 1 at 0 exactly).
+    Written so, the roundings of P and V enter damped by V/(a P + V) (0.2
+    for large a, where Horner's roundings pile up): with the division and
+    the rounding of a P + V, within 2.9 * 2^-24 (exhaustive). P(0) = 1.25
+    rather than 1 keeps P, V and a P + V off the bottom of a binade at small
+    a, where a rounding costs most relative to the value."""
+    cdef float p0 = 1.25
+    cdef float p1 = 1.0866296291351318
+    cdef float p2 = 0.4513016939163208
+    cdef float p3 = 0.09928341209888458
+    cdef float p4 = 0.009945576079189777
+    cdef float v0 = 1.25
+    cdef float v1 = 0.8339856863021851
+    cdef float v2 = 0.4024478495121002
+    cdef float v3 = 0.12657301127910614
+    cdef float v4 = 0.025159470736980438
+    cdef float v5 = 0.0025191674940288067
+    cdef float p = fmaf(fmaf(fmaf(fmaf(p4, a, p3), a, p2), a, p1), a, p0)
+    cdef float v = fmaf(fmaf(fmaf(fmaf(fmaf(v5, a, v4), a, v3), a, v2), a, v1), a, v0)
+    return p / fmaf(a, p, v)
+
+
+# float32 gelu where the tier has FMA, all in float32, as x_add - |x| Q(|x|):
+# x_add = x for x >= 0 (x - x Q = x Phi(x)) and -0 for x < 0 (-|x| Q(|x|) =
+# x Phi(x)), so one expression serves both signs; nothing is selected after
+# the math.
+# - a = |x| clamped to [2^-25, 13.146246] (NaN and inf too), h = a/2 exactly;
+#   a h = s + e exactly by one FMA; e^(-s - e) = 2^k e^r with r = r_hi + r_lo
+#   (r_hi exact, e in r_lo: a 1-ulp error in s would cost up to 86 ulp), and
+#   e^r - 1 = small by exp_nonpos_scaled_f32's reduction and polynomial, one
+#   rounding on a value below 0.42.
+# - |x| 2^(k-1) is exact and normal (k >= -125 at the clamp), so |x| Q =
+#   |x| 2^(k-1) * 2R * (1 + small) needs no scaling afterwards: w + w_lo =
+#   |x| 2^(k-1) 2R exactly (one FMA), then w + (w small + w_lo), rounded
+#   once; that is the result for x < 0 (-0 - v is exact).
+# - For x >= 0 the subtraction x - |x| Q rounds again, after |x| Q was
+#   rounded to its own ulp, which is at most the result's (|x| Q <= x/2 <=
+#   x Phi(x)).
+# What remains is mostly R's error (2.9 * 2^-24 relative), which costs most
+# where the result's significand is near 2: 3.27 ulp at most over all
+# float32 inputs below 0 (at x = -0.0155036338), 3.06 above (0.0077489214).
+# Lanes, by integer operations on the bits, so that every product stays
+# normal and no NaN meets an ordered compare: |x| is the multiplier only for
+# 2^-125 <= |x| <= 13.146246, else 0; x_add is x for x >= 2^-125 (+inf
+# too) and for NaN (either sign), which flow through it, and x's sign with a
+# zero significand otherwise. So x < -13.146246 gives -0 (gelu(x) is below
+# the smallest normal there, which the contract lets flush; gelu(-inf) =
+# -0), |x| < 2^-125 gives +-0 (gelu(x) = x/2 would be subnormal; the
+# baseline tier's kernel flushes it too), x > 13.146246 gives x (Q(13.15) x
+# is below half an ulp of x).
+
+
+cdef inline float gelu_f32_fused(float x) noexcept nogil:
+    cdef float magic = 12583038.0       # 1.5 * 2^23 + 126: rounds to an integer, k + 126 in the low bits
+    cdef float log2e = 1.44269504088896341
+    cdef float ln2_hi = 0.693145751953125
+    cdef float ln2_lo = 1.42860682030941723212e-6
+    cdef float q1 = 0.1666657702559798819
+    cdef float q2 = 0.041666554662050533982
+    cdef float q3 = 0.0083631730745137109028
+    cdef float q4 = 0.0013926176119935578884
+    cdef float half = 0.5
+    cdef int32_t b = f32_bits(x)
+    cdef int32_t m = b & 0x7fffffff
+    cdef int32_t ab = max_i32(min_i32(m, 0x41525706), 0x33000000)   # 13.146246f, 2^-25
+    cdef float a = bits_f32(ab)
+    cdef float h = bits_f32(ab - 0x00800000)                # a / 2, exactly
+    # 2^-125 <= |x| <= 13.146246
+    cdef int32_t keep_a = -<int32_t>(<uint32_t>(m - 0x01000000) <= <uint32_t>(0x41525706 - 0x01000000))
+    # x >= 2^-125 or NaN
+    cdef int32_t keep_x = -<int32_t>((b >= 0x01000000) | (m > 0x7f800000))
+    cdef float x_add = bits_f32(b & (keep_x | <int32_t>0x80000000))
+    cdef float s = a * h
+    cdef float e = fmaf(a, h, -s)
+    cdef float kf = fmaf(-s, log2e, magic)
+    cdef float scale = bits_f32(<int32_t>(<uint32_t>f32_bits(kf) << 23))   # 2^(k-1)
+    kf = kf - magic
+    cdef float r_hi = fmaf(-kf, ln2_hi, -s)     # exact
+    cdef float r_lo = fmaf(-kf, ln2_lo, -e)
+    cdef float r = r_hi + r_lo
+    cdef float q = fmaf(fmaf(fmaf(fmaf(q4, r, q3), r, q2), r, q1), r, half)
+    cdef float small = r_hi + fmaf(r * r, q, r_lo)          # e^r - 1
+    cdef float rm = twice_mills_ratio_f32(a)
+    cdef float am = bits_f32(m & keep_a) * scale            # |x| 2^(k-1), exact
+    cdef float w = am * rm
+    cdef float w_lo = fmaf(am, rm, -w)
+    cdef float xq = w + fmaf(w, small, w_lo)                # |x| Q(|x|)
+    return x_add - xq
+
+
+cdef inline float gelu_f32(float x) noexcept nogil:
+    if FA_FMA:
+        return gelu_f32_fused(x)
+    else:
+        return gelu_f32_double_ratio(x)
 
 
 cdef inline float gelu_grad_f32(float x) noexcept nogil:
