@@ -790,7 +790,11 @@ cdef void k_log_softmax(const real *x, real *y, Py_ssize_t rows, Py_ssize_t cols
 cdef void k_softmax_backward(const real *g, const real *y, real *out, Py_ssize_t rows,
                              Py_ssize_t cols) noexcept nogil:
     cdef Py_ssize_t r
-    if 0 < cols <= SHORT_ROW:
+    # float64 only: the row kernel's float32 dot combines its lanes in a few
+    # vector adds and beats the lanes' gathers at every short length
+    # (0.96 against 1.32 ns/element on rows of 10), while the float64 one
+    # pays 16 scalar TwoSums per row (3.6 against 1.5).
+    if real is double and 0 < cols <= SHORT_ROW:
         softmax_backward_short(g, y, out, rows, cols)
         return
     for r in range(rows):
