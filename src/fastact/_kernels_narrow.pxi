@@ -217,27 +217,39 @@ cdef inline void round_to(const float *f, narrow *h) noexcept nogil:
         bf16_narrow(f, <uint16_t *>h)
 
 
+cdef inline const narrow *staged(const narrow *src, Py_ssize_t m, narrow *spare) noexcept nogil:
+    """src itself when a whole block is left (m >= NARROW_BLOCK); else its m
+    elements copied into `spare`, padded with zeros, so that the tail runs
+    the same code as the bulk (an element's result never depends on where
+    it sits)."""
+    if m >= NARROW_BLOCK:
+        return src
+    memcpy(spare, src, m * sizeof(narrow))
+    memset(spare + m, 0, (NARROW_BLOCK - m) * sizeof(narrow))
+    return spare
+
+
+# load_block and store_block convert once, from or to a pointer chosen
+# before (the data, or the spare block at the tail), rather than once in
+# each branch of a tail test: written with the conversion in both branches,
+# gcc merged the two and kept the widened block and the rounded vectors in
+# stack slots, reloading each: float16 relu took 0.110 ns/element against
+# 0.070 in this form, hard_sigmoid 0.205 against 0.165 (float32: 0.113 and
+# 0.114; Zen 4, n = 1e6, one thread, same-run A/B).
+
 cdef inline void load_block(const narrow *src, Py_ssize_t m, narrow *spare,
                             float *block) noexcept nogil:
-    """block = the next NARROW_BLOCK elements of src widened; when only
-    m < NARROW_BLOCK are left they are copied into `spare`, padded with
-    zeros, so that the tail runs the same code as the bulk (an element's
-    result never depends on where it sits)."""
-    if m >= NARROW_BLOCK:
-        widen(src, block)
-    else:
-        memcpy(spare, src, m * sizeof(narrow))
-        memset(spare + m, 0, (NARROW_BLOCK - m) * sizeof(narrow))
-        widen(spare, block)
+    """block = the next NARROW_BLOCK elements of src widened (the tail
+    through `spare`, see staged)."""
+    widen(staged(src, m, spare), block)
 
 
 cdef inline void store_block(const float *block, Py_ssize_t m, narrow *spare,
                              narrow *dst) noexcept nogil:
-    """dst = block rounded, its first min(m, NARROW_BLOCK) elements."""
-    if m >= NARROW_BLOCK:
-        round_to(block, dst)
-    else:
-        round_to(block, spare)
+    """dst = block rounded, its first min(m, NARROW_BLOCK) elements (the
+    tail through `spare`)."""
+    round_to(block, dst if m >= NARROW_BLOCK else spare)
+    if m < NARROW_BLOCK:
         memcpy(dst, spare, m * sizeof(narrow))
 
 
