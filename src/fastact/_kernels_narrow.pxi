@@ -482,23 +482,21 @@ cdef void k_softmax_narrow(const narrow *x, narrow *y, Py_ssize_t rows,
                            Py_ssize_t cols) noexcept nogil:
     cdef float on_stack[ROW_ON_STACK]
     cdef float *buf = on_stack
-    cdef float *res
     cdef Py_ssize_t per, k, r = 0
     if rows <= 0 or cols <= 0:
         return
-    per = rows_per_run(cols, 2)
+    per = rows_per_run(cols, 1)
     if per == 0:
         per = 1
-        buf = <float *>malloc(2 * cols * sizeof(float))
+        buf = <float *>malloc(cols * sizeof(float))
         if buf == NULL:
             fill_nan(y, rows * cols)
             return
-    res = buf + per * cols
     while r < rows:
         k = min(per, rows - r)
         widen_row(x + r * cols, buf, k * cols)
-        softmax_rows_f32(buf, res, k, cols)
-        round_row(res, y + r * cols, k * cols)
+        softmax_rows_f32(buf, buf, k, cols)
+        round_row(buf, y + r * cols, k * cols)
         r += k
     if buf != on_stack:
         free(buf)
@@ -508,23 +506,21 @@ cdef void k_log_softmax_narrow(const narrow *x, narrow *y, Py_ssize_t rows,
                                Py_ssize_t cols) noexcept nogil:
     cdef float on_stack[ROW_ON_STACK]
     cdef float *buf = on_stack
-    cdef float *res
     cdef Py_ssize_t per, k, r = 0
     if rows <= 0 or cols <= 0:
         return
-    per = rows_per_run(cols, 2)
+    per = rows_per_run(cols, 1)
     if per == 0:
         per = 1
-        buf = <float *>malloc(2 * cols * sizeof(float))
+        buf = <float *>malloc(cols * sizeof(float))
         if buf == NULL:
             fill_nan(y, rows * cols)
             return
-    res = buf + per * cols
     while r < rows:
         k = min(per, rows - r)
         widen_row(x + r * cols, buf, k * cols)
-        log_softmax_rows_f32(buf, res, k, cols)
-        round_row(res, y + r * cols, k * cols)
+        log_softmax_rows_f32(buf, buf, k, cols)
+        round_row(buf, y + r * cols, k * cols)
         r += k
     if buf != on_stack:
         free(buf)
