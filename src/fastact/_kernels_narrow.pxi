@@ -174,8 +174,14 @@ cdef extern from *:
         __m512i u = _mm512_loadu_si512((const void *)f);
         __m512i lowest = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
         __m512i rounded = _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)), lowest);
+    #if defined(__AVX512DQ__)
+        /* quiet or signaling NaN (vfpclassps raises no flag): one
+           instruction for the and-and-compare below */
+        __mmask16 nan = _mm512_fpclass_ps_mask(_mm512_castsi512_ps(u), 0x81);
+    #else
         __mmask16 nan = _mm512_cmpgt_epi32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)),
                                                 _mm512_set1_epi32(0x7f800000));
+    #endif
         return _mm512_mask_or_epi32(rounded, nan, u, _mm512_set1_epi32(0x00400000));
     }
     static inline void fa_bf16_narrow(const float *f, uint16_t *h) {
