@@ -125,6 +125,7 @@ def test_lengths_that_are_not_whole_blocks(tier, name, n):
 # parameters are cast to the narrow type first.
 
 from fastact._catalog import SPECS  # noqa: E402
+from fastact._check import narrow_ulp, narrow_ulp_errors  # noqa: E402
 
 BY_SPEC = pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 FORWARD = [s for s in SPECS if len(s.inputs) == 1]
@@ -313,37 +314,8 @@ def test_the_c_api_kernels_on_uint16_buffers(name):
 
 
 # ---------------------------------------------------------------------------
-# Accuracy against the float64 oracle, in ulp of the narrow type (reported).
-
-def narrow_ulp(e, dtype):
-    """The spacing of the narrow type at |e| (float64 values)."""
-    nmant, emin = {"float16": (10, -14), "bfloat16": (7, -126)}[np.dtype(dtype).name]
-    _, exp = np.frexp(np.abs(e))
-    return np.ldexp(1.0, np.maximum(exp - 1, emin) - nmant)
-
-
-def narrow_ulp_error(result, exact, dtype):
-    """|result - exact| in ulp of the narrow type at `exact` (NaN must match
-    NaN; an infinite result or rounded exact value must match exactly). As
-    for float32 itself, a zero where |exact| is below float32's smallest
-    normal counts as exact: the float32 kernels may flush such results, and
-    bfloat16 reaches that far."""
-    r = np.asarray(result).astype(np.float64)
-    e = np.asarray(exact, np.float64)
-    err = np.zeros(r.shape)
-    with np.errstate(all="ignore"):
-        e_rounded = rounded(e, dtype).astype(np.float64)
-        nan_r, nan_e = np.isnan(r), np.isnan(e)
-        err[nan_r != nan_e] = np.inf
-        both = ~(nan_r | nan_e)
-        inf = both & (np.isinf(r) | np.isinf(e_rounded))
-        err[inf & (r != e_rounded)] = np.inf
-        fin = both & ~inf
-        err[fin] = np.abs(r[fin] - e[fin]) / narrow_ulp(e[fin], dtype)
-        flushed = fin & (r == 0) & (np.abs(e) < np.finfo(np.float32).tiny)
-        err[flushed] = 0
-    return err
-
+# Accuracy against the float64 oracle, in ulp of the narrow type (reported),
+# measured as `check` measures it (narrow_ulp_errors).
 
 def float32_allowance(spec, exact, dtype):
     """The float32 result's own allowed error (the catalogue's bound: ulp of
@@ -354,7 +326,7 @@ def float32_allowance(spec, exact, dtype):
         allowed = spec.ulp * ulp32
         if spec.abs_eps:
             allowed = np.where(e < 1, np.maximum(allowed, spec.abs_eps * 2.0 ** -23), allowed)
-        return np.nan_to_num(allowed / narrow_ulp(e, dtype))
+        return np.nan_to_num(allowed / narrow_ulp(e, np.dtype(dtype).name))
 
 
 # float64 is plenty for a narrow result (2^-53 against 2^-11 or 2^-8), and
@@ -383,7 +355,7 @@ def test_error_against_the_float64_oracle_in_narrow_ulp(spec, name, ulp_report):
         # value is a float32), plenty for a narrow result
         exact = np.asarray(oracle(x.astype(np.float32), **params), np.float64)
     got = getattr(fastact, spec.name)(x)
-    err = narrow_ulp_error(got, exact, dtype)
+    err = narrow_ulp_errors(got, exact, dtype)
     worst = float(err.max())
     ulp_report(spec.name, dtype, worst)
     # Rounding once adds half an ulp to the float32 result's own error, a

@@ -36,9 +36,9 @@ def kernels_of(c_source):
     """(line, name) of every k_* kernel definition in the generated C."""
     found = []
     for i, line in enumerate(open(c_source), 1):
-        # the hand-written loops: fused over float/double (or, for the
+        # the hand-written loops (inline or not): fused over float/double (or, for the
         # narrow row kernels, over the float16/bfloat16 storage types)
-        m = re.match(r"static void __pyx_fuse_(\d)__pyx_f_\w+?_k_(\w+)\(.*\{\s*$", line)
+        m = re.match(r"static (?:CYTHON_INLINE )?void __pyx_fuse_(\d)__pyx_f_\w+?_k_(\w+)\(.*\{\s*$", line)
         if m:
             name = m.group(2)
             if name.endswith("_narrow"):

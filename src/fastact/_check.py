@@ -899,7 +899,8 @@ def narrow_ulp_errors(result, exact, dtype, grad_out=None):
     NaN, an infinite result or rounded exact value must be matched exactly;
     as for float32 itself, where |exact| (for a backward pass: the
     derivative times |grad_out|) is within float32's smallest normal the
-    float32 kernels may flush, and then that much absolute error is 0."""
+    float32 kernels may flush, and then that much absolute error is 0.
+    check's reports and tests/test_narrow.py's both measure with this."""
     name = np.dtype(dtype).name
     r = _narrow(result, np.float64)
     e = np.asarray(exact, np.float64)

@@ -199,9 +199,10 @@ def loops_pxi(catalog):
 
 def _narrow_loop(s, d):
     """The loop of elementwise function `s` for narrow dtype `d`: a block of
-    NARROW_BLOCK elements at a time widened to float32 (load_block), the
-    float32 per-element function over the block, each result rounded once
-    (store_block); see _kernels_narrow.pxi. Functions whose float32 loop is
+    NARROW_BLOCK elements at a time widened to float32 (load_lanes: in the
+    lane order of the conversions, which a per-element function may run in),
+    the float32 per-element function over the block, each result rounded
+    once (store_lanes); see _kernels_narrow.pxi. Functions whose float32 loop is
     hand-written (leaky_relu picks a cheaper form per call) run that loop on
     the block, so that the narrow types get its speed too."""
     params = _kernel_params(s, d)
@@ -213,7 +214,7 @@ def _narrow_loop(s, d):
             f"    cdef {d.storage} spare[NARROW_BLOCK]\n"]
     text += [f"    cdef float {b}[NARROW_BLOCK]\n" for b in blocks]
     text.append("    while i < n:\n")
-    text += [f"        load_block(<const {d.storage} *>{a} + i, n - i, spare, {b})\n"
+    text += [f"        load_lanes(<const {d.storage} *>{a} + i, n - i, spare, {b})\n"
              for a, b in zip(arrays, blocks)]
     if s.loop == "hand":
         # its float32 loop, in place on the block: the same bits by construction
@@ -223,7 +224,7 @@ def _narrow_loop(s, d):
         args = [f"{b}[j]" for b in blocks] + list(s.params)
         text += ["        for j in range(NARROW_BLOCK):\n",
                  f"            b0[j] = {s.name}_1({', '.join(args)})\n"]
-    text += [f"        store_block(b0, n - i, spare, <{d.storage} *>{out} + i)\n",
+    text += [f"        store_lanes(b0, n - i, spare, <{d.storage} *>{out} + i)\n",
              "        i += NARROW_BLOCK\n"]
     return "".join(text)
 

@@ -61,9 +61,11 @@ cdef inline real leaky_relu_backward_1(real grad_out, real x, real alpha) noexce
 
 # The loops of leaky_relu and leaky_relu_backward, written here rather than
 # generated (the catalogue says loop="hand"): per call they pick the cheaper
-# small-alpha form, which computes alpha * x in every lane.
+# small-alpha form, which computes alpha * x in every lane. Inline: the
+# float16/bfloat16 loops run them on every block of 64 (_kernels_narrow.pxi),
+# where a call per block cost more than the block's work.
 
-cdef void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
+cdef inline void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
     cdef Py_ssize_t i
     if is_small_alpha(alpha):
         for i in range(n):
@@ -73,7 +75,7 @@ cdef void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) noexcep
             y[i] = leaky_relu_1(x[i], alpha)
 
 
-cdef void k_leaky_relu_backward(const real *g, const real *x, real *out, Py_ssize_t n,
+cdef inline void k_leaky_relu_backward(const real *g, const real *x, real *out, Py_ssize_t n,
                                 real alpha) noexcept nogil:
     cdef Py_ssize_t i
     if is_small_alpha(alpha):
