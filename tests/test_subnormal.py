@@ -97,3 +97,39 @@ def test_backward_from_output_of_subnormals(dtype):
     np.testing.assert_array_equal(fastact.sigmoid_backward(g, fastact.sigmoid(x)),
                                   g * dtype(0.25))
     np.testing.assert_array_equal(fastact.tanh_backward(g, fastact.tanh(x)), g)
+
+
+def around_tiny_bound(dtype):
+    """x next to the bound below which the kernels raise |x| and pick the
+    result by the bits, 2^-40 (float32) / 2^-300 (float64): a few floats
+    either side of it, of both signs. Still deep inside the range where the
+    functions below equal x or their limit at 0."""
+    bound = dtype(2.0 ** (-40 if dtype == np.float32 else -300))
+    xs = [bound]
+    up = down = bound
+    for _ in range(4):
+        up = np.nextafter(up, dtype(1))
+        down = np.nextafter(down, dtype(0))
+        xs += [up, down]
+    pos = np.array(xs, dtype=dtype)
+    return np.concatenate([pos, -pos])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["tanh", "softsign"])
+def test_identity_either_side_of_tiny_bound(name, dtype):
+    # the pick of x below the bound and the math above it agree there
+    x = around_tiny_bound(dtype)
+    r = getattr(fastact, name)(x)
+    np.testing.assert_array_equal(r.view(r.dtype), x)
+    assert np.array_equal(np.signbit(r), np.signbit(x))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, limit", [
+    ("softplus", np.log(2)), ("log_sigmoid", -np.log(2)),
+])
+def test_constant_limit_either_side_of_tiny_bound(name, limit, dtype):
+    # the exp's argument raised to the bound below it, its own above
+    x = around_tiny_bound(dtype)
+    np.testing.assert_array_equal(getattr(fastact, name)(x), np.full_like(x, limit))
