@@ -119,7 +119,7 @@ cdef inline real tanh_backward_1(real grad_out, real y) noexcept nogil:
     # so a NaN y just flows through.
     cdef real one = 1
     cdef real a = fabs_real(y)
-    return grad_out * ((one - a) * (one + a))
+    return mul_flush(grad_out, (one - a) * (one + a))
 
 
 # softsign x / (1 + |x|): two roundings, |x| capped where the quotient rounds
@@ -170,7 +170,7 @@ cdef inline real softsign_grad_1(real x) noexcept nogil:
 
 
 cdef inline real softsign_backward_1(real grad_out, real x) noexcept nogil:
-    return grad_out * softsign_grad_1(x)
+    return mul_flush(grad_out, softsign_grad_1(x))
 
 
 # softplus log(1 + e^(beta x)) / beta, x itself where beta x > threshold (as
@@ -179,10 +179,12 @@ cdef inline real softsign_backward_1(real grad_out, real x) noexcept nogil:
 
 
 cdef inline real softplus_1(real x, real beta, real threshold) noexcept nogil:
-    cdef real zero = 0
+    cdef real zero = 0, one = 1
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
-    cdef real z = beta * xs
+    # beta = 1 (the default) skips the product, slow on a subnormal: gcc
+    # takes the loop-invariant test out of the loop
+    cdef real z = xs if beta == one else beta * xs
     cdef real t_lo
     cdef real t = exp_neg_abs(z, &t_lo)
     cdef real sp = ((z if z > zero else zero) + log1p_unit(t, t_lo)) / beta
@@ -195,7 +197,8 @@ cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nog
     # softplus and the reference do (sigmoid_lean would turn it into 0).
     cdef real zero = 0, one = 1
     cdef bint nan = is_nan(x)
-    cdef real z = beta * (zero if nan else x)
+    cdef real xs = zero if nan else x
+    cdef real z = xs if beta == one else beta * xs    # as in softplus_1
     cdef real s = sigmoid_lean(z)
     cdef real g = one if z > threshold else s
     g = beta if is_nan(beta) else g
@@ -204,7 +207,7 @@ cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nog
 
 cdef inline real softplus_backward_1(real grad_out, real x, real beta,
                                      real threshold) noexcept nogil:
-    return grad_out * softplus_grad_1(x, beta, threshold)
+    return mul_flush(grad_out, softplus_grad_1(x, beta, threshold))
 
 
 # elu x if x > 0 else alpha (e^x - 1), with expm1; derivative alpha e^x.
@@ -231,7 +234,7 @@ cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
 
 
 cdef inline real elu_backward_1(real grad_out, real x, real alpha) noexcept nogil:
-    return grad_out * elu_grad_1(x, alpha)
+    return mul_flush(grad_out, elu_grad_1(x, alpha))
 
 
 cdef inline void selu_constants(real *scale_hi, real *scale_lo, real *sa_hi,
@@ -375,4 +378,4 @@ cdef inline real mish_grad_1(real x) noexcept nogil:
 
 
 cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
-    return grad_out * mish_grad_1(x)
+    return mul_flush(grad_out, mish_grad_1(x))
