@@ -29,6 +29,20 @@ def tiny_inputs(dtype):
     return np.concatenate([pos, -pos])
 
 
+def assert_product_or_flushed(r, expect):
+    """r is expect bit for bit, or, where expect is below the smallest
+    normal, +-0 of expect's sign: the contract lets such results flush, and
+    the kernels flush a subnormal grad_out (or x) times a factor of at most
+    1 rather than multiply it (slow)."""
+    assert r.dtype == expect.dtype and r.shape == expect.shape
+    uint = np.uint32 if r.dtype == np.float32 else np.uint64
+    same = r.view(uint) == expect.view(uint)
+    tiny = np.abs(expect) < np.finfo(r.dtype).smallest_normal
+    flushed = (r == 0) & tiny & (np.signbit(r) == np.signbit(expect))
+    bad = ~(same | flushed)
+    assert not bad.any(), (r[bad][:5], expect[bad][:5])
+
+
 def subnormal_grads(dtype, n):
     fi = np.finfo(dtype)
     g = np.random.default_rng(12).uniform(-1, 1, n) * float(fi.smallest_normal)
@@ -86,7 +100,7 @@ def test_backward_of_subnormals_is_one_product(name, dtype):
     x = tiny_inputs(dtype)
     grad = getattr(fastact, name + "_grad")(x)
     for g in (subnormal_grads(dtype, x.size), np.linspace(-3, 3, x.size, dtype=dtype)):
-        np.testing.assert_array_equal(getattr(fastact, name + "_backward")(g, x), g * grad)
+        assert_product_or_flushed(getattr(fastact, name + "_backward")(g, x), g * grad)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -96,4 +110,93 @@ def test_backward_from_output_of_subnormals(dtype):
     g = subnormal_grads(dtype, x.size)
     np.testing.assert_array_equal(fastact.sigmoid_backward(g, fastact.sigmoid(x)),
                                   g * dtype(0.25))
-    np.testing.assert_array_equal(fastact.tanh_backward(g, fastact.tanh(x)), g)
+    assert_product_or_flushed(fastact.tanh_backward(g, fastact.tanh(x)), g)
+
+
+def around_tiny_bound(dtype):
+    """x next to the bound below which the kernels raise |x| and pick the
+    result by the bits, 2^-40 (float32) / 2^-300 (float64): a few floats
+    either side of it, of both signs. Still deep inside the range where the
+    functions below equal x or their limit at 0."""
+    bound = dtype(2.0 ** (-40 if dtype == np.float32 else -300))
+    xs = [bound]
+    up = down = bound
+    for _ in range(4):
+        up = np.nextafter(up, dtype(1))
+        down = np.nextafter(down, dtype(0))
+        xs += [up, down]
+    pos = np.array(xs, dtype=dtype)
+    return np.concatenate([pos, -pos])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["tanh", "softsign"])
+def test_identity_either_side_of_tiny_bound(name, dtype):
+    # the pick of x below the bound and the math above it agree there
+    x = around_tiny_bound(dtype)
+    r = getattr(fastact, name)(x)
+    np.testing.assert_array_equal(r.view(r.dtype), x)
+    assert np.array_equal(np.signbit(r), np.signbit(x))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, limit", [
+    ("softplus", np.log(2)), ("log_sigmoid", -np.log(2)),
+])
+def test_constant_limit_either_side_of_tiny_bound(name, limit, dtype):
+    # the exp's argument raised to the bound below it, its own above
+    x = around_tiny_bound(dtype)
+    np.testing.assert_array_equal(getattr(fastact, name)(x), np.full_like(x, limit))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, limit", [
+    ("sigmoid", 0.5), ("sigmoid_grad", 0.25), ("tanh_grad", 1.0), ("softplus_grad", 0.5),
+    ("log_sigmoid_grad", 0.5), ("silu_grad", 0.5), ("elu_grad", 1.0),
+])
+def test_constant_limit_either_side_of_tiny_bound_derivatives(name, limit, dtype):
+    x = around_tiny_bound(dtype)
+    np.testing.assert_array_equal(getattr(fastact, name)(x), np.full_like(x, limit))
+
+
+def normal_points(dtype):
+    """x across the functions' interesting range (kinks, the zero of the
+    derivative, the tails), where the derivative is a normal number or 0."""
+    x = np.concatenate([np.linspace(-8, 8, 1601), [-3, 3, -1.5, 0.5, -0.5, 1e-3, -1e-3]])
+    return x.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["tanh", "softsign", "softplus", "log_sigmoid", "silu", "elu",
+                                  "selu", "mish", "hard_swish", "leaky_relu", "sigmoid"])
+def test_backward_of_subnormal_grad_is_one_product(name, dtype):
+    # A subnormal grad_out times a normal derivative (below 1, above 1 as
+    # hard_swish's 1.5, or exactly 1/2 and 1/4, where the product is a tie
+    # on the subnormal grid): rounded once, as numpy's product does, or
+    # flushed where the result is below the smallest normal.
+    x = normal_points(dtype)
+    g = subnormal_grads(dtype, x.size)
+    g[::7] = -g[::7]
+    g[::11] = np.array(np.arange(1, x.size + 1)[::11] % 64, np.uint64).astype(
+        np.uint32 if dtype == np.float32 else np.uint64).view(dtype)   # the smallest subnormals
+    if name in ("tanh", "sigmoid"):
+        y = getattr(fastact, name)(x)         # passes taken of the output
+        grad = getattr(fastact, name + "_backward")(np.ones_like(y), y)
+        r = getattr(fastact, name + "_backward")(g, y)
+    else:
+        grad = getattr(fastact, name + "_grad")(x)
+        r = getattr(fastact, name + "_backward")(g, x)
+    assert_product_or_flushed(r, g * grad)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_hard_sigmoid_backward_of_subnormal_grad(dtype):
+    # grad_out / 6 rounded once inside (-3, 3), 0 outside, ties included
+    # (a true division, subnormal or not: see test_hard_division.py)
+    x = normal_points(dtype)
+    bits = np.arange(x.size, dtype=np.uint32 if dtype == np.float32 else np.uint64) * 3 + 3
+    g = bits.view(dtype) if dtype == np.float32 else bits.astype(np.uint64).view(dtype)
+    g = np.concatenate([g, -subnormal_grads(dtype, x.size)])
+    x = np.concatenate([x, x])
+    expect = np.where(np.abs(x) < 3, g / dtype(6), dtype(0))
+    np.testing.assert_array_equal(fastact.hard_sigmoid_backward(g, x), expect)

@@ -3,6 +3,105 @@
 # Part of _kernels.pxi; the header there gives the error bounds.
 
 # ---------------------------------------------------------------------------
+# Tiny arguments. Below 2^-40 (float) / 2^-300 (double) a kernel's result
+# is its value at 0, or x times it, to the last bit; yet its math on such an
+# x (a subnormal above all) squares it into an underflow, or multiplies or
+# divides a subnormal, and on Zen 4 those take a slow path (a product of
+# normals that underflows costs about 10 times a normal one). So the
+# kernels raise |x| to the bound where its value no longer matters (e^-2^-40
+# rounds to 1), and where the result still follows x they pick it, or zero
+# the factor of a correction, by a mask; the bound keeps squares and cubes
+# of the raised value normal. All by integer operations on the bits: with
+# float compares and selects gcc saw that the raised value equals |x| in
+# every lane whose result it keeps, and ran the math on |x| again. A
+# float32 clamp is then one integer max; float64 has no 64-bit integer min
+# or max below AVX-512 (a compare and a blend each, none at all in SSE2):
+# the exps and tanh take it all the same (a float max and min in their
+# place left the exp as slow as before), and the baseline tier keeps its
+# float clamp (slow on subnormals). On Sapphire Rapids a subnormal operand
+# costs far more than on Zen 4: 3 (float32) / 6 (float64) ns an element for
+# one vector multiply, 20 to 400 ns an element for the exps before this.
+
+cdef extern from *:
+    """
+    /* -|x| limited to [lowest, -2^-40] by the bits of |x| (x not NaN;
+       lowest_mag is |lowest|'s bits) */
+    static inline float fa_neg_abs_within_f32(float x, int32_t lowest_mag) {
+        int32_t m = fa_f32_bits(x) & 0x7fffffff;
+        m = m > 0x2b800000 ? m : 0x2b800000;
+        m = m < lowest_mag ? m : lowest_mag;
+        return fa_bits_f32(m | (int32_t)0x80000000); }
+    /* -|x| limited to [lowest, -2^-300] (x not NaN) by the bits of |x|.
+       A float max and min in its place left the exp as slow on a subnormal
+       x as before (gcc, as above). SSE2 has no 64-bit integer compare: the
+       baseline tier keeps the float clamp alone, slow on subnormals. */
+    static inline double fa_neg_abs_within_f64(double x, double lowest) {
+    #if FA_I64_CMP
+        int64_t m = fa_f64_bits(x) & 0x7fffffffffffffffLL;
+        int64_t lo = fa_f64_bits(-lowest);
+        m = m > 0x2d30000000000000LL ? m : 0x2d30000000000000LL;
+        m = m < lo ? m : lo;
+        return fa_bits_f64(m | INT64_MIN);
+    #else
+        double a = -fabs(x);
+        return a > lowest ? a : lowest;
+    #endif
+    }
+    """
+    float neg_abs_within_f32 "fa_neg_abs_within_f32"(float x, int32_t lowest_mag) noexcept nogil
+    double neg_abs_within_f64 "fa_neg_abs_within_f64"(double x, double lowest) noexcept nogil
+
+
+
+# Products with a subnormal factor. A backward pass multiplies grad_out by
+# the derivative, and a subnormal grad_out costs the product a microcode
+# assist of about 3 ns (float32) / 6 ns (float64) an element on Sapphire
+# Rapids. Where the derivative is at most 1 in magnitude the product is
+# below the smallest normal, which the contract lets flush: grad_out is
+# made +-0 by an integer mask first (mul_flush). An exact product taken on
+# the bits (the subnormal moved into [0, 1) and rounded back by one FMA
+# onto the grid) cost up to 2.5x on normal inputs in the cheap backward
+# passes, so it is not used.
+
+cdef extern from *:
+    """
+    /* x / 2 rounded (to even), by the bits, for finite x: the exponent
+       field less 1, or where it is 0 or 1 (the value is then the pattern
+       times 2^-149 / 2^-1074) the pattern halved, rounded to even */
+    static inline float fa_half_finite_f32(float x) {
+        int32_t b = fa_f32_bits(x), m = b & 0x7fffffff;
+        int32_t h = m >= 0x01000000 ? m - 0x00800000 : (m >> 1) + (m & (m >> 1) & 1);
+        return fa_bits_f32(h | (b ^ m)); }
+    /* g * d, where a subnormal g and |d| <= 1 give +-0 (the sign of the
+       product): the result is below the smallest normal there, which the
+       contract lets be flushed. g is zeroed by an integer mask, so no lane
+       multiplies a subnormal g; other lanes (|d| > 1, NaN, inf) keep the
+       plain product. */
+    static inline float fa_mul_flush_f32(float g, float d) {
+        int32_t gb = fa_f32_bits(g);
+        int32_t flush = -(int32_t)(((gb & 0x7fffffff) < 0x00800000)
+                                   & ((fa_f32_bits(d) & 0x7fffffff) <= 0x3f800000));
+        return fa_bits_f32(gb & (INT32_MIN | ~flush)) * d; }
+    static inline double fa_mul_flush_f64(double g, double d) {
+        int64_t gb = fa_f64_bits(g);
+        int64_t flush = -(int64_t)(__builtin_isless(fabs(g), 2.2250738585072013831e-308)
+                                   & __builtin_islessequal(fabs(d), 1.0));
+        return fa_bits_f64(gb & (INT64_MIN | ~flush)) * d; }
+    """
+    float mul_flush_f32 "fa_mul_flush_f32"(float g, float d) noexcept nogil
+    double mul_flush_f64 "fa_mul_flush_f64"(double g, double d) noexcept nogil
+    float half_finite_f32 "fa_half_finite_f32"(float x) noexcept nogil
+
+
+cdef inline real mul_flush(real g, real d) noexcept nogil:
+    """g * d, +-0 for a subnormal g and |d| <= 1 (above)."""
+    if real is float:
+        return mul_flush_f32(g, d)
+    else:
+        return mul_flush_f64(g, d)
+
+
+# ---------------------------------------------------------------------------
 # exp on the non-positive axis
 
 
@@ -93,15 +192,12 @@ cdef inline double exp_nonpos_scaled_f64(double a, double *lo) noexcept nogil:
 cdef inline real exp_neg_abs(real x, real *lo) noexcept nogil:
     """e^-|x| = hi + *lo for a non-NaN x; 0 (or a subnormal) far out."""
     # Below the clamp e^a is under half the smallest subnormal.
-    cdef float lowest_f32 = -104
-    cdef double lowest_f64 = -746
-    cdef real a = -fabs_real(x)
+    # Above -2^-40 / -2^-300 e^a is 1 + a to the last bit of hi + lo: a
+    # raised there (see "Tiny arguments").
     if real is float:
-        a = a if a > lowest_f32 else lowest_f32
-        return exp_nonpos_f32(a, lo)
+        return exp_nonpos_f32(neg_abs_within_f32(x, 0x42d00000), lo)     # -104
     else:
-        a = a if a > lowest_f64 else lowest_f64
-        return exp_nonpos_f64(a, lo)
+        return exp_nonpos_f64(neg_abs_within_f64(x, -746.0), lo)
 
 
 cdef inline float expm1_nonpos_f32(float a) noexcept nogil:
@@ -266,15 +362,14 @@ cdef inline real exp_neg_abs_scaled(real x, real *lo, real *unscale) noexcept no
     cdef real t
     cdef bint beyond     # where e^-|x| rounds to 0: give 0, not e^lowest 2^S
     if real is float:
+        # |x| raised to the tiny bound as in exp_neg_abs
         unscale[0] = two_m24
-        beyond = a < lowest_f32
-        a = lowest_f32 if beyond else a
-        t = exp_nonpos_scaled_f32(a, lo)
+        beyond = (f32_bits(x) & 0x7fffffff) > 0x42d00000        # 104
+        t = exp_nonpos_scaled_f32(neg_abs_within_f32(x, 0x42d00000), lo)
     else:
         unscale[0] = two_m60
         beyond = a < lowest_f64
-        a = lowest_f64 if beyond else a
-        t = exp_nonpos_scaled_f64(a, lo)
+        t = exp_nonpos_scaled_f64(neg_abs_within_f64(x, lowest_f64), lo)
     lo[0] = zero if beyond else lo[0]
     return zero if beyond else t
 
@@ -363,11 +458,10 @@ cdef inline real exp_lean_neg_abs(real x) noexcept nogil:
     cdef double two_m60 = 8.673617379884035472e-19
     cdef real a = -fabs_real(x)
     if real is float:
-        a = a if a > lowest_f32 else lowest_f32
-        return exp_lean_scaled_f32(a) * two_m24
+        # |x| raised to the tiny bound as in exp_neg_abs
+        return exp_lean_scaled_f32(neg_abs_within_f32(x, 0x42d00000)) * two_m24   # -104
     else:
-        a = a if a > lowest_f64 else lowest_f64
-        return exp_lean_scaled_f64(a) * two_m60
+        return exp_lean_scaled_f64(neg_abs_within_f64(x, lowest_f64)) * two_m60
 
 
 cdef inline real two_prod(real a, real b, real *lo) noexcept nogil:
@@ -459,22 +553,18 @@ cdef inline real neg_abs_clamped(real x) noexcept nogil:
     (e^-87.68 / e^-708.75 and under) comes out as +0, flushed with no extra
     select (the contract allows the flush)."""
     cdef real zero = 0
-    cdef real lowest = -709.0                          # SSE2 path only
+    cdef double lowest = -709.0
     cdef int32_t lowest32 = -1028653056                # 0xc2b00000, -88.0f
-    cdef int64_t lowest64 = -4573924391083048960LL     # 0xc086280000000000, -709.0
     cdef int32_t na32
-    cdef int64_t na64
-    cdef real a
     if real is float:
         # -|x| as bits; as signed integers negative floats grow with their
-        # magnitude, so min() is the clamp, and takes NaN there too.
+        # magnitude, so min() is the clamp, and takes NaN there too; max()
+        # raises it to -2^-40 (see "Tiny arguments": e^a is then 1 - 2^-40,
+        # and sigmoid and its derivative 1/2 and 1/4 as at a = -|x|)
         na32 = f32_bits(x) | (<int32_t>-2147483647 - 1)
-        return bits_f32(na32 if na32 < lowest32 else lowest32)
-    elif FA_I64_CMP:
-        na64 = f64_bits(x) | (<int64_t>-9223372036854775807LL - 1)
-        return bits_f64(na64 if na64 < lowest64 else lowest64)
+        return bits_f32(max_i32(min_i32(na32, lowest32), -1417674752))   # 0xab800000
     else:
-        # SSE2 has no 64-bit integer compare: NaN replaced by 0 first, then
-        # an ordered compare
-        a = -fabs_real(x if x == x else zero)
-        return a if a > lowest else lowest
+        # NaN replaced by 0 first (no ordered compare on it), then the clamp
+        # and the raise to -2^-300 by float min and max: 64-bit integer ones
+        # cost more (none in SSE2)
+        return neg_abs_within_f64(x if x == x else zero, lowest)

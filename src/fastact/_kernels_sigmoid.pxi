@@ -144,7 +144,7 @@ cdef inline real log_sigmoid_grad_1(real x) noexcept nogil:
 
 
 cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
-    return grad_out * log_sigmoid_grad_1(x)
+    return mul_flush(grad_out, log_sigmoid_grad_1(x))
 
 
 # silu x sigmoid(x); derivative s (1 + x (1 - s)) with 1 - s = sigmoid(-x)
@@ -170,17 +170,33 @@ cdef inline real silu_1(real x) noexcept nogil:
         unscale = two_m60
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
-    cdef real a = -fabs_real(xs)
-    cdef bint beyond = a < lowest
-    a = lowest if beyond else a
+    cdef real a, x_up, half = 0.5
+    cdef bint beyond
+    cdef int32_t m32
     if real is float:
+        # |x| raised to the tiny bound (see "Tiny arguments" in
+        # _kernels_exp.pxi), in the exp and in the quotient of x >= 0 (a
+        # division of a subnormal is slow); below it x/2, the one rounding
+        # of either side, picked (halved by the bits: x * 0.5 of a subnormal
+        # is slow too)
+        m32 = f32_bits(xs) & 0x7fffffff
+        beyond = m32 > 0x42d00000                             # 104
+        a = neg_abs_within_f32(xs, 0x42d00000)
+        x_up = bits_f32(max_i32(m32, 0x2b800000))
         t_s = exp_lean_scaled_f32(a)
     else:
+        a = -fabs_real(xs)
+        beyond = a < lowest
+        a = lowest if beyond else a
+        x_up = xs
         t_s = exp_lean_scaled_f64(a)
     t_s = zero if beyond else t_s
     cdef bint upper = xs >= zero
-    cdef real q = (xs if upper else a * t_s) / (one + t_s * unscale)
+    cdef real q = (x_up if upper else a * t_s) / (one + t_s * unscale)
     cdef real r = q * (one if upper else unscale)
+    if real is float:
+        r = bits_f32(pick_i32(-<int32_t>(m32 < 0x2b800000), f32_bits(half_finite_f32(xs)),
+                              f32_bits(r)))
     return x if nan else r
 
 
@@ -207,9 +223,17 @@ cdef inline real silu_grad_1(real x) noexcept nogil:
         neg_max = -1.7976931348623157e308
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
-    cdef real a = -fabs_real(xs)
-    cdef bint beyond = a < lowest
-    a = lowest if beyond else a
+    cdef real a
+    cdef bint beyond
+    if real is float:
+        # |x| raised to the tiny bound (see "Tiny arguments" in
+        # _kernels_exp.pxi): t = 1 and d + a = 2 all the same
+        beyond = (f32_bits(xs) & 0x7fffffff) > 0x42d00000     # 104
+        a = neg_abs_within_f32(xs, 0x42d00000)
+    else:
+        a = -fabs_real(xs)
+        beyond = a < lowest
+        a = lowest if beyond else a
     if real is float:
         t = exp_lean_scaled_f32(a) * unscale
     else:
@@ -230,4 +254,4 @@ cdef inline real silu_grad_1(real x) noexcept nogil:
 
 
 cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
-    return grad_out * silu_grad_1(x)
+    return mul_flush(grad_out, silu_grad_1(x))
