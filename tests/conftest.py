@@ -1,4 +1,4 @@
-"""Shared pytest set-up: hypothesis settings, and a table of the largest ULP
+"""Shared pytest set-up: the opt-in markers, hypothesis settings, and a table of the largest ULP
 errors the accuracy tests measured, printed at the end of the run (and stored
 as test properties for --junitxml) so the figures can go into the README."""
 import sys
@@ -19,6 +19,26 @@ else:
     # No deadline: tests never assert on time (CI machines vary).
     settings.register_profile("fastact", deadline=None, max_examples=60)
     settings.load_profile("fastact")
+
+
+# The long runs are opt-in: `-m large` (over 2^31 elements, ~9 GB of
+# memory), `-m hunt` (many more random calls) and `-m slow` (the wheel
+# build, check's default run). Set here rather than in pyproject.toml, so
+# that the tests keep these defaults wherever they are run from (CI runs a
+# copy outside the source tree, which pyproject.toml's settings never reach).
+MARKERS = {
+    "large": "arrays of more than 2**31 elements (~9 GB); run with -m large",
+    "slow": "runs that take minutes (the wheel build, check's default run); "
+            "CI runs them once with -m slow",
+    "hunt": "long randomized sweeps (property tests with many examples); run with -m hunt",
+}
+
+
+def pytest_configure(config):
+    for name, doc in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {doc}")
+    if not config.option.markexpr:     # a -m on the command line replaces the default
+        config.option.markexpr = " and ".join(f"not {name}" for name in MARKERS)
 
 
 _MAX_ULP = {}
