@@ -73,6 +73,23 @@ cdef extern from *:
     #define FA_TWO_SUM(s, c, v) do { double t_ = (s) + (v); double b_ = t_ - (s); \
         (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
 
+    #if defined(FA_VEC) && defined(__AVX512F__)
+    /* The AVX-512 tier runs the long-row sums and dot products below on
+       64-byte vectors, each holding two of the 32-byte accumulators side by
+       side (vector J = accumulators 2J and 2J+1), so that every lane does
+       the same operations on the same elements in the same order as at the
+       other tiers, and the lanes are combined in the same order: identical
+       bits, half the instructions. */
+    #define FA_WIDE 1
+    typedef double fa_f64x8 __attribute__((vector_size(64)));
+    #define FA_WIDEN8(p) ((fa_f64x8){(double)(p)[0], (double)(p)[1], (double)(p)[2], (double)(p)[3], \
+                                     (double)(p)[4], (double)(p)[5], (double)(p)[6], (double)(p)[7]})
+    #define FA_LOW4(v) ((fa_f64x4){(v)[0], (v)[1], (v)[2], (v)[3]})
+    #define FA_HIGH4(v) ((fa_f64x4){(v)[4], (v)[5], (v)[6], (v)[7]})
+    #define FA_TWO_SUM_V8(s, c, v) do { fa_f64x8 t_ = (s) + (v); fa_f64x8 b_ = t_ - (s); \
+        (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
+    #endif
+
     /* Max of x[0..n) into the return value; *nan = 1 if a NaN was seen. */
     static inline float fa_row_max_f32(const float *x, Py_ssize_t n, int *nan) {
         Py_ssize_t i = 0; int k, any = 0; float m = -INFINITY;
@@ -131,6 +148,15 @@ cdef extern from *:
     #ifdef FA_VEC
         if (n >= 4) {
             fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+    #ifdef FA_WIDE
+            fa_f64x8 w0 = {0}, w1 = {0}, w2 = {0}, w3 = {0};
+            for (; i + 32 <= n; i += 32) {
+                w0 += FA_WIDEN8(y + i); w1 += FA_WIDEN8(y + i + 8);
+                w2 += FA_WIDEN8(y + i + 16); w3 += FA_WIDEN8(y + i + 24);
+            }
+            a0 = FA_LOW4(w0); a1 = FA_HIGH4(w0); a2 = FA_LOW4(w1); a3 = FA_HIGH4(w1);
+            a4 = FA_LOW4(w2); a5 = FA_HIGH4(w2); a6 = FA_LOW4(w3); a7 = FA_HIGH4(w3);
+    #endif
             for (; i + 32 <= n; i += 32) {
                 a0 += FA_WIDEN4(y + i); a1 += FA_WIDEN4(y + i + 4);
                 a2 += FA_WIDEN4(y + i + 8); a3 += FA_WIDEN4(y + i + 12);
@@ -154,6 +180,16 @@ cdef extern from *:
     #ifdef FA_VEC
         if (n >= 4) {
             fa_f64x4 s0 = {0}, c0 = {0}, s1 = {0}, c1 = {0}, s2 = {0}, c2 = {0}, s3 = {0}, c3 = {0};
+    #ifdef FA_WIDE
+            fa_f64x8 s01 = {0}, c01 = {0}, s23 = {0}, c23 = {0};
+            for (; i + 16 <= n; i += 16) {
+                fa_f64x8 v01, v23;
+                memcpy(&v01, y + i, sizeof v01); memcpy(&v23, y + i + 8, sizeof v23);
+                FA_TWO_SUM_V8(s01, c01, v01); FA_TWO_SUM_V8(s23, c23, v23);
+            }
+            s0 = FA_LOW4(s01); s1 = FA_HIGH4(s01); s2 = FA_LOW4(s23); s3 = FA_HIGH4(s23);
+            c0 = FA_LOW4(c01); c1 = FA_HIGH4(c01); c2 = FA_LOW4(c23); c3 = FA_HIGH4(c23);
+    #endif
             for (; i + 16 <= n; i += 16) {
                 fa_f64x4 v0, v1, v2, v3;
                 memcpy(&v0, y + i, sizeof v0); memcpy(&v1, y + i + 4, sizeof v1);
@@ -184,6 +220,17 @@ cdef extern from *:
     #ifdef FA_VEC
         if (n >= 4) {
             fa_f64x4 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+    #ifdef FA_WIDE
+            fa_f64x8 w0 = {0}, w1 = {0}, w2 = {0}, w3 = {0};
+            for (; i + 32 <= n; i += 32) {
+                w0 += FA_WIDEN8(g + i) * FA_WIDEN8(y + i);
+                w1 += FA_WIDEN8(g + i + 8) * FA_WIDEN8(y + i + 8);
+                w2 += FA_WIDEN8(g + i + 16) * FA_WIDEN8(y + i + 16);
+                w3 += FA_WIDEN8(g + i + 24) * FA_WIDEN8(y + i + 24);
+            }
+            a0 = FA_LOW4(w0); a1 = FA_HIGH4(w0); a2 = FA_LOW4(w1); a3 = FA_HIGH4(w1);
+            a4 = FA_LOW4(w2); a5 = FA_HIGH4(w2); a6 = FA_LOW4(w3); a7 = FA_HIGH4(w3);
+    #endif
             for (; i + 32 <= n; i += 32) {
                 a0 += FA_WIDEN4(g + i) * FA_WIDEN4(y + i);
                 a1 += FA_WIDEN4(g + i + 4) * FA_WIDEN4(y + i + 4);
@@ -213,6 +260,18 @@ cdef extern from *:
             fa_f64x4 s0 = {0}, c0 = {0}, s1 = {0}, c1 = {0}, s2 = {0}, c2 = {0}, s3 = {0}, c3 = {0};
             #define FA_DOT_STEP(j, off) { fa_f64x4 a_, b_, v_; memcpy(&a_, g + i + (off), sizeof a_); \
                 memcpy(&b_, y + i + (off), sizeof b_); v_ = a_ * b_; FA_TWO_SUM_V(s##j, c##j, v_); }
+    #ifdef FA_WIDE
+            fa_f64x8 s01 = {0}, c01 = {0}, s23 = {0}, c23 = {0};
+            for (; i + 16 <= n; i += 16) {
+                fa_f64x8 a01, b01, a23, b23, v01, v23;
+                memcpy(&a01, g + i, sizeof a01); memcpy(&b01, y + i, sizeof b01);
+                memcpy(&a23, g + i + 8, sizeof a23); memcpy(&b23, y + i + 8, sizeof b23);
+                v01 = a01 * b01; v23 = a23 * b23;
+                FA_TWO_SUM_V8(s01, c01, v01); FA_TWO_SUM_V8(s23, c23, v23);
+            }
+            s0 = FA_LOW4(s01); s1 = FA_HIGH4(s01); s2 = FA_LOW4(s23); s3 = FA_HIGH4(s23);
+            c0 = FA_LOW4(c01); c1 = FA_HIGH4(c01); c2 = FA_LOW4(c23); c3 = FA_HIGH4(c23);
+    #endif
             for (; i + 16 <= n; i += 16) {
                 FA_DOT_STEP(0, 0) FA_DOT_STEP(1, 4) FA_DOT_STEP(2, 8) FA_DOT_STEP(3, 12)
             }
