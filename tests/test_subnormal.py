@@ -79,6 +79,16 @@ def test_identity_at_tiny_x(name, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("alpha", [0.5, 2.0, -3.0])
+def test_elu_is_alpha_x_at_tiny_negative_x(alpha, dtype):
+    # alpha (e^x - 1) = alpha x to the last bit there: the kernel takes x
+    # for e^x - 1 below the tiny bound and multiplies by alpha != 1
+    x = tiny_inputs(dtype)
+    expect = np.where(x > 0, x, dtype(alpha) * x).astype(dtype)
+    assert_product_or_flushed(fastact.elu(x, alpha), expect)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name, slope", [
     ("silu", 0.5), ("gelu_tanh", 0.5), ("mish", np.tanh(np.log(2))),
 ])

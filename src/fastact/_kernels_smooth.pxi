@@ -16,6 +16,18 @@
 # lean exp); the ufunc loops restore the flags it raises.
 
 
+cdef extern from *:
+    """
+    /* b where c, else a: the final picks of x's own bits, as one select
+       (gcc turns it into one blend; pick_i32's xor form took two). Only
+       for values already computed, not for clamps (see fa_min_i32). */
+    static inline int32_t fa_smooth_sel_i32(int c, int32_t b, int32_t a) { return c ? b : a; }
+    static inline int64_t fa_smooth_sel_i64(int c, int64_t b, int64_t a) { return c ? b : a; }
+    """
+    int32_t sel_i32 "fa_smooth_sel_i32"(bint c, int32_t b, int32_t a) noexcept nogil
+    int64_t sel_i64 "fa_smooth_sel_i64"(bint c, int64_t b, int64_t a) noexcept nogil
+
+
 # tanh. |x| < 0.625: x + x^3 P(x^2), P of degree 4 / 10 from
 # tools/fit_tanh_log1p_expm1.py (relative error 0.3 ulp / 0.4 ulp). Beyond:
 # 1 - 2 sigmoid(-2|x|) with the lean sigmoid: 2 sigmoid(-2|x|) < 0.45, so
@@ -48,17 +60,71 @@ cdef inline double tanh_p_f64(double w) noexcept nogil:
               + p3) * w + p2) * w + p1) * w + p0
 
 
+cdef inline float tanh_exp_f32(float a) noexcept nogil:
+    """e^a for -44 <= a <= 0 (tanh's far side), within 1 ulp: the lean exp
+    of _kernels_exp.pxi (exp_lean_scaled_f32, same constants and
+    operations) with 2^k built directly, normal for k >= -64: the same bits
+    as its result times 2^-24, one multiply fewer."""
+    cdef float magic = 12582912.0
+    cdef float log2e = 1.44269504088896341
+    cdef float ln2_hi = 0.693145751953125
+    cdef float ln2_lo = 1.42860682030941723212e-6
+    cdef float q1 = 0.1666657702559798819
+    cdef float q2 = 0.041666554662050533982
+    cdef float q3 = 0.0083631730745137109028
+    cdef float q4 = 0.0013926176119935578884
+    cdef float half = 0.5, one = 1
+    cdef float kf = a * log2e + magic
+    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
+    kf = kf - magic
+    cdef float r = (a - kf * ln2_hi) - kf * ln2_lo
+    cdef float q = (((q4 * r + q3) * r + q2) * r + q1) * r + half
+    cdef float p = one + (r + r * r * q)
+    return p * bits_f32((k + 127) << 23)
+
+
+cdef inline double tanh_exp_f64(double a) noexcept nogil:
+    """e^a for -44 <= a <= 0, within 1 ulp: exp_lean_scaled_f64's
+    operations with 2^k built directly (see tanh_exp_f32)."""
+    cdef double magic = 6755399441055744.0
+    cdef double log2e = 1.4426950408889634074
+    cdef double ln2_hi = 6.93147180369123816490e-01
+    cdef double ln2_lo = 1.90821492927058770002e-10
+    cdef double q1 = 0.16666666666666667452
+    cdef double q2 = 0.041666666666624161903
+    cdef double q3 = 0.0083333333333300644495
+    cdef double q4 = 0.0013888888917196719077
+    cdef double q5 = 0.00019841269863040545271
+    cdef double q6 = 0.000024801521322368693266
+    cdef double q7 = 2.7557268480310025526e-6
+    cdef double q8 = 2.7620075879983366586e-7
+    cdef double q9 = 2.5100375832561233664e-8
+    cdef double q0 = 0.50000000000000010211
+    cdef double one = 1
+    cdef double kf = a * log2e + magic
+    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
+    kf = kf - magic
+    cdef double r = (a - kf * ln2_hi) - kf * ln2_lo
+    cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
+                      + q3) * r + q2) * r + q1) * r + q0
+    cdef double p = one + (r + r * r * q)
+    return p * bits_f64((k + 1023) << 52)
+
+
 cdef inline real tanh_1(real x) noexcept nogil:
     # On the bits of |x| (see "Tiny arguments" in _kernels_exp.pxi): capped
-    # at 22 (NaN too, given back at the end), the square taken of it raised
-    # to the tiny bound, and below the bound the correction's factor zeroed
-    # (the same expression a + a (w p) elsewhere, so that FMA contraction
-    # does not move): near = a there. The far side's argument raised too.
-    # SSE2 has no 64-bit integer compare: float64 there as it was.
+    # at 22 (NaN too) and raised to the tiny bound, below which (and for
+    # NaN) the result is x itself, picked at the end. SSE2 has no 64-bit
+    # integer compare: float64 there on floats, as it was.
+    # The far side is sigmoid_lean(-2a) written out: -2a is already within
+    # the exp's clamps and below 0, so their clamp, the sign select and the
+    # 2^-S scaling would change nothing (the same bits) at ~9 vector
+    # operations of ~50. Tiny and NaN lanes, whose result is x itself, are
+    # picked by one unsigned compare of |x|'s bits.
     cdef real zero = 0, one = 1, cut = 0.625, flat = 22   # tanh(22) rounds to 1
     cdef int32_t b32, m32, c32
-    cdef int64_t b64, m64, c64, r64
-    cdef real a, a_raised, a_factor, w, p, near, s, far, r
+    cdef int64_t b64, m64, c64
+    cdef real a, a_raised, a_factor, w, p, near, t, s, far, r
     cdef bint nan
     cdef real xs
     if real is float:
@@ -67,14 +133,14 @@ cdef inline real tanh_1(real x) noexcept nogil:
         c32 = min_i32(m32, 0x41b00000)                       # 22
         a = bits_f32(c32)
         a_raised = bits_f32(max_i32(c32, 0x2b800000))        # 2^-40
-        a_factor = bits_f32(c32 & ~(-<int32_t>(m32 < 0x2b800000)))
+        a_factor = a_raised
     elif FA_I64_CMP:
         b64 = f64_bits(x)
         m64 = b64 & 0x7fffffffffffffffLL
         c64 = min_i64(m64, 0x4036000000000000LL)             # 22
         a = bits_f64(c64)
         a_raised = bits_f64(max_i64(c64, 0x2d30000000000000LL))   # 2^-300
-        a_factor = bits_f64(c64 & ~(-<int64_t>(m64 < 0x2d30000000000000LL)))
+        a_factor = a_raised
     else:
         nan = is_nan(x)
         xs = zero if nan else x
@@ -87,17 +153,25 @@ cdef inline real tanh_1(real x) noexcept nogil:
         p = tanh_p_f32(w)
     else:
         p = tanh_p_f64(w)
-    near = a + a_factor * (w * p)
+    near = a_raised + a_factor * (w * p)
     # 2s < 0.45 here: its 2 ulp are at most 1 ulp of the result
-    s = sigmoid_lean(-(a_raised + a_raised))
-    far = one - (s + s)
-    r = negative_if(near if a < cut else far, x)
     if real is float:
-        return bits_f32(pick_i32(-<int32_t>(m32 > 0x7f800000), b32, f32_bits(r)))
-    elif FA_I64_CMP:
-        r64 = f64_bits(r)
-        return bits_f64(r64 ^ ((r64 ^ b64) & -<int64_t>(m64 > 0x7ff0000000000000LL)))
+        t = tanh_exp_f32(-(a_raised + a_raised))
     else:
+        t = tanh_exp_f64(-(a_raised + a_raised))
+    s = t / (one + t)
+    far = one - (s + s)
+    r = near if a < cut else far
+    if real is float:
+        # x itself where |x| < 2^-40 or x is NaN: (|x| - 2^-40) as unsigned
+        # is then below 0 or above inf's
+        return bits_f32(sel_i32(<uint32_t>(m32 - 0x2b800000) > <uint32_t>0x54000000,
+                                b32, f32_bits(r) | (b32 ^ m32)))
+    elif FA_I64_CMP:
+        return bits_f64(sel_i64(<uint64_t>(m64 - 0x2d30000000000000LL) > <uint64_t>0x52c0000000000000LL,
+                                b64, f64_bits(r) | (b64 ^ m64)))
+    else:
+        r = negative_if(r, x)
         return x if nan else r
 
 
@@ -215,13 +289,99 @@ cdef inline real softplus_backward_1(real grad_out, real x, real beta,
 # scale * alpha carried as hi + lo so that the constants add no error.
 
 
+cdef inline float elu_expm1_f32(float a) noexcept nogil:
+    """expm1_nonpos_f32 of _kernels_exp.pxi (the same operations and bits)
+    without its clamp, for -30 <= a <= 0 (elu clamps by the bits)."""
+    cdef float magic = 12582912.0
+    cdef float log2e = 1.44269504088896341
+    cdef float ln2_hi = 0.693145751953125
+    cdef float ln2_lo = 1.42860682030941723212e-6
+    cdef float q0 = 0.5000000013457727153
+    cdef float q1 = 0.16666666681614255706
+    cdef float q2 = 0.041666465006040048761
+    cdef float q3 = 0.0083333109344488684687
+    cdef float q4 = 0.001393364103198670115
+    cdef float q5 = 0.00019890980869750325563
+    cdef float one = 1
+    cdef float kf = a * log2e + magic
+    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
+    kf = kf - magic
+    cdef float r_hi = a - kf * ln2_hi
+    cdef float r_lo = -(kf * ln2_lo)
+    cdef float r = r_hi + r_lo
+    cdef float q = ((((q5 * r + q4) * r + q3) * r + q2) * r + q1) * r + q0
+    cdef float p = r_hi + (r_lo + r * r * q)
+    cdef float scale = bits_f32((k + 127) << 23)    # 2^k, -44 <= k <= 0
+    return (scale - one) + scale * p
+
+
+cdef inline double elu_expm1_f64(double a) noexcept nogil:
+    """expm1_nonpos_f64 without its clamp, for -40 <= a <= 0."""
+    cdef double magic = 6755399441055744.0
+    cdef double log2e = 1.4426950408889634074
+    cdef double ln2_hi = 6.93147180369123816490e-01
+    cdef double ln2_lo = 1.90821492927058770002e-10
+    cdef double q0 = 0.5
+    cdef double q1 = 0.16666666666666670986
+    cdef double q2 = 0.041666666666666669752
+    cdef double q3 = 0.008333333333326140884
+    cdef double q4 = 0.0013888888888883752417
+    cdef double q5 = 0.00019841269874800491981
+    cdef double q6 = 0.000024801587325533363819
+    cdef double q7 = 2.7557255425746434282e-6
+    cdef double q8 = 2.7557273661348636219e-7
+    cdef double q9 = 2.5105206373957011116e-8
+    cdef double q10 = 2.09146793765839351e-9
+    cdef double one = 1
+    cdef double kf = a * log2e + magic
+    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
+    kf = kf - magic
+    cdef double r_hi = a - kf * ln2_hi
+    cdef double r_lo = -(kf * ln2_lo)
+    cdef double r = r_hi + r_lo
+    cdef double q = (((((((((q10 * r + q9) * r + q8) * r + q7) * r + q6) * r + q5) * r
+                        + q4) * r + q3) * r + q2) * r + q1) * r + q0
+    cdef double p = r_hi + (r_lo + r * r * q)
+    cdef double scale = bits_f64((k + 1023) << 52)  # 2^k, -58 <= k <= 0
+    return (scale - one) + scale * p
+
+
 cdef inline real elu_1(real x, real alpha) noexcept nogil:
-    cdef real zero = 0
-    cdef bint nan = is_nan(x)
-    cdef real xs = zero if nan else x
-    cdef real e = expm1_neg_abs(xs)
-    cdef real r = xs if xs > zero else alpha * e
-    return x if nan else r
+    # On the bits of |x| (see "Tiny arguments" in _kernels_exp.pxi): |x|
+    # capped where e^-|x| - 1 rounds to -1 (NaN and inf too) and raised to
+    # the tiny bound, below which e^x - 1 is x to the last bit: x itself is
+    # taken there, so no lane runs the expm1 on a subnormal (60-80x slower
+    # on Sapphire Rapids). alpha = 1, the default, skips the product, slow
+    # on a subnormal x (gcc takes the loop-invariant test out of the loop).
+    # SSE2 has no 64-bit integer compare: float64 there as it was.
+    cdef real zero = 0, one = 1
+    cdef int32_t b32, m32
+    cdef int64_t b64, m64
+    cdef real e, neg, xs, r
+    cdef bint nan
+    if real is float:
+        b32 = f32_bits(x)
+        m32 = b32 & 0x7fffffff
+        e = elu_expm1_f32(-bits_f32(max_i32(min_i32(m32, 0x41f00000), 0x2b800000)))  # 30, 2^-40
+        # x itself below the bound, but +0 for -0 (as the expm1 gives)
+        e = bits_f32(sel_i32(m32 < 0x2b800000, b32 & -<int32_t>(m32 != 0), f32_bits(e)))
+        neg = e if alpha == one else alpha * e
+        # x where x > 0 (+NaN included) or x is NaN
+        return bits_f32(sel_i32((b32 > 0) | (m32 > 0x7f800000), b32, f32_bits(neg)))
+    elif FA_I64_CMP:
+        b64 = f64_bits(x)
+        m64 = b64 & 0x7fffffffffffffffLL
+        e = elu_expm1_f64(-bits_f64(max_i64(min_i64(m64, 0x4044000000000000LL),
+                                            0x2d30000000000000LL)))     # 40, 2^-300
+        e = bits_f64(sel_i64(m64 < 0x2d30000000000000LL, b64 & -<int64_t>(m64 != 0), f64_bits(e)))
+        neg = e if alpha == one else alpha * e
+        return bits_f64(sel_i64((b64 > 0) | (m64 > 0x7ff0000000000000LL), b64, f64_bits(neg)))
+    else:
+        nan = is_nan(x)
+        xs = zero if nan else x
+        e = expm1_neg_abs(xs)
+        r = xs if xs > zero else alpha * e
+        return x if nan else r
 
 
 cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
