@@ -179,7 +179,8 @@ def normal_points(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ["tanh", "softsign", "softplus", "log_sigmoid", "silu", "elu",
-                                  "selu", "mish", "hard_swish", "leaky_relu", "sigmoid"])
+                                  "selu", "mish", "hard_swish", "leaky_relu", "sigmoid",
+                                  "gelu", "gelu_tanh"])
 def test_backward_of_subnormal_grad_is_one_product(name, dtype):
     # A subnormal grad_out times a normal derivative (below 1, above 1 as
     # hard_swish's 1.5, or exactly 1/2 and 1/4, where the product is a tie

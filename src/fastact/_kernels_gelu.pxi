@@ -277,15 +277,16 @@ cdef inline float twice_mills_ratio_f32(float a) noexcept nogil:
 #   e^r - 1 = small by exp_nonpos_scaled_f32's reduction and polynomial, one
 #   rounding on a value below 0.42.
 # - |x| 2^(k-1) is exact and normal (k >= -125 at the clamp), so |x| Q =
-#   |x| 2^(k-1) * 2R * (1 + small) needs no scaling afterwards: w + w_lo =
-#   |x| 2^(k-1) 2R exactly (one FMA), then w + (w small + w_lo), rounded
-#   once; that is the result for x < 0 (-0 - v is exact).
-# - For x >= 0 the subtraction x - |x| Q rounds again, after |x| Q was
-#   rounded to its own ulp, which is at most the result's (|x| Q <= x/2 <=
-#   x Phi(x)).
+#   |x| 2^(k-1) * 2R (1 + small) needs no scaling afterwards: u = 2R (1 +
+#   small) rounded once (one FMA), then x_add - |x| 2^(k-1) u rounded once
+#   (one FMA; for x < 0 that is -(|x| 2^(k-1) u), as -0 adds nothing).
+#   Carrying |x| 2^(k-1) 2R as a double word instead (a product, an FMA
+#   for its error and an add more) saved up to 0.2 ulp, but the chain of
+#   dependent operations after the division was twice as long: 16% of the
+#   time (same-run A/B of C copies, 1e5 elements).
 # What remains is mostly R's error (2.9 * 2^-24 relative), which costs most
-# where the result's significand is near 2: 3.27 ulp at most over all
-# float32 inputs below 0 (at x = -0.0155036338), 3.06 above (0.0077489214).
+# where the result's significand is near 2: 3.49 ulp at most over all
+# float32 inputs (at x = -0.031926014; AVX-512 sweep of all 2^32).
 # Lanes, by integer operations on the bits, so that every product stays
 # normal and no NaN meets an ordered compare: |x| is the multiplier only for
 # 2^-125 <= |x| <= 13.146246, else 0; x_add is x for x >= 2^-125 (+inf
@@ -329,10 +330,7 @@ cdef inline float gelu_f32_fused(float x) noexcept nogil:
     cdef float small = r_hi + fmaf(r * r, q, r_lo)          # e^r - 1
     cdef float rm = twice_mills_ratio_f32(a)
     cdef float am = bits_f32(m & keep_a) * scale            # |x| 2^(k-1), exact
-    cdef float w = am * rm
-    cdef float w_lo = fmaf(am, rm, -w)
-    cdef float xq = w + fmaf(w, small, w_lo)                # |x| Q(|x|)
-    return x_add - xq
+    return fmaf(-am, fmaf(rm, small, rm), x_add)            # x_add - |x| Q(|x|)
 
 
 cdef inline float gelu_f32(float x) noexcept nogil:
@@ -403,7 +401,9 @@ cdef inline double gelu_grad_f64(double x) noexcept nogil:
     cdef bint far
     a = fabs(xs)
     far = a > clamp_f64
-    a = clamp_f64 if far else a
+    # raised to 2^-300 by the bits as in gelu_f64: the result is then 1/2
+    # exactly, as it is for every |x| below
+    a = -neg_abs_within_f64(xs, -clamp_f64)
     q = gauss_tail_f64(a, &q_lo, &phi)
     r_neg = ((q - a * phi) + q_lo) * two_m60
     r = r_neg if neg else (((one_d - q * two_m60) - q_lo * two_m60) + a * phi * two_m60)
@@ -426,8 +426,41 @@ cdef inline real gelu_grad_1(real x) noexcept nogil:
         return gelu_grad_f64(x)
 
 
+cdef extern from *:
+    """
+    /* !(a < b) by a quiet compare: no "invalid" for a NaN a */
+    static inline int fa_gelu_not_less_quiet(double a, double b) { return !__builtin_isless(a, b); }
+    """
+    bint not_less_quiet "fa_gelu_not_less_quiet"(double a, double b) noexcept nogil
+
+
+cdef inline real flush_below_derivative(real g) noexcept nogil:
+    """g, or +-0 (g's sign) where |g| < 7/8 of the smallest normal: |g d|
+    is then below the smallest normal for every derivative d of gelu and
+    gelu_tanh (|d| <= 1.129), which the contract lets flush, and a product
+    with a subnormal g costs a microcode assist (about 3 / 6 ns an element).
+    With no test of d, two operations fewer than mul_flush in
+    _kernels_exp.pxi; subnormals above 7/8 keep the plain product."""
+    cdef int32_t gb32
+    cdef int64_t gb64
+    cdef double bound = 1.9469396262136772e-308      # 7/8 * 2^-1022
+    if real is float:
+        gb32 = f32_bits(g)
+        return bits_f32(gb32 & (<int32_t>0x80000000
+                                | -<int32_t>((gb32 & 0x7fffffff) >= 0x00700000)))
+    else:
+        gb64 = f64_bits(g)
+        return bits_f64(gb64 & (<int64_t>0x8000000000000000ULL
+                                | -<int64_t>(not_less_quiet(fabs(g), bound))))
+
+
 cdef inline real gelu_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_quiet(grad_out, gelu_grad_1(x))
+    # float64 only: for float32 the two operations of the flush cost 8-10%
+    # on normal inputs (same-run A/B, 1e5)
+    if real is float:
+        return mul_quiet(grad_out, gelu_grad_1(x))
+    else:
+        return mul_quiet(flush_below_derivative(grad_out), gelu_grad_1(x))
 
 
 # gelu_tanh 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi), is
@@ -472,6 +505,22 @@ cdef inline real gelu_tanh_v(real xs, real *v_lo) noexcept nogil:
     return v
 
 
+cdef inline real clamp_raised(real x) noexcept nogil:
+    """x limited to 2^-40 <= |x| <= 30 (float) / 2^-300 <= |x| <= 30
+    (double) by the bits of |x|, sign kept; NaN gives +-30 (callers pick x
+    back). Raised, so that no lane squares or multiplies a subnormal (see
+    "Tiny arguments" in _kernels_exp.pxi; the baseline tier, without 64-bit
+    integer compares, keeps a tiny float64 |x| and stays slow there)."""
+    cdef int32_t b32, m32
+    cdef double lowest = -30
+    if real is float:
+        b32 = f32_bits(x)
+        m32 = b32 & 0x7fffffff
+        return bits_f32(min_i32(max_i32(m32, 0x2b800000), 0x41f00000) | (b32 ^ m32))
+    else:
+        return negative_if(-neg_abs_within_f64(not_nan_or_zero(x), lowest), x)
+
+
 cdef inline real gelu_tanh_1(real x) noexcept nogil:
     cdef real zero = 0, far = 30      # sigmoid(v(-30)) is 0, sigmoid(v(30)) is 1
     cdef bint nan = is_nan(x)
@@ -507,7 +556,9 @@ cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
     else:
         c2 = c2_f64
     cdef bint nan = is_nan(x)
-    cdef real xs = clamp_abs(zero if nan else x, far)
+    # clamped and raised (clamp_raised): at the raised x the result is 1/2
+    # exactly, as it is for every |x| below
+    cdef real xs = clamp_raised(x)
     cdef real s, s_neg
     # v in working precision: where |g| >= 1 (x > 0.8) s is near 1 and v's
     # error hardly matters; below, the bound is absolute
@@ -520,4 +571,9 @@ cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
 
 
 cdef inline real gelu_tanh_backward_1(real grad_out, real x) noexcept nogil:
-    return grad_out * gelu_tanh_grad_1(x)
+    # float32 only: for float64 the flush cost 6% on normal inputs
+    # (same-run A/B, 1e5)
+    if real is float:
+        return flush_below_derivative(grad_out) * gelu_tanh_grad_1(x)
+    else:
+        return grad_out * gelu_tanh_grad_1(x)
