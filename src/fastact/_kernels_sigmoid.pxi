@@ -1,6 +1,29 @@
 # The sigmoid family: sigmoid, log_sigmoid and silu, their derivatives and
 # backward passes, per element. Part of _kernels.pxi.
 
+# Selects as C conditional expressions. gcc turns them into one blend per
+# vector; a Cython `a if c else b` is a branch, and gcc may copy the code
+# after it into both arms: `(1 if upper else t) / d` became two divisions
+# (one masked), which on Sapphire Rapids cost more than the rest of the
+# sigmoid. pick_i32's xor form costs two operations where a blend is one.
+
+cdef extern from *:
+    """
+    static inline int32_t fa_sg_sel_i32(int c, int32_t b, int32_t a) { return c ? b : a; }
+    static inline int64_t fa_sg_sel_i64(int c, int64_t b, int64_t a) { return c ? b : a; }
+    """
+    int32_t sel_i32 "fa_sg_sel_i32"(bint c, int32_t b, int32_t a) noexcept nogil
+    int64_t sel_i64 "fa_sg_sel_i64"(bint c, int64_t b, int64_t a) noexcept nogil
+
+
+cdef inline real sel_real(bint c, real b, real a) noexcept nogil:
+    """b where c, else a, on the bits: one blend, never a branch."""
+    if real is float:
+        return bits_f32(sel_i32(c, f32_bits(b), f32_bits(a)))
+    else:
+        return bits_f64(sel_i64(c, f64_bits(b), f64_bits(a)))
+
+
 cdef inline real sigmoid_of_t_scaled(real t_s, real t_lo_s, real unscale, bint upper,
                                      real *mult) noexcept nogil:
     """sigmoid(v) = result * *mult from t_s + t_lo_s = e^-|v| 2^S and
@@ -62,7 +85,10 @@ cdef inline real sigmoid_1(real x) noexcept nogil:
     t_lo = (s - t) + s * small
     d = one + t
     dl = (t - (d - one)) + t_lo
-    num = one if upper else t
+    if real is float:
+        num = bits_f32(sel_i32(upper, f32_bits(one), f32_bits(t)))
+    else:
+        num = bits_f64(sel_i64(upper, f64_bits(one), f64_bits(t)))
     num_lo = zero if upper else t_lo
     q = num / d
     q = q + (num_lo - q * dl) * (inv_c0 - inv_c1 * d)
@@ -154,50 +180,62 @@ cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
 cdef inline real silu_1(real x) noexcept nogil:
     # x sigmoid(x) = x / (1 + t) for x >= 0, x t / (1 + t) below, t = e^-|x|
     # (lean, scaled by 2^S so that the product rounds once near x = -90 /
-    # -710). Below 0, x is -|x|: its clamped copy, the exp's argument, is
-    # the factor, so that x = -inf gives -lowest * 0 = -0, not -inf * 0.
-    cdef float lowest_f32 = -104
+    # -710). One division: the numerator and the final factor are picked
+    # by blends (see sel_i32).
     cdef double lowest_f64 = -746
     cdef float two_m24 = 5.9604644775390625e-8
     cdef double two_m60 = 8.673617379884035472e-19
     cdef real zero = 0, one = 1
-    cdef real lowest, unscale, t_s
+    cdef real unscale, t_s, a, f, r, xs, num, mult
+    cdef int32_t b, m, mc
+    cdef bint beyond, upper, nan
     if real is float:
-        lowest = lowest_f32
         unscale = two_m24
+        # All on the bits of x, so that NaN needs no select up front (a
+        # float select there put a mask on every later operation). |x| is
+        # limited to [2^-40, 104] for the exp (see "Tiny arguments" in
+        # _kernels_exp.pxi) and to [2^-125, 104] for the factor x: e^-104
+        # is below half the smallest subnormal, and below 2^-125 the
+        # result x/2 is subnormal (slow to form by float arithmetic), so
+        # it is taken by the bits. Beyond 104 (inf and NaN too) the result
+        # is x (x > 0 or NaN) or -0, picked at the end; t is zeroed there
+        # so that the thrown-away lanes form no subnormal either.
+        b = f32_bits(x)
+        m = b & 0x7fffffff
+        beyond = m > 0x42d00000                                 # 104
+        mc = min_i32(m, 0x42d00000)
+        a = bits_f32(max_i32(mc, 0x2b800000) | (<int32_t>-2147483647 - 1))
+        f = bits_f32(max_i32(mc, 0x01000000) | (b ^ m))
+        t_s = sel_real(beyond, zero, exp_lean_scaled_f32(a))
+        upper = b >= 0
+        # numerator and factor as variables picked on the bits: written
+        # inside the quotient's expression, or through sel_real, the picks
+        # let gcc split the division in two again
+        num = bits_f32(sel_i32(upper, f32_bits(f), f32_bits(f * t_s)))
+        mult = bits_f32(sel_i32(upper, f32_bits(one), f32_bits(unscale)))
+        r = num / (one + t_s * unscale) * mult
+        # x/2 rounded to even by the bits for |x| < 2^-125 (its pattern
+        # halved: x is the pattern times 2^-149 there)
+        r = bits_f32(sel_i32(m < 0x01000000, ((m >> 1) + (m & (m >> 1) & 1)) | (b ^ m),
+                             f32_bits(r)))
+        return bits_f32(sel_i32(beyond, sel_i32(b > -8388608, b, <int32_t>-2147483647 - 1),
+                                f32_bits(r)))
     else:
-        lowest = lowest_f64
         unscale = two_m60
-    cdef bint nan = is_nan(x)
-    cdef real xs = zero if nan else x
-    cdef real a, x_up, half = 0.5
-    cdef bint beyond
-    cdef int32_t m32
-    if real is float:
-        # |x| raised to the tiny bound (see "Tiny arguments" in
-        # _kernels_exp.pxi), in the exp and in the quotient of x >= 0 (a
-        # division of a subnormal is slow); below it x/2, the one rounding
-        # of either side, picked (halved by the bits: x * 0.5 of a subnormal
-        # is slow too)
-        m32 = f32_bits(xs) & 0x7fffffff
-        beyond = m32 > 0x42d00000                             # 104
-        a = neg_abs_within_f32(xs, 0x42d00000)
-        x_up = bits_f32(max_i32(m32, 0x2b800000))
-        t_s = exp_lean_scaled_f32(a)
-    else:
+        nan = is_nan(x)
+        xs = zero if nan else x
         a = -fabs_real(xs)
-        beyond = a < lowest
-        a = lowest if beyond else a
-        x_up = xs
+        beyond = a < lowest_f64
+        a = lowest_f64 if beyond else a
         t_s = exp_lean_scaled_f64(a)
-    t_s = zero if beyond else t_s
-    cdef bint upper = xs >= zero
-    cdef real q = (x_up if upper else a * t_s) / (one + t_s * unscale)
-    cdef real r = q * (one if upper else unscale)
-    if real is float:
-        r = bits_f32(pick_i32(-<int32_t>(m32 < 0x2b800000), f32_bits(half_finite_f32(xs)),
-                              f32_bits(r)))
-    return x if nan else r
+        t_s = zero if beyond else t_s
+        upper = xs >= zero
+        # Below 0, x is -|x|: its clamped copy, the exp's argument, is the
+        # factor, so that x = -inf gives -lowest * 0 = -0, not -inf * 0.
+        num = bits_f64(sel_i64(upper, f64_bits(xs), f64_bits(a * t_s)))
+        mult = bits_f64(sel_i64(upper, f64_bits(one), f64_bits(unscale)))
+        r = num / (one + t_s * unscale) * mult
+        return x if nan else r
 
 
 cdef inline real silu_grad_1(real x) noexcept nogil:
