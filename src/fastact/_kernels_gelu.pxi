@@ -457,7 +457,9 @@ cdef inline real flush_below_derivative(real g) noexcept nogil:
 cdef inline real gelu_backward_1(real grad_out, real x) noexcept nogil:
     # float64 only: for float32 the two operations of the flush cost 8-10%
     # on normal inputs (same-run A/B, 1e5)
-    if real is float:
+    # and not at the baseline tier, where the float64 mask (no 64-bit
+    # integer compare in SSE2) left the loop scalar, 0.8x its earlier speed
+    if real is float or not FA_I64_CMP:
         return mul_quiet(grad_out, gelu_grad_1(x))
     else:
         return mul_quiet(flush_below_derivative(grad_out), gelu_grad_1(x))
@@ -557,8 +559,14 @@ cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
         c2 = c2_f64
     cdef bint nan = is_nan(x)
     # clamped and raised (clamp_raised): at the raised x the result is 1/2
-    # exactly, as it is for every |x| below
-    cdef real xs = clamp_raised(x)
+    # exactly, as it is for every |x| below. The baseline tier's float64
+    # keeps the float clamp: without 64-bit integer compares (SSE2) the
+    # raised form left its loops scalar, 0.7x their earlier speed.
+    cdef real xs
+    if real is float or FA_I64_CMP:
+        xs = clamp_raised(x)
+    else:
+        xs = clamp_abs(zero if nan else x, far)
     cdef real s, s_neg
     # v in working precision: where |g| >= 1 (x > 0.8) s is near 1 and v's
     # error hardly matters; below, the bound is absolute
