@@ -34,6 +34,13 @@ cdef extern from *:
     static inline int32_t fa_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
     /* b where mask is all ones, a where it is 0 */
     static inline int32_t fa_pick_i32(int32_t mask, int32_t b, int32_t a) { return a ^ ((a ^ b) & mask); }
+    /* b where c, else a, as a C conditional: gcc makes it one blend per
+       vector (fa_pick_i32's xor form takes two). For values already
+       computed, not for clamps (see above). A Cython `b if c else a` is a
+       branch, and gcc may copy the code after it into both arms: silu's
+       `(x if upper else a t) / d` became two divisions, one masked. */
+    static inline int32_t fa_sel_i32(int c, int32_t b, int32_t a) { return c ? b : a; }
+    static inline int64_t fa_sel_i64(int c, int64_t b, int64_t a) { return c ? b : a; }
     /* Does the tier have fused multiply-add (one rounding for a*b+c)? */
     #if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
     #define FA_FMA 1
@@ -44,6 +51,8 @@ cdef extern from *:
     int32_t min_i32 "fa_min_i32"(int32_t a, int32_t b) noexcept nogil
     int32_t max_i32 "fa_max_i32"(int32_t a, int32_t b) noexcept nogil
     int32_t pick_i32 "fa_pick_i32"(int32_t mask, int32_t b, int32_t a) noexcept nogil
+    int32_t sel_i32 "fa_sel_i32"(bint c, int32_t b, int32_t a) noexcept nogil
+    int64_t sel_i64 "fa_sel_i64"(bint c, int64_t b, int64_t a) noexcept nogil
     int32_t f32_bits "fa_f32_bits"(float x) noexcept nogil
     float bits_f32 "fa_bits_f32"(int32_t i) noexcept nogil
     int64_t f64_bits "fa_f64_bits"(double x) noexcept nogil

@@ -1,21 +1,6 @@
 # The sigmoid family: sigmoid, log_sigmoid and silu, their derivatives and
 # backward passes, per element. Part of _kernels.pxi.
 
-# Selects as C conditional expressions. gcc turns them into one blend per
-# vector; a Cython `a if c else b` is a branch, and gcc may copy the code
-# after it into both arms: `(1 if upper else t) / d` became two divisions
-# (one masked), which on Sapphire Rapids cost more than the rest of the
-# sigmoid. pick_i32's xor form costs two operations where a blend is one.
-
-cdef extern from *:
-    """
-    static inline int32_t fa_sg_sel_i32(int c, int32_t b, int32_t a) { return c ? b : a; }
-    static inline int64_t fa_sg_sel_i64(int c, int64_t b, int64_t a) { return c ? b : a; }
-    """
-    int32_t sel_i32 "fa_sg_sel_i32"(bint c, int32_t b, int32_t a) noexcept nogil
-    int64_t sel_i64 "fa_sg_sel_i64"(bint c, int64_t b, int64_t a) noexcept nogil
-
-
 cdef inline real sel_real(bint c, real b, real a) noexcept nogil:
     """b where c, else a, on the bits: one blend, never a branch."""
     if real is float:
@@ -181,7 +166,7 @@ cdef inline real silu_1(real x) noexcept nogil:
     # x sigmoid(x) = x / (1 + t) for x >= 0, x t / (1 + t) below, t = e^-|x|
     # (lean, scaled by 2^S so that the product rounds once near x = -90 /
     # -710). One division: the numerator and the final factor are picked
-    # by blends (see sel_i32).
+    # by blends (sel_i32, _kernels_bits.pxi).
     cdef double lowest_f64 = -746
     cdef float two_m24 = 5.9604644775390625e-8
     cdef double two_m60 = 8.673617379884035472e-19

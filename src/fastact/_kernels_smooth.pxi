@@ -16,18 +16,6 @@
 # lean exp); the ufunc loops restore the flags it raises.
 
 
-cdef extern from *:
-    """
-    /* b where c, else a: the final picks of x's own bits, as one select
-       (gcc turns it into one blend; pick_i32's xor form took two). Only
-       for values already computed, not for clamps (see fa_min_i32). */
-    static inline int32_t fa_smooth_sel_i32(int c, int32_t b, int32_t a) { return c ? b : a; }
-    static inline int64_t fa_smooth_sel_i64(int c, int64_t b, int64_t a) { return c ? b : a; }
-    """
-    int32_t sel_i32 "fa_smooth_sel_i32"(bint c, int32_t b, int32_t a) noexcept nogil
-    int64_t sel_i64 "fa_smooth_sel_i64"(bint c, int64_t b, int64_t a) noexcept nogil
-
-
 # tanh. |x| < 0.625: x + x^3 P(x^2), P of degree 4 / 10 from
 # tools/fit_tanh_log1p_expm1.py (relative error 0.3 ulp / 0.4 ulp). Beyond:
 # 1 - 2 sigmoid(-2|x|) with the lean sigmoid: 2 sigmoid(-2|x|) < 0.45, so
