@@ -201,13 +201,19 @@ cdef inline real exp_neg_abs(real x, real *lo) noexcept nogil:
 
 
 cdef inline float expm1_nonpos_f32(float a) noexcept nogil:
-    """e^a - 1 for a <= 0 (callers remove NaN first), within 1 ulp.
+    """e^a - 1 for a <= 0 (callers remove NaN first), within 1 ulp."""
+    cdef float lowest = -30                # e^-30 - 1 rounds to -1
+    return expm1_in_range_f32(a if a > lowest else lowest)
+
+
+cdef inline float expm1_in_range_f32(float a) noexcept nogil:
+    """e^a - 1 for -30 <= a <= 0 (callers that clamp a themselves, on its
+    bits, call this directly), within 1 ulp.
 
     Same reduction as exp_nonpos_f32, a = k ln2 + r, but e^r - 1 = r + r^2 q(r)
     is kept apart from the 1 so that it keeps its relative precision near
     0 (q of degree 5 from tools/fit_tanh_log1p_expm1.py, relative error 5e-10). Then
     e^a - 1 = (2^k - 1) + 2^k (e^r - 1): both terms exact, one rounding."""
-    cdef float lowest = -30                # e^-30 - 1 rounds to -1
     cdef float magic = 12582912.0
     cdef float log2e = 1.44269504088896341
     cdef float ln2_hi = 0.693145751953125
@@ -219,7 +225,6 @@ cdef inline float expm1_nonpos_f32(float a) noexcept nogil:
     cdef float q4 = 0.001393364103198670115
     cdef float q5 = 0.00019890980869750325563
     cdef float one = 1
-    a = a if a > lowest else lowest
     cdef float kf = a * log2e + magic
     cdef int32_t k = f32_bits(kf) - f32_bits(magic)
     kf = kf - magic
@@ -233,9 +238,14 @@ cdef inline float expm1_nonpos_f32(float a) noexcept nogil:
 
 
 cdef inline double expm1_nonpos_f64(double a) noexcept nogil:
-    """e^a - 1 for a <= 0, within 1 ulp (q of degree 10, relative error
-    5e-19); see expm1_nonpos_f32."""
+    """e^a - 1 for a <= 0, within 1 ulp; see expm1_nonpos_f32."""
     cdef double lowest = -40               # e^-40 - 1 rounds to -1
+    return expm1_in_range_f64(a if a > lowest else lowest)
+
+
+cdef inline double expm1_in_range_f64(double a) noexcept nogil:
+    """e^a - 1 for -40 <= a <= 0, within 1 ulp (q of degree 10, relative
+    error 5e-19); see expm1_in_range_f32."""
     cdef double magic = 6755399441055744.0
     cdef double log2e = 1.4426950408889634074
     cdef double ln2_hi = 6.93147180369123816490e-01
@@ -252,7 +262,6 @@ cdef inline double expm1_nonpos_f64(double a) noexcept nogil:
     cdef double q9 = 2.5105206373957011116e-8
     cdef double q10 = 2.09146793765839351e-9
     cdef double one = 1
-    a = a if a > lowest else lowest
     cdef double kf = a * log2e + magic
     cdef int64_t k = f64_bits(kf) - f64_bits(magic)
     kf = kf - magic

@@ -277,63 +277,6 @@ cdef inline real softplus_backward_1(real grad_out, real x, real beta,
 # scale * alpha carried as hi + lo so that the constants add no error.
 
 
-cdef inline float elu_expm1_f32(float a) noexcept nogil:
-    """expm1_nonpos_f32 of _kernels_exp.pxi (the same operations and bits)
-    without its clamp, for -30 <= a <= 0 (elu clamps by the bits)."""
-    cdef float magic = 12582912.0
-    cdef float log2e = 1.44269504088896341
-    cdef float ln2_hi = 0.693145751953125
-    cdef float ln2_lo = 1.42860682030941723212e-6
-    cdef float q0 = 0.5000000013457727153
-    cdef float q1 = 0.16666666681614255706
-    cdef float q2 = 0.041666465006040048761
-    cdef float q3 = 0.0083333109344488684687
-    cdef float q4 = 0.001393364103198670115
-    cdef float q5 = 0.00019890980869750325563
-    cdef float one = 1
-    cdef float kf = a * log2e + magic
-    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
-    kf = kf - magic
-    cdef float r_hi = a - kf * ln2_hi
-    cdef float r_lo = -(kf * ln2_lo)
-    cdef float r = r_hi + r_lo
-    cdef float q = ((((q5 * r + q4) * r + q3) * r + q2) * r + q1) * r + q0
-    cdef float p = r_hi + (r_lo + r * r * q)
-    cdef float scale = bits_f32((k + 127) << 23)    # 2^k, -44 <= k <= 0
-    return (scale - one) + scale * p
-
-
-cdef inline double elu_expm1_f64(double a) noexcept nogil:
-    """expm1_nonpos_f64 without its clamp, for -40 <= a <= 0."""
-    cdef double magic = 6755399441055744.0
-    cdef double log2e = 1.4426950408889634074
-    cdef double ln2_hi = 6.93147180369123816490e-01
-    cdef double ln2_lo = 1.90821492927058770002e-10
-    cdef double q0 = 0.5
-    cdef double q1 = 0.16666666666666670986
-    cdef double q2 = 0.041666666666666669752
-    cdef double q3 = 0.008333333333326140884
-    cdef double q4 = 0.0013888888888883752417
-    cdef double q5 = 0.00019841269874800491981
-    cdef double q6 = 0.000024801587325533363819
-    cdef double q7 = 2.7557255425746434282e-6
-    cdef double q8 = 2.7557273661348636219e-7
-    cdef double q9 = 2.5105206373957011116e-8
-    cdef double q10 = 2.09146793765839351e-9
-    cdef double one = 1
-    cdef double kf = a * log2e + magic
-    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
-    kf = kf - magic
-    cdef double r_hi = a - kf * ln2_hi
-    cdef double r_lo = -(kf * ln2_lo)
-    cdef double r = r_hi + r_lo
-    cdef double q = (((((((((q10 * r + q9) * r + q8) * r + q7) * r + q6) * r + q5) * r
-                        + q4) * r + q3) * r + q2) * r + q1) * r + q0
-    cdef double p = r_hi + (r_lo + r * r * q)
-    cdef double scale = bits_f64((k + 1023) << 52)  # 2^k, -58 <= k <= 0
-    return (scale - one) + scale * p
-
-
 cdef inline real elu_1(real x, real alpha) noexcept nogil:
     # On the bits of |x| (see "Tiny arguments" in _kernels_exp.pxi): |x|
     # capped where e^-|x| - 1 rounds to -1 (NaN and inf too) and raised to
@@ -350,7 +293,7 @@ cdef inline real elu_1(real x, real alpha) noexcept nogil:
     if real is float:
         b32 = f32_bits(x)
         m32 = b32 & 0x7fffffff
-        e = elu_expm1_f32(-bits_f32(max_i32(min_i32(m32, 0x41f00000), 0x2b800000)))  # 30, 2^-40
+        e = expm1_in_range_f32(-bits_f32(max_i32(min_i32(m32, 0x41f00000), 0x2b800000)))  # 30, 2^-40
         # x itself below the bound, but +0 for -0 (as the expm1 gives)
         e = bits_f32(sel_i32(m32 < 0x2b800000, b32 & -<int32_t>(m32 != 0), f32_bits(e)))
         neg = e if alpha == one else alpha * e
@@ -359,7 +302,7 @@ cdef inline real elu_1(real x, real alpha) noexcept nogil:
     elif FA_I64_CMP:
         b64 = f64_bits(x)
         m64 = b64 & 0x7fffffffffffffffLL
-        e = elu_expm1_f64(-bits_f64(max_i64(min_i64(m64, 0x4044000000000000LL),
+        e = expm1_in_range_f64(-bits_f64(max_i64(min_i64(m64, 0x4044000000000000LL),
                                             0x2d30000000000000LL)))     # 40, 2^-300
         e = bits_f64(sel_i64(m64 < 0x2d30000000000000LL, b64 & -<int64_t>(m64 != 0), f64_bits(e)))
         neg = e if alpha == one else alpha * e
