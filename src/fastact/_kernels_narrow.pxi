@@ -172,8 +172,13 @@ cdef extern from *:
     }
     static inline __m512i fa_bf16_round16(const float *f) {
         __m512i u = _mm512_loadu_si512((const void *)f);
-        __m512i lowest = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
-        __m512i rounded = _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)), lowest);
+        /* u + 0x7fff + the kept part's lowest bit, as u + 0x7fff, or u +
+           0x8000 in the lanes where that bit is set: a test into a mask and
+           a masked add in place of a shift, an and and an add (the kernels
+           are bound by the two 512-bit vector ports, which these share). */
+        __mmask16 odd = _mm512_test_epi32_mask(u, _mm512_set1_epi32(0x10000));
+        __m512i rounded = _mm512_mask_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)),
+                                                odd, u, _mm512_set1_epi32(0x8000));
     #if defined(__AVX512DQ__)
         /* quiet or signaling NaN (vfpclassps raises no flag): one
            instruction for the and-and-compare below */
