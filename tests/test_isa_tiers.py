@@ -107,7 +107,7 @@ def test_fastact_isa_selects_the_tier(per_tier, tier):
 @pytest.mark.parametrize("tier", OTHER_TIERS)
 def test_every_tier_keeps_the_contract(tier, ulp_report):
     files = [str(HERE / f) for f in ("test_accuracy.py", "test_semantics.py", "test_warnings.py",
-                                     "test_narrow.py")]
+                                     "test_narrow.py", "test_tanh_table.py")]
     child = run_python(["-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
                        env={"FASTACT_ISA": tier}, timeout=1200)
     # pass the child's max-ULP table (see conftest) on to this run's

@@ -7,7 +7,9 @@ epilogue) or NOT VECTORIZED. Exits non-zero if any elementwise kernel is
 left scalar. The softmax row kernels are written with GCC vector extensions
 (explicit SIMD, nothing for the vectorizer to report): listed, not counted.
 The float16/bfloat16 kernels of a hand-written loop (leaky_relu) inline that
-float32 loop, which gcc reports at its own lines: listed as such.
+float32 loop, which gcc reports at its own lines: listed as such. So are the
+loops written with a tier's intrinsics (EXPLICIT_SIMD) and their narrow
+kernels.
 Run from the repository root: python tools/check_vectorization.py [tier ...]
 """
 import ast
@@ -19,6 +21,9 @@ import sysconfig
 import tempfile
 
 import numpy
+
+# Loops written with intrinsics at a tier (explicit SIMD): tier -> kernels.
+EXPLICIT_SIMD = {"avx512": {"tanh_f32": "AVX-512 intrinsics (_kernels_tanh_table.pxi)"}}
 
 
 def setup_constants():
@@ -74,6 +79,13 @@ def check(tier, flags, kernel_flags):
             print(f"{tier:9s} {name:28s} explicit SIMD (vector extensions)")
             continue
         base = name.rsplit("_", 1)[0]
+        explicit = EXPLICIT_SIMD.get(tier, {})
+        if name in explicit:
+            print(f"{tier:9s} {name:28s} explicit SIMD, {explicit[name]}")
+            continue
+        if name.endswith(("_f16", "_bf16")) and base + "_f32" in explicit:
+            print(f"{tier:9s} {name:28s} the float32 loop on blocks (see {base}_f32)")
+            continue
         if not got and name.endswith(("_f16", "_bf16")) and sizes.get(base + "_f32"):
             # A narrow kernel of a hand-written loop runs that float32 loop on
             # each block: gcc reports the inlined copy at the float32 loop's

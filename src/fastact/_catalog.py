@@ -212,7 +212,8 @@ SPECS = [
               "Backward pass of tanh: grad_out * (1 - y^2), where y is the\n"
               "forward output tanh(x)."),
         torch=("torch.tanh(x, out=out)", None,
-               "aten.tanh_backward.grad_input(grad_out, y, grad_input=out)")),
+               "aten.tanh_backward.grad_input(grad_out, y, grad_input=out)"),
+        loops=("hand", "generated", "generated")),
     *_family(
         "softsign", 2, 4, abs_eps_derivative=4, grain="cheap",
         docs=("x / (1 + |x|), elementwise.",

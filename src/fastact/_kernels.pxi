@@ -78,6 +78,7 @@ include "_kernels_sigmoid.pxi"   # the logistic family
 include "_kernels_relu.pxi"      # piecewise linear: the ReLU and hard families
 include "_kernels_gelu.pxi"      # the Gaussian error linear units
 include "_kernels_smooth.pxi"    # the other smooth ones: hyperbolic, exponential
+include "_kernels_tanh_table.pxi" # float32 tanh by table at the AVX-512 tier
 include "_kernels_softmax.pxi"   # softmax rows
 include "_kernels_narrow.pxi"    # float16 and bfloat16 <-> float32
 include "_kernels_loops.pxi"     # generated: contiguous loops, fill_table
