@@ -430,8 +430,13 @@ cdef extern from *:
     """
     /* !(a < b) by a quiet compare: no "invalid" for a NaN a */
     static inline int fa_gelu_not_less_quiet(double a, double b) { return !__builtin_isless(a, b); }
+    /* a < b by a quiet compare (false for NaN, no "invalid") */
+    static inline int fa_gelu_less_quiet_f64(double a, double b) { return __builtin_isless(a, b); }
+    static inline int fa_gelu_less_quiet_f32(float a, float b) { return __builtin_isless(a, b); }
     """
     bint not_less_quiet "fa_gelu_not_less_quiet"(double a, double b) noexcept nogil
+    bint less_quiet_f64 "fa_gelu_less_quiet_f64"(double a, double b) noexcept nogil
+    bint less_quiet_f32 "fa_gelu_less_quiet_f32"(float a, float b) noexcept nogil
 
 
 cdef inline real flush_below_derivative(real g) noexcept nogil:
@@ -524,16 +529,49 @@ cdef inline real clamp_raised(real x) noexcept nogil:
 
 
 cdef inline real gelu_tanh_1(real x) noexcept nogil:
+    # float32, tiny and subnormal x, on the bits of |x| = m and the sign sg:
+    # - v's argument xs is |x| limited to [2^-40, 30], sign
+    #   kept (as clamp_raised; NaN gives +-30): sigmoid(v) is then what it
+    #   is at x, 1/2 scaled as at x, so the result is x/2 as before;
+    # - the factor f is |x| limited to [2^-125, largest finite], sign kept:
+    #   x itself wherever the result is normal
+    #   (below -30 s = 0 and f = x gives -0 as xs did; -inf gives
+    #   -largest * 0 = -0); +inf and NaN take x at the end;
+    # - below 2^-125 x/2 is subnormal, and a product forming it
+    #   costs a microcode assist (an add with a subnormal operand does not,
+    #   measured): f is raised there and x/2 taken from the bits, the
+    #   pattern halved and truncated (within half the smallest subnormal).
+    # All integer: with a float select or clamp gcc formed x * s as well,
+    # the assist included.
     cdef real zero = 0, far = 30      # sigmoid(v(-30)) is 0, sigmoid(v(30)) is 1
     cdef bint nan = is_nan(x)
-    cdef real xs = clamp_abs(zero if nan else x, far)
+    cdef bint tiny, keep_x
+    cdef int32_t b32, m32, sg32
+    cdef real xs, f
+    if real is float:
+        b32 = f32_bits(x)
+        m32 = b32 & 0x7fffffff
+        sg32 = b32 ^ m32
+        xs = bits_f32(min_i32(max_i32(m32, 0x2b800000), 0x41f00000) | sg32)
+        f = bits_f32(min_i32(max_i32(m32, 0x01000000), 0x7f7fffff) | sg32)
+        tiny = m32 < 0x01000000
+        keep_x = not less_quiet_f32(x, bits_f32(0x7f800000))      # +inf, NaN
+    else:
+        # float64 as before (slow on tiny x): the same on 64-bit integers
+        # left the loop scalar at avx2/avx512 (check_vectorization)
+        xs = clamp_abs(zero if nan else x, far)
+        f = x if xs > zero else xs
+        keep_x = nan
     cdef real v_lo, unscale, mult
     cdef real v = gelu_tanh_v(xs, &v_lo)
     cdef real t = exp_lean_neg_abs_scaled(v, &unscale)
     cdef real t_lo = t * (v_lo if v < zero else -v_lo)  # e^-|v + v_lo|, first order
     cdef real s = sigmoid_of_t_scaled(t, t_lo, unscale, v >= zero, &mult)
-    cdef real r = ((x if xs > zero else xs) * s) * mult
-    return x if nan else r
+    cdef real r = (f * s) * mult
+    if real is float:
+        r = bits_f32(sel_i32(tiny, ((f32_bits(x) & 0x7fffffff) >> 1) | (f32_bits(x) & (-2147483647 - 1)),
+                             f32_bits(r)))
+    return x if keep_x else r
 
 
 cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
