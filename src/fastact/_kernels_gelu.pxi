@@ -431,11 +431,9 @@ cdef extern from *:
     /* !(a < b) by a quiet compare: no "invalid" for a NaN a */
     static inline int fa_gelu_not_less_quiet(double a, double b) { return !__builtin_isless(a, b); }
     /* a < b by a quiet compare (false for NaN, no "invalid") */
-    static inline int fa_gelu_less_quiet_f64(double a, double b) { return __builtin_isless(a, b); }
     static inline int fa_gelu_less_quiet_f32(float a, float b) { return __builtin_isless(a, b); }
     """
     bint not_less_quiet "fa_gelu_not_less_quiet"(double a, double b) noexcept nogil
-    bint less_quiet_f64 "fa_gelu_less_quiet_f64"(double a, double b) noexcept nogil
     bint less_quiet_f32 "fa_gelu_less_quiet_f32"(float a, float b) noexcept nogil
 
 
