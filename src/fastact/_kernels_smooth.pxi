@@ -45,6 +45,17 @@ cdef inline real mul_flush_sel(real g, real d) noexcept nogil:
         return smooth_mul_flush_f64(g, d)
 
 
+cdef extern from *:
+    """
+    #if defined(__AVX512F__)
+    #define FA_SMOOTH_AVX512 1
+    #else
+    #define FA_SMOOTH_AVX512 0
+    #endif
+    """
+    const bint FA_SMOOTH_AVX512
+
+
 # tanh. |x| < 0.625: x + x^3 P(x^2), P of degree 4 / 10 from
 # tools/fit_tanh_log1p_expm1.py (relative error 0.3 ulp / 0.4 ulp). Beyond:
 # 1 - 2 sigmoid(-2|x|) with the lean sigmoid: 2 sigmoid(-2|x|) < 0.45, so
@@ -231,11 +242,13 @@ cdef inline real softsign_1(real x) noexcept nogil:
     # float32 on the bits of |x| (see "Tiny arguments" in _kernels_exp.pxi):
     # capped (NaN too, given back at the end) and raised to the tiny bound,
     # below which a / (1 + a) is a: picked there, as the division is slow on
-    # a subnormal. float64 as it was: its 64-bit integer clamps and picks
-    # (no 64-bit min or max below AVX-512) cost 17% on normal inputs.
+    # a subnormal. float64 at AVX-512 by a float max and pick (below);
+    # elsewhere as it was: its 64-bit integer clamps and picks (no 64-bit
+    # min or max below AVX-512) cost 17% on normal inputs.
     cdef real zero = 0, one = 1
+    cdef double tiny = bits_f64(0x2d30000000000000LL)     # 2^-300
     cdef int32_t b32, m32, r32
-    cdef real a, r, xs, cap
+    cdef real a, ar, r, xs, cap
     cdef bint nan
     if real is float:
         b32 = f32_bits(x)
@@ -250,7 +263,19 @@ cdef inline real softsign_1(real x) noexcept nogil:
         a = fabs_real(xs)
         cap = softsign_cap(a)
         a = a if a < cap else cap
-        r = negative_if(a / (one + a), xs)
+        if FA_SMOOTH_AVX512:
+            # |x| raised to 2^-300 by a float max, no assist on a subnormal;
+            # a itself where the raised value is the bound (a / (1 + a) is a
+            # there to the last bit). The pick tests the raised value, not
+            # a: on a test of a, gcc saw the raised value equal a in every
+            # lane it keeps and divided a again. The AVX2 tier did that
+            # even so: it keeps the plain division.
+            ar = a if a > tiny else tiny
+            r = ar / (one + ar)
+            r = a if ar == tiny else r
+            r = negative_if(r, xs)
+        else:
+            r = negative_if(a / (one + a), xs)
         return x if nan else r
 
 
