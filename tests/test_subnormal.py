@@ -106,6 +106,28 @@ def test_linear_limit_at_tiny_x(name, slope, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_selu_is_linear_at_tiny_x(dtype):
+    # selu x = scale x (x > 0), scale alpha (x + x^2/2) (x < 0): within 2 ulp
+    # (subnormal results in units of the smallest subnormal) of the linear
+    # term, or flushed to 0 of x's sign below the smallest normal (selu
+    # flushes |x| under half of it); +-0 give +0
+    scale = np.longdouble("1.0507009873554804934193349852946")
+    alpha = np.longdouble("1.6732632423543772848170429916717")
+    x = tiny_inputs(dtype)
+    r = fastact.selu(x)
+    xl = x.astype(np.longdouble)
+    exact = np.where(x > 0, scale * xl, scale * alpha * xl)
+    unit = np.longdouble(np.finfo(dtype).smallest_subnormal)
+    normal = np.abs(exact) >= np.finfo(dtype).smallest_normal
+    ulp = np.where(normal, np.spacing(np.abs(exact).astype(dtype)).astype(np.longdouble), unit)
+    flushed = (r == 0) & ~normal
+    assert np.all((np.abs(r.astype(np.longdouble) - exact) <= 2 * ulp) | flushed)
+    assert np.array_equal(np.signbit(r), np.signbit(x))
+    zeros = fastact.selu(np.array([0.0, -0.0], dtype))
+    assert not np.signbit(zeros).any() and not zeros.any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ["softsign", "softplus", "log_sigmoid", "silu", "elu",
                                   "selu", "mish", "gelu_tanh"])
 def test_backward_of_subnormals_is_one_product(name, dtype):

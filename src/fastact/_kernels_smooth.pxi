@@ -16,6 +16,46 @@
 # lean exp); the ufunc loops restore the flags it raises.
 
 
+# Backward passes multiply grad_out by the derivative with mul_flush_sel:
+# mul_flush's bits, but at the baseline tier (SSE2) its float64 mask, the
+# compares' result widened to a 64-bit integer, left each loop scalar
+# (gcc: "no vectype"); a C conditional between g and its signed zero is one
+# blend per vector there. The other tiers keep mul_flush itself.
+
+cdef extern from *:
+    """
+    static inline double fa_smooth_mul_flush_f64(double g, double d) {
+    #if FA_I64_CMP
+        return fa_mul_flush_f64(g, d);
+    #else
+        int flush = __builtin_isless(fabs(g), 2.2250738585072013831e-308)
+                    & __builtin_islessequal(fabs(d), 1.0);
+        return (flush ? fa_bits_f64(fa_f64_bits(g) & INT64_MIN) : g) * d;
+    #endif
+    }
+    """
+    double smooth_mul_flush_f64 "fa_smooth_mul_flush_f64"(double g, double d) noexcept nogil
+
+
+cdef inline real mul_flush_sel(real g, real d) noexcept nogil:
+    """mul_flush(g, d), vectorizing at every tier (above)."""
+    if real is float:
+        return mul_flush_f32(g, d)
+    else:
+        return smooth_mul_flush_f64(g, d)
+
+
+cdef extern from *:
+    """
+    #if defined(__AVX512F__)
+    #define FA_SMOOTH_AVX512 1
+    #else
+    #define FA_SMOOTH_AVX512 0
+    #endif
+    """
+    const bint FA_SMOOTH_AVX512
+
+
 # tanh. |x| < 0.625: x + x^3 P(x^2), P of degree 4 / 10 from
 # tools/fit_tanh_log1p_expm1.py (relative error 0.3 ulp / 0.4 ulp). Beyond:
 # 1 - 2 sigmoid(-2|x|) with the lean sigmoid: 2 sigmoid(-2|x|) < 0.45, so
@@ -181,7 +221,7 @@ cdef inline real tanh_backward_1(real grad_out, real y) noexcept nogil:
     # so a NaN y just flows through.
     cdef real one = 1
     cdef real a = fabs_real(y)
-    return mul_flush(grad_out, (one - a) * (one + a))
+    return mul_flush_sel(grad_out, (one - a) * (one + a))
 
 
 # softsign x / (1 + |x|): two roundings, |x| capped where the quotient rounds
@@ -202,11 +242,13 @@ cdef inline real softsign_1(real x) noexcept nogil:
     # float32 on the bits of |x| (see "Tiny arguments" in _kernels_exp.pxi):
     # capped (NaN too, given back at the end) and raised to the tiny bound,
     # below which a / (1 + a) is a: picked there, as the division is slow on
-    # a subnormal. float64 as it was: its 64-bit integer clamps and picks
-    # (no 64-bit min or max below AVX-512) cost 17% on normal inputs.
+    # a subnormal. float64 at AVX-512 by a float max and pick (below);
+    # elsewhere as it was: its 64-bit integer clamps and picks (no 64-bit
+    # min or max below AVX-512) cost 17% on normal inputs.
     cdef real zero = 0, one = 1
+    cdef double tiny = bits_f64(0x2d30000000000000LL)     # 2^-300
     cdef int32_t b32, m32, r32
-    cdef real a, r, xs, cap
+    cdef real a, ar, r, xs, cap
     cdef bint nan
     if real is float:
         b32 = f32_bits(x)
@@ -221,7 +263,19 @@ cdef inline real softsign_1(real x) noexcept nogil:
         a = fabs_real(xs)
         cap = softsign_cap(a)
         a = a if a < cap else cap
-        r = negative_if(a / (one + a), xs)
+        if FA_SMOOTH_AVX512:
+            # |x| raised to 2^-300 by a float max, no assist on a subnormal;
+            # a itself where the raised value is the bound (a / (1 + a) is a
+            # there to the last bit). The pick tests the raised value, not
+            # a: on a test of a, gcc saw the raised value equal a in every
+            # lane it keeps and divided a again. The AVX2 tier did that
+            # even so: it keeps the plain division.
+            ar = a if a > tiny else tiny
+            r = ar / (one + ar)
+            r = a if ar == tiny else r
+            r = negative_if(r, xs)
+        else:
+            r = negative_if(a / (one + a), xs)
         return x if nan else r
 
 
@@ -232,7 +286,7 @@ cdef inline real softsign_grad_1(real x) noexcept nogil:
 
 
 cdef inline real softsign_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_flush(grad_out, softsign_grad_1(x))
+    return mul_flush_sel(grad_out, softsign_grad_1(x))
 
 
 # softplus log(1 + e^(beta x)) / beta, x itself where beta x > threshold (as
@@ -269,7 +323,7 @@ cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nog
 
 cdef inline real softplus_backward_1(real grad_out, real x, real beta,
                                      real threshold) noexcept nogil:
-    return mul_flush(grad_out, softplus_grad_1(x, beta, threshold))
+    return mul_flush_sel(grad_out, softplus_grad_1(x, beta, threshold))
 
 
 # elu x if x > 0 else alpha (e^x - 1), with expm1; derivative alpha e^x.
@@ -325,7 +379,7 @@ cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
 
 
 cdef inline real elu_backward_1(real grad_out, real x, real alpha) noexcept nogil:
-    return mul_flush(grad_out, elu_grad_1(x, alpha))
+    return mul_flush_sel(grad_out, elu_grad_1(x, alpha))
 
 
 cdef inline void selu_constants(real *scale_hi, real *scale_lo, real *sa_hi,
@@ -469,4 +523,4 @@ cdef inline real mish_grad_1(real x) noexcept nogil:
 
 
 cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_flush(grad_out, mish_grad_1(x))
+    return mul_flush_sel(grad_out, mish_grad_1(x))
