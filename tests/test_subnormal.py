@@ -144,9 +144,75 @@ def test_backward_from_output_of_subnormals(dtype):
     # y = sigmoid(x) = 1/2 gives grad_out / 4; y = tanh(x) = x gives grad_out
     x = tiny_inputs(dtype)
     g = subnormal_grads(dtype, x.size)
-    np.testing.assert_array_equal(fastact.sigmoid_backward(g, fastact.sigmoid(x)),
-                                  g * dtype(0.25))
+    r = fastact.sigmoid_backward(g, fastact.sigmoid(x))
+    if dtype == np.float32:
+        np.testing.assert_array_equal(r, g * dtype(0.25))
+    else:
+        # float64 flushes a subnormal grad_out where y is in [-0.6, 1]
+        assert_product_or_flushed(r, g * dtype(0.25))
+        assert (r == 0).all()
     assert_product_or_flushed(fastact.tanh_backward(g, fastact.tanh(x)), g)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_backward_of_subnormal_y(dtype):
+    # y subnormal: y (1 - y) rounds to y, so the pass is grad_out * y rounded
+    # once, or a signed zero where that is below the smallest normal (float64
+    # flushes it for |grad_out| <= 1); grad_out across [-3, 3] and subnormal
+    y = tiny_inputs(dtype)
+    y = y[np.abs(y) < np.finfo(dtype).smallest_normal]
+    assert_product_or_flushed(fastact.sigmoid_backward(np.ones_like(y), y), y)
+    for g in (np.linspace(-3, 3, y.size, dtype=dtype), subnormal_grads(dtype, y.size),
+              -subnormal_grads(dtype, y.size)):
+        r = fastact.sigmoid_backward(g, y)
+        assert_product_or_flushed(r, g * y)
+        if dtype == np.float64:
+            big = np.abs(g) > 1
+            np.testing.assert_array_equal(r[big], (g * y)[big])   # not flushed
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_backward_flush_bounds(dtype):
+    # a subnormal grad_out at y just inside and outside [-0.6, 1], where
+    # |y (1 - y)| is near 1 and the product may be normal: flushed only when
+    # the exact product is below the smallest normal
+    fi = np.finfo(dtype)
+    ys = []
+    for b in (-0.6, 1.0, -1.0, 1.6, 0.5, 2.0, -2.0, 0.0, -0.0):
+        v = dtype(b)
+        ys += [v, np.nextafter(v, dtype(-np.inf)), np.nextafter(v, dtype(np.inf))]
+    y = np.array(ys, dtype)
+    for gv in (fi.smallest_normal * dtype(0.75), -fi.smallest_normal * dtype(0.5),
+               fi.smallest_subnormal, fi.smallest_normal, dtype(1.0), dtype(-3.0)):
+        g = np.full_like(y, gv)
+        # y (1 - y), which is y itself for a subnormal y (where the pass of
+        # a grad_out of 1 may flush); at y = +-0 the tier's own (the sign of
+        # 0 - 0^2 differs without FMA)
+        grad = np.where((np.abs(y) < fi.smallest_normal) & (y != 0), y,
+                        fastact.sigmoid_backward(np.ones_like(y), y))
+        assert_product_or_flushed(fastact.sigmoid_backward(g, y), g * grad)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_silu_either_side_of_half_bound(dtype):
+    # below 2^-125 / 2^-1021 silu's x/2 is taken on the bits, above it by the
+    # division: both are x/2 rounded to even there (sigmoid(x) rounds to 1/2
+    # in the product), either side of that bound and of the exp's 2^-40 /
+    # 2^-300
+    xs = []
+    for e in ((-125, -126, -40, -41) if dtype == np.float32 else (-1021, -1022, -300, -301)):
+        v = dtype(2.0 ** e)
+        for _ in range(6):
+            xs += [v]
+            v = np.nextafter(v, dtype(1))
+        v = dtype(2.0 ** e)
+        for _ in range(6):
+            v = np.nextafter(v, dtype(0))
+            xs += [v]
+    x = np.array(xs, dtype)
+    x = np.concatenate([x, -x, x * dtype(3), -x * dtype(3)])
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+    np.testing.assert_array_equal(fastact.silu(x).view(uint), (x * dtype(0.5)).view(uint))
 
 
 def around_tiny_bound(dtype):

@@ -9,6 +9,52 @@ cdef inline real sel_real(bint c, real b, real a) noexcept nogil:
         return bits_f64(sel_i64(c, f64_bits(b), f64_bits(a)))
 
 
+cdef extern from *:
+    """
+    /* quiet compares (false for NaN, no flag) */
+    static inline int fa_sig_lt(double a, double b) { return __builtin_isless(a, b); }
+    static inline int fa_sig_le(double a, double b) { return __builtin_islessequal(a, b); }
+    static inline int fa_sig_ge(double a, double b) { return __builtin_isgreaterequal(a, b); }
+    """
+    bint sig_lt "fa_sig_lt"(double a, double b) noexcept nogil
+    bint sig_le "fa_sig_le"(double a, double b) noexcept nogil
+    bint sig_ge "fa_sig_ge"(double a, double b) noexcept nogil
+
+cdef inline real sig_mul_flush(real g, real d) noexcept nogil:
+    """mul_flush (_kernels_exp.pxi), the same value, with float64's test as
+    two quiet float compares and a select on the bits: mul_flush_f64's
+    integer mask left the float64 backward loops scalar at the baseline
+    tier (SSE2), where this form vectorizes (sigmoid_backward's)."""
+    cdef double smallest_normal = 2.2250738585072013831e-308
+    cdef double one = 1
+    cdef int64_t gb
+    cdef bint flush
+    if real is float:
+        return mul_flush(g, d)
+    else:
+        gb = f64_bits(g)
+        flush = sig_lt(fabs(g), smallest_normal) & sig_le(fabs(d), one)
+        return bits_f64(sel_i64(flush, gb & (<int64_t>-9223372036854775807LL - 1), gb)) * d
+
+
+cdef inline real sig_neg_abs_clamped(real x) noexcept nogil:
+    """neg_abs_clamped (_kernels_exp.pxi) less its NaN select where the clamp
+    is on the bits: there NaN's magnitude bits exceed the bound's, so the
+    integer min sends NaN to the clamp by itself (the callers put x back in
+    NaN lanes). The select in front made gcc thread the NaN lanes through
+    the whole kernel (three extra blends and a compare per vector; 51
+    against 45 AVX-512 instructions in a C copy of sigmoid's float64 loop).
+    Same value as neg_abs_clamped for every non-NaN x."""
+    cdef double lowest = -709.0
+    if real is float:
+        return neg_abs_clamped(x)
+    elif FA_I64_CMP:
+        return neg_abs_within_f64(x, lowest)
+    else:
+        # the float clamp needs NaN gone before its ordered compares
+        return neg_abs_clamped(x)
+
+
 cdef inline real sigmoid_of_t_scaled(real t_s, real t_lo_s, real unscale, bint upper,
                                      real *mult) noexcept nogil:
     """sigmoid(v) = result * *mult from t_s + t_lo_s = e^-|v| 2^S and
@@ -65,7 +111,7 @@ cdef inline real sigmoid_1(real x) noexcept nogil:
     cdef real inv_c1 = 0.47058823529411765  # 8/17
     cdef real small, s, t, t_lo, d, dl, num, num_lo, q
     cdef bint upper = sign_clear(x)
-    s = exp_scaled(neg_abs_clamped(x), &small)
+    s = exp_scaled(sig_neg_abs_clamped(x), &small)
     t = s + s * small
     t_lo = (s - t) + s * small
     d = one + t
@@ -89,7 +135,7 @@ cdef inline real sigmoid_grad_1(real x) noexcept nogil:
     # two_prod: one rounding. Accurate in the tails (e^-|x| to first order).
     cdef real one = 1, two = 2
     cdef real small, s, t, t_lo, d, dl, q, q_lo, c, c_lo, p, p_lo
-    s = exp_scaled(neg_abs_clamped(x), &small)
+    s = exp_scaled(sig_neg_abs_clamped(x), &small)
     t = s + s * small
     t_lo = (s - t) + s * small
     d = one + t
@@ -112,6 +158,31 @@ cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
     # rounding. Then one more for grad_out: about 1 ulp in all (three plain
     # roundings reach 2.5 ulp). y = +-inf gives -inf (its limit), NaN NaN.
     cdef real zero = 0, one = 1, two = 2
+    cdef double smallest_normal = 2.2250738585072013831e-308
+    cdef double y_low = -0.6
+    cdef bint flush = False
+    cdef int64_t gb, yb
+    if real is double:
+        # float64: where grad_out or y is subnormal, y is not 0 and the
+        # result is below the smallest normal, both are made +-0 first (no
+        # product then takes a microcode assist: 9-10 times the normal time
+        # before) and the result is the signed zero the contract lets it
+        # flush to. That is: grad_out subnormal and y in [-0.6, 1]
+        # (|y (1 - y)| <= 0.96 and of y's sign there), or y subnormal
+        # (y - y^2 rounds to y) and |grad_out| <= 1. y = +-0 is left out:
+        # it costs no assist, and the tiers differ in the sign of 0 - 0^2.
+        # Quiet float compares: no flag for NaN, and they vectorize at every
+        # tier. float32 keeps its plain product: its loop is compute-bound at
+        # 1e5 and the guard cost it 1.5x there (C copy).
+        flush = ((sig_lt(fabs_real(grad_out), smallest_normal)
+                  | sig_lt(fabs_real(y), smallest_normal))
+                 & sig_lt(zero, fabs_real(y))
+                 & sig_le(fabs_real(grad_out), one)
+                 & sig_ge(y, y_low) & sig_le(y, one))
+        gb = f64_bits(grad_out)
+        yb = f64_bits(y)
+        grad_out = bits_f64(sel_i64(flush, gb & (<int64_t>-9223372036854775807LL - 1), gb))
+        y = bits_f64(sel_i64(flush, yb & (<int64_t>-9223372036854775807LL - 1), yb))
     cdef bint finite = is_finite(y)
     cdef real y_finite = y if finite else zero   # no inf - inf below
     cdef real w, w_lo, c, c_lo, y_small
@@ -130,6 +201,10 @@ cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
     # A plain product: every lane is kept, and grad_out * w raises "invalid"
     # only for inf * 0, whose NaN result is what the flag reports (the ufunc
     # layer restores the flags anyway).
+    if real is double:
+        # the flushed zero's sign is that of grad_out y (w of y's sign there)
+        return bits_f64(sel_i64(flush, (gb ^ yb) & (<int64_t>-9223372036854775807LL - 1),
+                                f64_bits(grad_out * w)))
     return grad_out * w
 
 
@@ -155,7 +230,7 @@ cdef inline real log_sigmoid_grad_1(real x) noexcept nogil:
 
 
 cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_flush(grad_out, log_sigmoid_grad_1(x))
+    return sig_mul_flush(grad_out, log_sigmoid_grad_1(x))
 
 
 # silu x sigmoid(x); derivative s (1 + x (1 - s)) with 1 - s = sigmoid(-x)
@@ -277,4 +352,4 @@ cdef inline real silu_grad_1(real x) noexcept nogil:
 
 
 cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_flush(grad_out, silu_grad_1(x))
+    return sig_mul_flush(grad_out, silu_grad_1(x))
