@@ -82,11 +82,21 @@ cdef extern from *:
         int32_t flush = -(int32_t)(((gb & 0x7fffffff) < 0x00800000)
                                    & ((fa_f32_bits(d) & 0x7fffffff) <= 0x3f800000));
         return fa_bits_f32(gb & (INT32_MIN | ~flush)) * d; }
+    /* float64: the same by a 64-bit mask where the tier has 64-bit integer
+       compares; at the baseline tier (SSE2) that mask, the compares' result
+       widened to a 64-bit integer, left each loop scalar (gcc: "no
+       vectype"), and a C conditional between g and its signed zero, one
+       blend per vector, vectorizes. */
     static inline double fa_mul_flush_f64(double g, double d) {
         int64_t gb = fa_f64_bits(g);
-        int64_t flush = -(int64_t)(__builtin_isless(fabs(g), 2.2250738585072013831e-308)
-                                   & __builtin_islessequal(fabs(d), 1.0));
-        return fa_bits_f64(gb & (INT64_MIN | ~flush)) * d; }
+        int flush = __builtin_isless(fabs(g), 2.2250738585072013831e-308)
+                    & __builtin_islessequal(fabs(d), 1.0);
+    #if FA_I64_CMP
+        return fa_bits_f64(gb & (INT64_MIN | ~(-(int64_t)flush))) * d;
+    #else
+        return (flush ? fa_bits_f64(gb & INT64_MIN) : g) * d;
+    #endif
+    }
     """
     float mul_flush_f32 "fa_mul_flush_f32"(float g, float d) noexcept nogil
     double mul_flush_f64 "fa_mul_flush_f64"(double g, double d) noexcept nogil

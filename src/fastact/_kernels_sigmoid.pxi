@@ -20,23 +20,6 @@ cdef extern from *:
     bint sig_le "fa_sig_le"(double a, double b) noexcept nogil
     bint sig_ge "fa_sig_ge"(double a, double b) noexcept nogil
 
-cdef inline real sig_mul_flush(real g, real d) noexcept nogil:
-    """mul_flush (_kernels_exp.pxi), the same value, with float64's test as
-    two quiet float compares and a select on the bits: mul_flush_f64's
-    integer mask left the float64 backward loops scalar at the baseline
-    tier (SSE2), where this form vectorizes (sigmoid_backward's)."""
-    cdef double smallest_normal = 2.2250738585072013831e-308
-    cdef double one = 1
-    cdef int64_t gb
-    cdef bint flush
-    if real is float:
-        return mul_flush(g, d)
-    else:
-        gb = f64_bits(g)
-        flush = sig_lt(fabs(g), smallest_normal) & sig_le(fabs(d), one)
-        return bits_f64(sel_i64(flush, gb & (<int64_t>-9223372036854775807LL - 1), gb)) * d
-
-
 cdef inline real sig_neg_abs_clamped(real x) noexcept nogil:
     """neg_abs_clamped (_kernels_exp.pxi) less its NaN select where the clamp
     is on the bits: there NaN's magnitude bits exceed the bound's, so the
@@ -230,7 +213,7 @@ cdef inline real log_sigmoid_grad_1(real x) noexcept nogil:
 
 
 cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
-    return sig_mul_flush(grad_out, log_sigmoid_grad_1(x))
+    return mul_flush(grad_out, log_sigmoid_grad_1(x))
 
 
 # silu x sigmoid(x); derivative s (1 + x (1 - s)) with 1 - s = sigmoid(-x)
@@ -352,4 +335,4 @@ cdef inline real silu_grad_1(real x) noexcept nogil:
 
 
 cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
-    return sig_mul_flush(grad_out, silu_grad_1(x))
+    return mul_flush(grad_out, silu_grad_1(x))

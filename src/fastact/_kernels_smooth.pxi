@@ -16,35 +16,6 @@
 # lean exp); the ufunc loops restore the flags it raises.
 
 
-# Backward passes multiply grad_out by the derivative with mul_flush_sel:
-# mul_flush's bits, but at the baseline tier (SSE2) its float64 mask, the
-# compares' result widened to a 64-bit integer, left each loop scalar
-# (gcc: "no vectype"); a C conditional between g and its signed zero is one
-# blend per vector there. The other tiers keep mul_flush itself.
-
-cdef extern from *:
-    """
-    static inline double fa_smooth_mul_flush_f64(double g, double d) {
-    #if FA_I64_CMP
-        return fa_mul_flush_f64(g, d);
-    #else
-        int flush = __builtin_isless(fabs(g), 2.2250738585072013831e-308)
-                    & __builtin_islessequal(fabs(d), 1.0);
-        return (flush ? fa_bits_f64(fa_f64_bits(g) & INT64_MIN) : g) * d;
-    #endif
-    }
-    """
-    double smooth_mul_flush_f64 "fa_smooth_mul_flush_f64"(double g, double d) noexcept nogil
-
-
-cdef inline real mul_flush_sel(real g, real d) noexcept nogil:
-    """mul_flush(g, d), vectorizing at every tier (above)."""
-    if real is float:
-        return mul_flush_f32(g, d)
-    else:
-        return smooth_mul_flush_f64(g, d)
-
-
 cdef extern from *:
     """
     #if defined(__AVX512F__)
@@ -221,7 +192,7 @@ cdef inline real tanh_backward_1(real grad_out, real y) noexcept nogil:
     # so a NaN y just flows through.
     cdef real one = 1
     cdef real a = fabs_real(y)
-    return mul_flush_sel(grad_out, (one - a) * (one + a))
+    return mul_flush(grad_out, (one - a) * (one + a))
 
 
 # softsign x / (1 + |x|): two roundings, |x| capped where the quotient rounds
@@ -286,7 +257,7 @@ cdef inline real softsign_grad_1(real x) noexcept nogil:
 
 
 cdef inline real softsign_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_flush_sel(grad_out, softsign_grad_1(x))
+    return mul_flush(grad_out, softsign_grad_1(x))
 
 
 # softplus log(1 + e^(beta x)) / beta, x itself where beta x > threshold (as
@@ -323,7 +294,7 @@ cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nog
 
 cdef inline real softplus_backward_1(real grad_out, real x, real beta,
                                      real threshold) noexcept nogil:
-    return mul_flush_sel(grad_out, softplus_grad_1(x, beta, threshold))
+    return mul_flush(grad_out, softplus_grad_1(x, beta, threshold))
 
 
 # elu x if x > 0 else alpha (e^x - 1), with expm1; derivative alpha e^x.
@@ -379,7 +350,7 @@ cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
 
 
 cdef inline real elu_backward_1(real grad_out, real x, real alpha) noexcept nogil:
-    return mul_flush_sel(grad_out, elu_grad_1(x, alpha))
+    return mul_flush(grad_out, elu_grad_1(x, alpha))
 
 
 cdef inline void selu_constants(real *scale_hi, real *scale_lo, real *sa_hi,
@@ -523,4 +494,4 @@ cdef inline real mish_grad_1(real x) noexcept nogil:
 
 
 cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_flush_sel(grad_out, mish_grad_1(x))
+    return mul_flush(grad_out, mish_grad_1(x))
