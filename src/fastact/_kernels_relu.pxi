@@ -104,58 +104,39 @@ cdef inline void k_leaky_relu_backward(const real *g, const real *x, real *out, 
 # - float32 clamps on the bit patterns as integers (vpmaxsd/vpminsd): no
 #   floating-point compare, so NaN needs no replacing first, and every
 #   negative value, -0 included, is below +0's bits;
-# - float clamps only on NaN-free values, through min_real/max_real, C
-#   expressions gcc makes into one minps/maxps each (Cython's `a if c else b`
-#   is an if statement, which gcc may thread into several paths);
+# - float64 without 64-bit integer compares (SSE2): float compares only on
+#   NaN-free values (nan_to_one), as selects written as C expressions
+#   (pick; Cython's `a if c else b` is an if statement, which gcc may thread
+#   into several paths);
 # - the division by 6 by the exact product method below where the tier has
 #   FMA: a divide costs 3.5 (float32) to 5 (float64) cycles per vector on Zen 4,
 #   more than the rest of the kernel.
 
 cdef extern from *:
     """
-    static inline float fa_min_f32(float a, float b) { return a < b ? a : b; }
-    static inline float fa_max_f32(float a, float b) { return a > b ? a : b; }
-    static inline double fa_min_f64(double a, double b) { return a < b ? a : b; }
-    static inline double fa_max_f64(double a, double b) { return a > b ? a : b; }
     static inline float fa_pick_f32(int c, float a, float b) { return c ? a : b; }
     static inline double fa_pick_f64(int c, double a, double b) { return c ? a : b; }
     static inline int64_t fa_min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
     static inline int64_t fa_max_i64(int64_t a, int64_t b) { return a > b ? a : b; }
     static inline uint32_t fa_min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
-    /* x, or +0 for NaN, by masking the bits with the quiet compare x == x:
-       no condition for gcc to split the kernel on */
-    static inline float fa_nan_to_zero_f32(float x) {
-        return fa_bits_f32(fa_f32_bits(x) & -(int32_t)(x == x)); }
-    static inline double fa_nan_to_zero_f64(double x) {
-        return fa_bits_f64(fa_f64_bits(x) & -(int64_t)(x == x)); }
+    /* x, or +1 for NaN: x's bits masked with all ones where the quiet
+       compare x == x holds, else with 1's exponent (NaN's all-ones exponent
+       becomes 1's, its sign and mantissa go). For the float64 tests where
+       there is no 64-bit integer compare (SSE2). A mask widened from the
+       compare (x's bits & -(int64_t)(x == x)) has no SSE2 vector type in
+       gcc 12, which left the loops scalar. */
+    static inline float fa_nan_to_one_f32(float x) {
+        return fa_bits_f32(fa_f32_bits(x) & (x == x ? -1 : 0x3f800000)); }
+    static inline double fa_nan_to_one_f64(double x) {
+        return fa_bits_f64(fa_f64_bits(x) & fa_f64_bits(x == x ? fa_bits_f64(-1) : 1.0)); }
     """
-    float min_f32 "fa_min_f32"(float a, float b) noexcept nogil
-    float max_f32 "fa_max_f32"(float a, float b) noexcept nogil
-    double min_f64 "fa_min_f64"(double a, double b) noexcept nogil
-    double max_f64 "fa_max_f64"(double a, double b) noexcept nogil
     float pick_f32 "fa_pick_f32"(bint c, float a, float b) noexcept nogil
     double pick_f64 "fa_pick_f64"(bint c, double a, double b) noexcept nogil
-    float nan_to_zero_f32 "fa_nan_to_zero_f32"(float x) noexcept nogil
+    float nan_to_one_f32 "fa_nan_to_one_f32"(float x) noexcept nogil
     int64_t min_i64 "fa_min_i64"(int64_t a, int64_t b) noexcept nogil
     int64_t max_i64 "fa_max_i64"(int64_t a, int64_t b) noexcept nogil
     uint32_t min_u32 "fa_min_u32"(uint32_t a, uint32_t b) noexcept nogil
-    double nan_to_zero_f64 "fa_nan_to_zero_f64"(double x) noexcept nogil
-
-
-cdef inline real min_real(real a, real b) noexcept nogil:
-    """a < b ? a : b (one minps/minpd); neither may be NaN (ordered compare)."""
-    if real is float:
-        return min_f32(a, b)
-    else:
-        return min_f64(a, b)
-
-
-cdef inline real max_real(real a, real b) noexcept nogil:
-    """a > b ? a : b (one maxps/maxpd); neither may be NaN."""
-    if real is float:
-        return max_f32(a, b)
-    else:
-        return max_f64(a, b)
+    double nan_to_one_f64 "fa_nan_to_one_f64"(double x) noexcept nogil
 
 
 cdef inline real pick(bint c, real a, real b) noexcept nogil:
@@ -166,13 +147,24 @@ cdef inline real pick(bint c, real a, real b) noexcept nogil:
         return pick_f64(c, a, b)
 
 
-cdef inline real nan_to_zero(real x) noexcept nogil:
-    """x, or +0 where x is NaN: not_nan_or_zero without a condition, which
-    gcc would thread into a NaN path and another, computed and blended."""
+cdef inline real nan_to_one(real x) noexcept nogil:
+    """x, or +1 where x is NaN: a value the ordered compares that follow may
+    see without raising "invalid" (the callers restore NaN at the end).
+    Without a condition, see fa_nan_to_one_f64. -fno-trapping-math lets gcc
+    move a compare across a select, so what follows it is written as
+    selects nested on one compare each (between): gcc 12 pushed a min and
+    max (clamp_0_6), an AND of two compares or a compare of the magnitude
+    into both arms of the select made here, which then compared NaN itself
+    ("invalid"; a test of the raw kernels on NaN at the baseline tier)."""
     if real is float:
-        return nan_to_zero_f32(x)
+        return nan_to_one_f32(x)
     else:
-        return nan_to_zero_f64(x)
+        return nan_to_one_f64(x)
+
+
+cdef inline real between(real v, real lo, real hi, real a, real b) noexcept nogil:
+    """a where lo < v < hi, else b: two nested selects, v not NaN."""
+    return pick(v < hi, pick(v > lo, a, b), b)
 
 
 cdef inline real nan_or(real x, real r) noexcept nogil:
@@ -183,14 +175,15 @@ cdef inline real nan_or(real x, real r) noexcept nogil:
 cdef inline real clamp_0_6(real a) noexcept nogil:
     """min(max(a, +0), 6) (-0 and every negative give +0). With integer
     compares, on the bits: then NaN needs no replacing (+NaN gives 6, -NaN
-    +0; callers restore it); without (float64 on SSE2), a may not be NaN."""
+    +0; callers restore it); without (float64 on SSE2), a may not be NaN,
+    and the clamp is two nested selects (see nan_to_one)."""
     cdef real zero = 0, six = 6
     if real is float:
         return bits_f32(min_i32(max_i32(f32_bits(a), 0), 0x40c00000))
     elif FA_I64_CMP:
         return bits_f64(min_i64(max_i64(f64_bits(a), 0), 0x4018000000000000LL))
     else:
-        return min_real(max_real(a, zero), six)
+        return pick(a < six, pick(a > zero, a, zero), six)
 
 
 cdef inline real div6(real a) noexcept nogil:
@@ -224,7 +217,7 @@ cdef inline real relu6_1(real x) noexcept nogil:
     if real is float or FA_I64_CMP:
         r = clamp_0_6(x)
     else:
-        r = clamp_0_6(nan_to_zero(x))
+        r = clamp_0_6(nan_to_one(x))
     return nan_or(x, r)
 
 
@@ -236,7 +229,8 @@ cdef inline real relu6_grad_1(real x) noexcept nogil:
 
 
 cdef inline bint in_0_6(real x) noexcept nogil:
-    """0 < x < 6, False for NaN; no ordered compare on NaN."""
+    """0 < x < 6, False for NaN; no ordered compare on NaN. (Without 64-bit
+    integer compares, True for NaN: NaN is tested as 1. Callers restore NaN.)"""
     cdef real zero = 0, six = 6
     cdef int32_t b
     if real is float:
@@ -246,23 +240,26 @@ cdef inline bint in_0_6(real x) noexcept nogil:
     elif FA_I64_CMP:
         return (f64_bits(x) > 0) & (f64_bits(x) < 0x4018000000000000LL)
     else:
-        x = nan_to_zero(x)
+        x = nan_to_one(x)
         return (x > zero) & (x < six)
 
 
 cdef inline bint abs_below_3(real x) noexcept nogil:
-    """|x| < 3, False for NaN; no ordered compare on NaN."""
+    """|x| < 3, False for NaN; no ordered compare on NaN. (Without 64-bit
+    integer compares, True for NaN: NaN is tested as 1. Callers restore NaN.)"""
     cdef real three = 3
     if real is float:
         return (f32_bits(x) & 0x7fffffff) < 0x40400000
     elif FA_I64_CMP:
         return (f64_bits(x) & 0x7fffffffffffffffLL) < 0x4008000000000000LL
     else:
-        return fabs_real(nan_to_zero(x)) < three
+        return fabs_real(nan_to_one(x)) < three
 
 
 cdef inline real relu6_backward_1(real grad_out, real x) noexcept nogil:
-    cdef real zero = 0
+    cdef real zero = 0, six = 6
+    if real is double and not FA_I64_CMP:
+        return nan_or(x, between(nan_to_one(x), zero, six, grad_out, zero))
     return nan_or(x, pick(in_0_6(x), grad_out, zero))
 
 
@@ -274,7 +271,7 @@ cdef inline real hard_sigmoid_1(real x) noexcept nogil:
     if real is float or FA_I64_CMP:
         a = clamp_0_6(x + three)
     else:
-        a = clamp_0_6(nan_to_zero(x) + three)
+        a = clamp_0_6(nan_to_one(x) + three)
     return nan_or(x, div6(a))
 
 
@@ -289,7 +286,9 @@ cdef inline real hard_sigmoid_grad_1(real x) noexcept nogil:
 cdef inline real hard_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
     # grad_out / 6 rather than grad_out * fl(1/6): one rounding, not two.
     # A true divide: grad_out may be tiny, where div6 could miss a tie.
-    cdef real zero = 0, six = 6
+    cdef real zero = 0, three = 3, six = 6
+    if real is double and not FA_I64_CMP:
+        return nan_or(x, between(nan_to_one(x), -three, three, grad_out, zero) / six)
     return nan_or(x, pick(abs_below_3(x), grad_out, zero) / six)
 
 
@@ -318,14 +317,15 @@ cdef inline float clamp_abs_3_by_mins(float x) noexcept nogil:
 
 cdef inline bint at_least_3(real x) noexcept nogil:
     """x >= 3 or x = +NaN: as signed integers, the bits of the positive
-    floats from 3 up (+inf, +NaN) and no others are at least 3's."""
+    floats from 3 up (+inf, +NaN) and no others are at least 3's. (Without
+    64-bit integer compares, x >= 3 and False for NaN.)"""
     cdef real three = 3
     if real is float:
         return f32_bits(x) >= 0x40400000
     elif FA_I64_CMP:
         return f64_bits(x) >= 0x4008000000000000LL
     else:
-        return nan_to_zero(x) >= three
+        return nan_to_one(x) >= three
 
 
 cdef inline real hard_swish_1(real x) noexcept nogil:
@@ -358,7 +358,7 @@ cdef inline real hard_swish_1(real x) noexcept nogil:
         if FA_I64_CMP:
             tiny = (f64_bits(x) & 0x7fffffffffffffffLL) <= 0xAAAAAAAAAAAAALL
         else:
-            tiny = fabs_real(nan_to_zero(x)) <= bits_f64(0xAAAAAAAAAAAAALL)
+            tiny = fabs_real(nan_to_one(x)) <= bits_f64(0xAAAAAAAAAAAAALL)
         mid = pick(tiny, x * half, div6(p))
     # x >= 3: x itself (torch's x * 6 / 6 could round or overflow); NaN: x
     return pick(at_least_3(x) | (x != x), x, mid)
@@ -379,10 +379,11 @@ cdef inline real hard_swish_backward_1(real grad_out, real x) noexcept nogil:
     # the slope (2x + 3) / 6 on (-3, 3): 2x + 3 is 0 or at least 2^-22
     # (2^-51) there, so div6 gives the quotient; 1 from 3 up, 0 from -3 down
     cdef real zero = 0, one = 1, three = 3
-    cdef real xc = clamp_abs_3(x)
-    cdef real mid = div6(xc + xc + three)
-    cdef real outside = pick(at_least_3(x), one, zero)
-    cdef real slope = pick(abs_below_3(x), mid, outside)
+    cdef real xl, xc, mid, outside, slope
+    xc = clamp_abs_3(x)
+    mid = div6(xc + xc + three)
+    outside = pick(at_least_3(x), one, zero)
+    slope = pick(abs_below_3(x), mid, outside)
     return nan_or(x, mul_by_finite_quiet(grad_out, slope))
 
 
