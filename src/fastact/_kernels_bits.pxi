@@ -47,6 +47,12 @@ cdef extern from *:
     #else
     #define FA_FMA 0
     #endif
+    /* Quiet compares: false where an operand is NaN, with no "invalid"
+       flag (an ordered < on NaN raises it); they vectorize at every tier. */
+    static inline int fa_lt_quiet(double a, double b) { return __builtin_isless(a, b); }
+    static inline int fa_le_quiet(double a, double b) { return __builtin_islessequal(a, b); }
+    static inline int fa_ge_quiet(double a, double b) { return __builtin_isgreaterequal(a, b); }
+    static inline int fa_lt_quiet_f32(float a, float b) { return __builtin_isless(a, b); }
     """
     int32_t min_i32 "fa_min_i32"(int32_t a, int32_t b) noexcept nogil
     int32_t max_i32 "fa_max_i32"(int32_t a, int32_t b) noexcept nogil
@@ -59,6 +65,10 @@ cdef extern from *:
     double bits_f64 "fa_bits_f64"(int64_t i) noexcept nogil
     const bint FA_I64_CMP
     const bint FA_FMA
+    bint lt_quiet "fa_lt_quiet"(double a, double b) noexcept nogil
+    bint le_quiet "fa_le_quiet"(double a, double b) noexcept nogil
+    bint ge_quiet "fa_ge_quiet"(double a, double b) noexcept nogil
+    bint lt_quiet_f32 "fa_lt_quiet_f32"(float a, float b) noexcept nogil
 
 
 ctypedef fused real:

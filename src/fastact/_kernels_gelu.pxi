@@ -426,17 +426,6 @@ cdef inline real gelu_grad_1(real x) noexcept nogil:
         return gelu_grad_f64(x)
 
 
-cdef extern from *:
-    """
-    /* !(a < b) by a quiet compare: no "invalid" for a NaN a */
-    static inline int fa_gelu_not_less_quiet(double a, double b) { return !__builtin_isless(a, b); }
-    /* a < b by a quiet compare (false for NaN, no "invalid") */
-    static inline int fa_gelu_less_quiet_f32(float a, float b) { return __builtin_isless(a, b); }
-    """
-    bint not_less_quiet "fa_gelu_not_less_quiet"(double a, double b) noexcept nogil
-    bint less_quiet_f32 "fa_gelu_less_quiet_f32"(float a, float b) noexcept nogil
-
-
 cdef inline real flush_below_derivative(real g) noexcept nogil:
     """g, or +-0 (g's sign) where |g| < 7/8 of the smallest normal: |g d|
     is then below the smallest normal for every derivative d of gelu and
@@ -454,7 +443,7 @@ cdef inline real flush_below_derivative(real g) noexcept nogil:
     else:
         gb64 = f64_bits(g)
         return bits_f64(gb64 & (<int64_t>0x8000000000000000ULL
-                                | -<int64_t>(not_less_quiet(fabs(g), bound))))
+                                | -<int64_t>(not lt_quiet(fabs(g), bound))))
 
 
 cdef inline real gelu_backward_1(real grad_out, real x) noexcept nogil:
@@ -553,7 +542,7 @@ cdef inline real gelu_tanh_1(real x) noexcept nogil:
         xs = bits_f32(min_i32(max_i32(m32, 0x2b800000), 0x41f00000) | sg32)
         f = bits_f32(min_i32(max_i32(m32, 0x01000000), 0x7f7fffff) | sg32)
         tiny = m32 < 0x01000000
-        keep_x = not less_quiet_f32(x, bits_f32(0x7f800000))      # +inf, NaN
+        keep_x = not lt_quiet_f32(x, bits_f32(0x7f800000))      # +inf, NaN
     else:
         # float64 as before (slow on tiny x): the same on 64-bit integers
         # left the loop scalar at avx2/avx512 (check_vectorization)

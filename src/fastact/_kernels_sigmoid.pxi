@@ -9,35 +9,6 @@ cdef inline real sel_real(bint c, real b, real a) noexcept nogil:
         return bits_f64(sel_i64(c, f64_bits(b), f64_bits(a)))
 
 
-cdef extern from *:
-    """
-    /* quiet compares (false for NaN, no flag) */
-    static inline int fa_sig_lt(double a, double b) { return __builtin_isless(a, b); }
-    static inline int fa_sig_le(double a, double b) { return __builtin_islessequal(a, b); }
-    static inline int fa_sig_ge(double a, double b) { return __builtin_isgreaterequal(a, b); }
-    """
-    bint sig_lt "fa_sig_lt"(double a, double b) noexcept nogil
-    bint sig_le "fa_sig_le"(double a, double b) noexcept nogil
-    bint sig_ge "fa_sig_ge"(double a, double b) noexcept nogil
-
-cdef inline real sig_neg_abs_clamped(real x) noexcept nogil:
-    """neg_abs_clamped (_kernels_exp.pxi) less its NaN select where the clamp
-    is on the bits: there NaN's magnitude bits exceed the bound's, so the
-    integer min sends NaN to the clamp by itself (the callers put x back in
-    NaN lanes). The select in front made gcc thread the NaN lanes through
-    the whole kernel (three extra blends and a compare per vector; 51
-    against 45 AVX-512 instructions in a C copy of sigmoid's float64 loop).
-    Same value as neg_abs_clamped for every non-NaN x."""
-    cdef double lowest = -709.0
-    if real is float:
-        return neg_abs_clamped(x)
-    elif FA_I64_CMP:
-        return neg_abs_within_f64(x, lowest)
-    else:
-        # the float clamp needs NaN gone before its ordered compares
-        return neg_abs_clamped(x)
-
-
 cdef inline real sigmoid_of_t_scaled(real t_s, real t_lo_s, real unscale, bint upper,
                                      real *mult) noexcept nogil:
     """sigmoid(v) = result * *mult from t_s + t_lo_s = e^-|v| 2^S and
@@ -94,7 +65,7 @@ cdef inline real sigmoid_1(real x) noexcept nogil:
     cdef real inv_c1 = 0.47058823529411765  # 8/17
     cdef real small, s, t, t_lo, d, dl, num, num_lo, q
     cdef bint upper = sign_clear(x)
-    s = exp_scaled(sig_neg_abs_clamped(x), &small)
+    s = exp_scaled(neg_abs_clamped(x), &small)
     t = s + s * small
     t_lo = (s - t) + s * small
     d = one + t
@@ -118,7 +89,7 @@ cdef inline real sigmoid_grad_1(real x) noexcept nogil:
     # two_prod: one rounding. Accurate in the tails (e^-|x| to first order).
     cdef real one = 1, two = 2
     cdef real small, s, t, t_lo, d, dl, q, q_lo, c, c_lo, p, p_lo
-    s = exp_scaled(sig_neg_abs_clamped(x), &small)
+    s = exp_scaled(neg_abs_clamped(x), &small)
     t = s + s * small
     t_lo = (s - t) + s * small
     d = one + t
@@ -157,11 +128,11 @@ cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
         # Quiet float compares: no flag for NaN, and they vectorize at every
         # tier. float32 keeps its plain product: its loop is compute-bound at
         # 1e5 and the guard cost it 1.5x there (C copy).
-        flush = ((sig_lt(fabs_real(grad_out), smallest_normal)
-                  | sig_lt(fabs_real(y), smallest_normal))
-                 & sig_lt(zero, fabs_real(y))
-                 & sig_le(fabs_real(grad_out), one)
-                 & sig_ge(y, y_low) & sig_le(y, one))
+        flush = ((lt_quiet(fabs_real(grad_out), smallest_normal)
+                  | lt_quiet(fabs_real(y), smallest_normal))
+                 & lt_quiet(zero, fabs_real(y))
+                 & le_quiet(fabs_real(grad_out), one)
+                 & ge_quiet(y, y_low) & le_quiet(y, one))
         gb = f64_bits(grad_out)
         yb = f64_bits(y)
         grad_out = bits_f64(sel_i64(flush, gb & (<int64_t>-9223372036854775807LL - 1), gb))
