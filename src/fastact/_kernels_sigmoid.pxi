@@ -159,7 +159,8 @@ cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
         # the flushed zero's sign is that of grad_out y (w of y's sign there)
         return bits_f64(sel_i64(flush, (gb ^ yb) & (<int64_t>-9223372036854775807LL - 1),
                                 f64_bits(grad_out * w)))
-    return grad_out * w
+    else:
+        return grad_out * w
 
 
 # log_sigmoid = -softplus(-x) = min(x, 0) - log1p(e^-|x|); derivative
