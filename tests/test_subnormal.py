@@ -109,8 +109,8 @@ def test_linear_limit_at_tiny_x(name, slope, dtype):
 def test_selu_is_linear_at_tiny_x(dtype):
     # selu x = scale x (x > 0), scale alpha (x + x^2/2) (x < 0): within 2 ulp
     # (subnormal results in units of the smallest subnormal) of the linear
-    # term, or flushed to 0 of x's sign below the smallest normal (selu
-    # flushes |x| under half of it); +-0 give +0
+    # term, or 0 of x's sign where the result is below the smallest normal
+    # (the contract allows the flush); +-0 give +0
     scale = np.longdouble("1.0507009873554804934193349852946")
     alpha = np.longdouble("1.6732632423543772848170429916717")
     x = tiny_inputs(dtype)

@@ -379,11 +379,10 @@ cdef inline real hard_swish_backward_1(real grad_out, real x) noexcept nogil:
     # the slope (2x + 3) / 6 on (-3, 3): 2x + 3 is 0 or at least 2^-22
     # (2^-51) there, so div6 gives the quotient; 1 from 3 up, 0 from -3 down
     cdef real zero = 0, one = 1, three = 3
-    cdef real xl, xc, mid, outside, slope
-    xc = clamp_abs_3(x)
-    mid = div6(xc + xc + three)
-    outside = pick(at_least_3(x), one, zero)
-    slope = pick(abs_below_3(x), mid, outside)
+    cdef real xc = clamp_abs_3(x)
+    cdef real mid = div6(xc + xc + three)
+    cdef real outside = pick(at_least_3(x), one, zero)
+    cdef real slope = pick(abs_below_3(x), mid, outside)
     return nan_or(x, mul_by_finite_quiet(grad_out, slope))
 
 
