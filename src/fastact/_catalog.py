@@ -110,6 +110,15 @@ class Spec:
         base = "unary" if len(self.inputs) == 1 else "binary"
         return base + ("_" + "p" * len(self.params) if self.params else "")
 
+    @property
+    def narrow_table(self):
+        """Whether its float16 and bfloat16 loops look results up in a table of
+        all 65,536 inputs (_kernels_narrow.pxi, "Result tables"): one input, no
+        parameters (a table per parameter value would not pay), and exp-based
+        math (the cheap functions compute faster than a lookup)."""
+        return (self.kind == "elementwise" and len(self.inputs) == 1 and not self.params
+                and self.grain == "exp")
+
     def kernel(self, dtype):
         """The C API name of the kernel for `dtype` (a Dtype or its suffix)."""
         return f"fa_{self.name}_{getattr(dtype, 'suffix', dtype)}"

@@ -209,7 +209,10 @@ def _narrow_loop(s, d):
     arrays = [name for _, name in params[:len(s.inputs)]]
     out = params[len(s.inputs)][1]
     blocks = [f"b{i}" for i in range(len(arrays))]
-    text = [f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n",
+    # With a result table the loop below fills it (k_<name>_<dtype>_compute)
+    # and computes the calls that use none.
+    loop_name = f"k_{s.name}_{d.suffix}" + ("_compute" if s.narrow_table else "")
+    text = [f"\n\ncdef void {loop_name}({_decl(params)}) noexcept nogil:\n",
             "    cdef Py_ssize_t i = 0" + ("\n" if s.loop == "hand" else ", j\n"),
             f"    cdef {d.storage} spare[NARROW_BLOCK]\n"]
     text += [f"    cdef float {b}[NARROW_BLOCK]\n" for b in blocks]
@@ -226,6 +229,16 @@ def _narrow_loop(s, d):
                  f"            b0[j] = {s.name}_1({', '.join(args)})\n"]
     text += [f"        store_lanes(b0, n - i, spare, <{d.storage} *>{out} + i)\n",
              "        i += NARROW_BLOCK\n"]
+    if s.narrow_table:
+        slot = f"lut_{s.name}_{d.suffix}"
+        x = arrays[0]
+        text += [f"\n\ncdef const uint16_t *{slot} = NULL\n",
+                 f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n",
+                 f"    cdef const uint16_t *table = lut_table(&{slot}, {loop_name}, n)\n",
+                 "    if table == NULL:\n",
+                 f"        {loop_name}({_call(params)})\n",
+                 "    else:\n",
+                 f"        lut_apply(table, {x}, {out}, n)\n"]
     return "".join(text)
 
 
