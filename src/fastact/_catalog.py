@@ -113,11 +113,12 @@ class Spec:
     @property
     def narrow_table(self):
         """Whether its float16 and bfloat16 loops look results up in a table of
-        all 65,536 inputs (_kernels_narrow.pxi, "Result tables"): one input, no
-        parameters (a table per parameter value would not pay), and exp-based
-        math (the cheap functions compute faster than a lookup)."""
-        return (self.kind == "elementwise" and len(self.inputs) == 1 and not self.params
-                and self.grain == "exp")
+        all 65,536 inputs (_kernels_narrow.pxi, "Result tables"): one input and
+        exp-based math (the cheap functions compute faster than a lookup). With
+        parameters, the table is that of their defaults, used when a call
+        passes those (softplus's beta = 1 and threshold = 20, elu's alpha = 1);
+        other values compute."""
+        return self.kind == "elementwise" and len(self.inputs) == 1 and self.grain == "exp"
 
     def kernel(self, dtype):
         """The C API name of the kernel for `dtype` (a Dtype or its suffix)."""

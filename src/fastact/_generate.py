@@ -232,9 +232,22 @@ def _narrow_loop(s, d):
     if s.narrow_table:
         slot = f"lut_{s.name}_{d.suffix}"
         x = arrays[0]
-        text += [f"\n\ncdef const uint16_t *{slot} = NULL\n",
-                 f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n",
-                 f"    cdef const uint16_t *table = lut_table(&{slot}, {loop_name}, n)\n",
+        text.append(f"\n\ncdef const uint16_t *{slot} = NULL\n")
+        fill = loop_name
+        use_table = "True"
+        if s.params:
+            # the table is the defaults' (Spec.narrow_table): filled through a
+            # one-input wrapper, used when the call passes them
+            fill = f"k_{s.name}_{d.suffix}_defaults"
+            defaults = ", ".join(repr(float(v)) for v in s.params.values())
+            text += [f"\n\ncdef void {fill}(const uint16_t *x, uint16_t *y, Py_ssize_t n)"
+                     " noexcept nogil:\n",
+                     f"    {loop_name}(x, y, n, {defaults})\n"]
+            use_table = " and ".join(f"{p} == {float(v)!r}" for p, v in s.params.items())
+        text += [f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n",
+                 "    cdef const uint16_t *table = NULL\n",
+                 f"    if {use_table}:\n",
+                 f"        table = lut_table(&{slot}, {fill}, n)\n",
                  "    if table == NULL:\n",
                  f"        {loop_name}({_call(params)})\n",
                  "    else:\n",
