@@ -1,6 +1,7 @@
-"""The float16 and bfloat16 result tables (docs/contract.md, "float16 and
-bfloat16"; _kernels_narrow.pxi, "Result tables"): a function's table holds
-exactly what its narrow loop computes, so a call that looks results up gives
+"""The float16 and bfloat16 tables (docs/contract.md, "float16 and
+bfloat16"; _kernels_narrow.pxi, "Tables"): a function's result table holds
+exactly what its narrow loop computes, and a backward pass's derivative
+table what the float32 derivative gives, so a call that reads a table gives
 the bits of a call that computes, at every ISA tier; tables are used only in
 the default floating-point mode, and for parameters only at their defaults;
 threads filling one at once agree.
@@ -19,6 +20,7 @@ from fastact._catalog import SPECS
 from _subproc import run_code
 
 TABLED = [s.name for s in SPECS if s.narrow_table]
+DERIVATIVE_TABLED = [s.name for s in SPECS if s.narrow_derivative_table]
 TIERS = kernels.available_isas()
 X86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "x86")
 
@@ -62,6 +64,34 @@ for dtype in NARROW:
             if not np.array_equal(bits(got), bits(want)):
                 report["mismatch"].append([name, dtype.name, tag])
         report["checked"] += 1
+# backward passes with a derivative table: every x against grad_out values
+# of every kind (specials, subnormals, random), one call against small ones
+rng = np.random.default_rng(5)
+for dtype in NARROW:
+    x = every_input(dtype)
+    specials = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-40, -3e-39,
+                         6e-8, 65504.0], dtype=np.float32).astype(dtype)
+    g = np.concatenate([np.resize(specials, 32768),
+                        (rng.standard_normal(32768) * 3).astype(np.float32).astype(dtype)])
+    g = g[rng.permutation(g.size)]
+    for name in DERIVATIVE_NAMES:
+        f = getattr(fastact, name)
+        computed = np.concatenate([f(g[i:i + CHUNK], x[i:i + CHUNK])
+                                   for i in range(0, x.size, CHUNK)])
+        looked_up = f(g, x)
+        in_place = x.copy()
+        f(g, in_place, out=in_place)
+        odd = f(g[3:65000], x[3:65000])
+        for tag, got, want in (("table", looked_up, computed), ("in place", in_place, computed),
+                               ("offset", odd, computed[3:65000])):
+            # Where grad_out and x are both NaN, which NaN the computing
+            # loop returns follows gcc's operand order (bfloat16 silu_backward
+            # returns grad_out's); the table's is x's, as the float32 kernels
+            # return at every tier. Elsewhere: every bit.
+            both_nan = np.isnan(got.astype(np.float32)) & np.isnan(want.astype(np.float32))
+            if not np.array_equal(bits(got)[~both_nan], bits(want)[~both_nan]):
+                report["mismatch"].append([name, dtype.name, tag])
+        report["checked"] += 1
 # a table is its parameters' defaults': other values compute (the same bits
 # in one call as in small ones) and differ from the defaults' results
 for dtype in NARROW:
@@ -80,13 +110,14 @@ print("RESULT " + json.dumps(report))
 
 @pytest.mark.parametrize("tier", TIERS)
 def test_table_gives_the_computed_bits_at_every_tier(tier):
-    proc = run_code(SAME_BITS.replace("NAMES_HERE", repr(TABLED)),
+    proc = run_code(SAME_BITS.replace("NAMES_HERE", repr(TABLED))
+                    .replace("DERIVATIVE_NAMES", repr(DERIVATIVE_TABLED)),
                     env={"FASTACT_ISA": tier}, timeout=600)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.split("RESULT ")[-1])
     assert report["isa"] == tier
     assert report["mismatch"] == []
-    assert report["checked"] >= len(TABLED)
+    assert report["checked"] >= len(TABLED) + len(DERIVATIVE_TABLED)
 
 
 # In round-toward-zero mode, or with flush-to-zero and denormals-are-zero, a
@@ -164,6 +195,14 @@ def test_threads_filling_a_table_at_once_agree():
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.split("RESULT ")[-1])
     assert report["mismatch"] == []
+
+
+def test_the_derivative_tabled_backward_passes():
+    # the exp-based backward passes that take x (Spec.narrow_derivative_table)
+    assert {"silu_backward", "gelu_backward", "softplus_backward", "mish_backward"} <= set(
+        DERIVATIVE_TABLED)
+    assert not {"sigmoid_backward", "tanh_backward", "relu_backward",
+                "hard_swish_backward"} & set(DERIVATIVE_TABLED)
 
 
 def test_the_tabled_functions():

@@ -120,6 +120,17 @@ class Spec:
         other values compute."""
         return self.kind == "elementwise" and len(self.inputs) == 1 and self.grain == "exp"
 
+    @property
+    def narrow_derivative_table(self):
+        """Whether its float16 and bfloat16 loops (a backward pass) take the
+        derivative from a table of the float32 derivative of every input
+        (_kernels_narrow.pxi, "Tables"): the backward passes of the exp-based
+        functions that take x. Their math file defines
+        <activation>_backward_of(grad_out, d), the backward pass from
+        d = <activation>_grad_1(x), which <name>_1 is written as."""
+        return (self.variant == "backward" and self.inputs == ("grad_out", "x")
+                and self.grain == "exp")
+
     def kernel(self, dtype):
         """The C API name of the kernel for `dtype` (a Dtype or its suffix)."""
         return f"fa_{self.name}_{getattr(dtype, 'suffix', dtype)}"

@@ -209,9 +209,10 @@ def _narrow_loop(s, d):
     arrays = [name for _, name in params[:len(s.inputs)]]
     out = params[len(s.inputs)][1]
     blocks = [f"b{i}" for i in range(len(arrays))]
-    # With a result table the loop below fills it (k_<name>_<dtype>_compute)
-    # and computes the calls that use none.
-    loop_name = f"k_{s.name}_{d.suffix}" + ("_compute" if s.narrow_table else "")
+    # With a table (_narrow_table_loop) this loop is k_<name>_<dtype>_compute:
+    # it fills a result table and computes the calls that use no table.
+    tabled = s.narrow_table or s.narrow_derivative_table
+    loop_name = f"k_{s.name}_{d.suffix}" + ("_compute" if tabled else "")
     text = [f"\n\ncdef void {loop_name}({_decl(params)}) noexcept nogil:\n",
             "    cdef Py_ssize_t i = 0" + ("\n" if s.loop == "hand" else ", j\n"),
             f"    cdef {d.storage} spare[NARROW_BLOCK]\n"]
@@ -229,29 +230,74 @@ def _narrow_loop(s, d):
                  f"            b0[j] = {s.name}_1({', '.join(args)})\n"]
     text += [f"        store_lanes(b0, n - i, spare, <{d.storage} *>{out} + i)\n",
              "        i += NARROW_BLOCK\n"]
+    if tabled:
+        text.append(_narrow_table_loop(s, d, params, loop_name))
+    return "".join(text)
+
+
+def _narrow_table_loop(s, d, params, compute):
+    """The narrow loop of `s` that reads a table (_kernels_narrow.pxi,
+    "Tables") and calls `compute`, the loop above, where there is none: a
+    result table (Spec.narrow_table) or a derivative table
+    (Spec.narrow_derivative_table), filled by fill_<slot>. With parameters the
+    table is that of their defaults, used when the call passes them."""
+    arrays = [name for _, name in params[:len(s.inputs)]]
+    out = params[len(s.inputs)][1]
+    defaults = "".join(f", {float(v)!r}" for v in s.params.values())
+    use_table = " and ".join(f"{p} == {float(v)!r}" for p, v in s.params.items()) or "True"
     if s.narrow_table:
         slot = f"lut_{s.name}_{d.suffix}"
-        x = arrays[0]
-        text.append(f"\n\ncdef const uint16_t *{slot} = NULL\n")
-        fill = loop_name
-        use_table = "True"
-        if s.params:
-            # the table is the defaults' (Spec.narrow_table): filled through a
-            # one-input wrapper, used when the call passes them
-            fill = f"k_{s.name}_{d.suffix}_defaults"
-            defaults = ", ".join(repr(float(v)) for v in s.params.values())
-            text += [f"\n\ncdef void {fill}(const uint16_t *x, uint16_t *y, Py_ssize_t n)"
-                     " noexcept nogil:\n",
-                     f"    {loop_name}(x, y, n, {defaults})\n"]
-            use_table = " and ".join(f"{p} == {float(v)!r}" for p, v in s.params.items())
-        text += [f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n",
-                 "    cdef const uint16_t *table = NULL\n",
-                 f"    if {use_table}:\n",
-                 f"        table = lut_table(&{slot}, {fill}, n)\n",
-                 "    if table == NULL:\n",
-                 f"        {loop_name}({_call(params)})\n",
-                 "    else:\n",
-                 f"        lut_apply(table, {x}, {out}, n)\n"]
+        entries = "LUT_ENTRIES + 1"           # one of padding for the 32-bit gather
+        element = "uint16_t"
+        fill = [f"    lut_fill_results(<uint16_t *>table, {compute}_defaults)\n"
+                if s.params else f"    lut_fill_results(<uint16_t *>table, {compute})\n"]
+    else:
+        grad = s.activation + "_grad"
+        slot = f"lut_{grad}_{d.suffix}_f32"
+        entries = "LUT_ENTRIES"
+        element = "float"
+        fill = ["    cdef float *t = <float *>table\n",
+                "    cdef uint16_t patterns[NARROW_BLOCK]\n",
+                "    cdef Py_ssize_t i = 0, j\n",
+                "    while i < LUT_ENTRIES:\n",
+                "        for j in range(NARROW_BLOCK):\n",
+                "            patterns[j] = <uint16_t>(i + j)\n",
+                f"        narrow_to_f32(<const {d.storage} *>patterns, t + i, NARROW_BLOCK)\n",
+                "        i += NARROW_BLOCK\n",
+                f"    k_{grad}_f32(t, t, LUT_ENTRIES{defaults})\n"]
+    text = [f"\n\ncdef const void *{slot} = NULL\n"]
+    if s.narrow_table and s.params:
+        text += [f"\n\ncdef void {compute}_defaults(const uint16_t *x, uint16_t *y, Py_ssize_t n)"
+                 " noexcept nogil:\n",
+                 f"    {compute}(x, y, n{defaults})\n"]
+    text += [f"\n\ncdef void fill_{slot}(void *table) noexcept nogil:\n", *fill]
+    text += [f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n",
+             f"    cdef const {element} *table = NULL\n",
+             f"    if {use_table}:\n",
+             f"        table = <const {element} *>lut_get(&{slot}, fill_{slot},\n",
+             f"                                    ({entries}) * sizeof({element}), n)\n",
+             "    if table == NULL:\n",
+             f"        {compute}({_call(params)})\n",
+             "        return\n"]
+    if s.narrow_table:
+        text.append(f"    lut_apply(table, {arrays[0]}, {out}, n)\n")
+    else:
+        # in order (load_block): the gathered derivatives are in order too.
+        # One spare block serves the three tails in turn: grad_out is widened
+        # before x is staged in it, and x gathered before the results are.
+        g, x = arrays
+        text += ["    cdef Py_ssize_t i = 0, j\n",
+                 f"    cdef {d.storage} spare[NARROW_BLOCK]\n",
+                 "    cdef float b0[NARROW_BLOCK]\n",
+                 "    cdef float b1[NARROW_BLOCK]\n",
+                 "    while i < n:\n",
+                 f"        load_block(<const {d.storage} *>{g} + i, n - i, spare, b0)\n",
+                 f"        lut_gather_block(table, <const uint16_t *>staged(<const {d.storage} *>{x} + i,"
+                 " n - i, spare), b1)\n",
+                 "        for j in range(NARROW_BLOCK):\n",
+                 f"            b0[j] = {s.activation}_backward_of(b0[j], b1[j])\n",
+                 f"        store_block(b0, n - i, spare, <{d.storage} *>{out} + i)\n",
+                 "        i += NARROW_BLOCK\n"]
     return "".join(text)
 
 

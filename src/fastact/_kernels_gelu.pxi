@@ -446,15 +446,19 @@ cdef inline real flush_below_derivative(real g) noexcept nogil:
                                 | -<int64_t>(not lt_quiet(fabs(g), bound))))
 
 
-cdef inline real gelu_backward_1(real grad_out, real x) noexcept nogil:
+cdef inline real gelu_backward_of(real grad_out, real d) noexcept nogil:
     # float64 only: for float32 the two operations of the flush cost 8-10%
     # on normal inputs (same-run A/B, 1e5)
     # and not at the baseline tier, where the float64 mask (no 64-bit
     # integer compare in SSE2) left the loop scalar, 0.8x its earlier speed
     if real is float or not FA_I64_CMP:
-        return mul_quiet(grad_out, gelu_grad_1(x))
+        return mul_quiet(grad_out, d)
     else:
-        return mul_quiet(flush_below_derivative(grad_out), gelu_grad_1(x))
+        return mul_quiet(flush_below_derivative(grad_out), d)
+
+
+cdef inline real gelu_backward_1(real grad_out, real x) noexcept nogil:
+    return gelu_backward_of(grad_out, gelu_grad_1(x))
 
 
 # gelu_tanh 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi), is
@@ -603,10 +607,14 @@ cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
     return x if nan else g
 
 
-cdef inline real gelu_tanh_backward_1(real grad_out, real x) noexcept nogil:
+cdef inline real gelu_tanh_backward_of(real grad_out, real d) noexcept nogil:
     # float32 only: for float64 the flush cost 6% on normal inputs
     # (same-run A/B, 1e5)
     if real is float:
-        return flush_below_derivative(grad_out) * gelu_tanh_grad_1(x)
+        return flush_below_derivative(grad_out) * d
     else:
-        return grad_out * gelu_tanh_grad_1(x)
+        return grad_out * d
+
+
+cdef inline real gelu_tanh_backward_1(real grad_out, real x) noexcept nogil:
+    return gelu_tanh_backward_of(grad_out, gelu_tanh_grad_1(x))

@@ -386,22 +386,30 @@ cdef inline void store_lanes(const float *block, Py_ssize_t m, narrow *spare,
 
 
 # ---------------------------------------------------------------------------
-# Result tables. A narrow type has 65,536 values, so the result of a
-# one-input function without parameters is a table of 65,536 narrow values:
-# filled once by the function's own narrow loop (above) run over every bit
-# pattern, then one indexed load per element. For the exp-based functions
-# that is 2-3 times faster than the conversions and the float32 math
-# (float16 gelu 0.71 -> 0.23 ns/element, one thread, n = 1e6, Intel Xeon),
-# and the bits are the loop's by construction: the table holds exactly what
-# the loop returns for each input. The generated loops (_generate.py)
-# decide which functions have one (Spec.narrow_table in _catalog.py).
+# Tables. A narrow type has 65,536 values, so a one-input function of it is
+# a table of 65,536 entries, filled once by the float32 math over every bit
+# pattern and then read with one indexed load per element. Two kinds, both
+# written by the generated loops (_generate.py; which functions:
+# Spec.narrow_table and Spec.narrow_derivative_table in _catalog.py):
+# - result tables (narrow values) for the exp-based functions of one input:
+#   filled by the function's own narrow loop, so every entry is exactly what
+#   that loop returns (float16 gelu 0.71 -> 0.23 ns/element, one thread,
+#   n = 1e6, Intel Xeon);
+# - derivative tables (float32 values) for the backward passes of those
+#   functions: entry x is the float32 grad loop's result on x widened, and
+#   the loop computes <activation>_backward_of(grad_out, entry) per element,
+#   the float32 backward kernel's last step (its backward_1 is that of the
+#   same grad_1), before rounding once as always.
+# Either way the bits are the computing loop's by construction.
 #
 # - A table is filled by the first call of at least LUT_MIN_FILL elements
 #   (filling costs about one call of 65,536 elements); smaller calls before
 #   that compute. Threads may fill at once: each fills its own and publishes
 #   it by one compare-and-swap; a thread that loses frees its own and uses
-#   the winner's. Tables live as long as the process (128 KiB each, 64
-#   possible per tier: the ones in use).
+#   the winner's. Tables live as long as the process (128 or 256 KiB each,
+#   only the ones in use).
+# - Parameters: the table is that of the defaults, used only when a call
+#   passes them; other values compute.
 # - Only in the default floating-point mode (MXCSR: round to nearest, no
 #   flush-to-zero or denormals-are-zero, every exception masked): in any
 #   other mode a call computes, so it gets that mode's bits as the float32
@@ -409,12 +417,12 @@ cdef inline void store_lanes(const float *block, Py_ssize_t m, narrow *spare,
 #   flags the fill raises (inexact) are put back as the caller had them.
 # - x86 with gcc or clang only (MXCSR and the __atomic builtins); elsewhere
 #   every call computes.
-# - The lookup: 16 lanes per vpgatherdd at the AVX-512 tier (each lane
-#   loads the 32 bits at its index, the table's entry and the next one: the
-#   table has one entry of padding, and vpmovdw keeps the low half), one
-#   load per element elsewhere. On data spread over the whole table (L2,
-#   not L1) the lookup is slower, 0.5-0.6 ns/element, still no slower than
-#   computing.
+# - The lookups: 16 lanes per vpgatherdd / vgatherdps at the AVX-512 tier
+#   (a result table's lanes each load the 32 bits at their index, the entry
+#   and the next one: the table has one entry of padding, and vpmovdw keeps
+#   the low half), one load per element elsewhere. On data spread over the
+#   whole table (L2, not L1) a lookup is slower, 0.5-0.6 ns/element, still
+#   no slower than computing.
 
 cdef extern from *:
     """
@@ -427,37 +435,44 @@ cdef extern from *:
     #define FA_LUT_ENTRIES 65536
     #define FA_LUT_MIN_FILL 16384
     typedef void (*fa_narrow_unary)(const uint16_t *, uint16_t *, Py_ssize_t);
+    typedef void (*fa_lut_fill)(void *);
 
-    /* The table in *slot, filled now from `compute` if it is not there yet
-       and n is large enough; NULL where the call should compute. */
-    static const uint16_t *fa_lut_table(const uint16_t **slot, fa_narrow_unary compute,
-                                        Py_ssize_t n) {
+    /* The table in *slot (`bytes` long), filled now by `fill` if it is not
+       there yet and n is large enough; NULL where the call should compute. */
+    static const void *fa_lut_get(const void **slot, fa_lut_fill fill, size_t bytes,
+                                  Py_ssize_t n) {
     #if FA_LUT
         unsigned int csr = _mm_getcsr();
         if ((csr & ~0x3Fu) != 0x1F80u)
             return NULL;
-        const uint16_t *table = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        const void *table = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
         if (table != NULL || n < FA_LUT_MIN_FILL)
             return table;
-        uint16_t *fresh = (uint16_t *)malloc((FA_LUT_ENTRIES + 1) * sizeof(uint16_t));
+        void *fresh = malloc(bytes);
         if (fresh == NULL)
             return NULL;
-        for (uint32_t i = 0; i < FA_LUT_ENTRIES; i++)
-            fresh[i] = (uint16_t)i;
-        fresh[FA_LUT_ENTRIES] = 0;
-        compute(fresh, fresh, FA_LUT_ENTRIES);
+        fill(fresh);
         if (_mm_getcsr() != csr)
             _mm_setcsr(csr);
-        const uint16_t *expected = NULL;
-        if (__atomic_compare_exchange_n(slot, &expected, (const uint16_t *)fresh, 0,
+        const void *expected = NULL;
+        if (__atomic_compare_exchange_n(slot, &expected, (const void *)fresh, 0,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
             return fresh;
         free(fresh);
         return expected;
     #else
-        (void)slot; (void)compute; (void)n;
+        (void)slot; (void)fill; (void)bytes; (void)n;
         return NULL;
     #endif
+    }
+
+    /* A result table: every pattern through `compute`, in place, and one
+       entry of padding. FA_LUT_ENTRIES + 1 entries. */
+    static void fa_lut_fill_results(uint16_t *table, fa_narrow_unary compute) {
+        for (uint32_t i = 0; i < FA_LUT_ENTRIES; i++)
+            table[i] = (uint16_t)i;
+        table[FA_LUT_ENTRIES] = 0;
+        compute(table, table, FA_LUT_ENTRIES);
     }
 
     /* y[i] = table[x[i]]; x == y allowed (each vector is loaded before its
@@ -475,13 +490,32 @@ cdef extern from *:
         for (; i < n; i++)
             y[i] = table[x[i]];
     }
+
+    /* f[j] = table[x[j]] for the FA_NARROW_BLOCK elements of a block. */
+    static inline void fa_lut_gather_block(const float *table, const uint16_t *x, float *f) {
+    #if FA_LUT && defined(__AVX512F__)
+        for (int j = 0; j < FA_NARROW_BLOCK; j += 16) {
+            __m512i at = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(x + j)));
+            _mm512_storeu_ps(f + j, _mm512_i32gather_ps(at, table, 4));
+        }
+    #else
+        for (int j = 0; j < FA_NARROW_BLOCK; j++)
+            f[j] = table[x[j]];
+    #endif
+    }
     """
+    enum: LUT_ENTRIES "FA_LUT_ENTRIES"
     ctypedef void (*narrow_unary "fa_narrow_unary")(const uint16_t *, uint16_t *,
                                                     Py_ssize_t) noexcept nogil
-    const uint16_t *lut_table "fa_lut_table"(const uint16_t **slot, narrow_unary compute,
-                                             Py_ssize_t n) noexcept nogil
+    ctypedef void (*lut_fill "fa_lut_fill")(void *) noexcept nogil
+    const void *lut_get "fa_lut_get"(const void **slot, lut_fill fill, size_t bytes,
+                                     Py_ssize_t n) noexcept nogil
+    void lut_fill_results "fa_lut_fill_results"(uint16_t *table,
+                                                narrow_unary compute) noexcept nogil
     void lut_apply "fa_lut_apply"(const uint16_t *table, const uint16_t *x, uint16_t *y,
                                   Py_ssize_t n) noexcept nogil
+    void lut_gather_block "fa_lut_gather_block"(const float *table, const uint16_t *x,
+                                                float *f) noexcept nogil
 
 
 # Conversions of whole buffers, for the tests (every value, every tier).

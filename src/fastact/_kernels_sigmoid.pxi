@@ -184,8 +184,14 @@ cdef inline real log_sigmoid_grad_1(real x) noexcept nogil:
     return x if nan else s
 
 
+cdef inline real log_sigmoid_backward_of(real grad_out, real d) noexcept nogil:
+    """The backward pass from the derivative d = log_sigmoid_grad_1(x) (the
+    narrow loops take d from a table: _kernels_narrow.pxi)."""
+    return mul_flush(grad_out, d)
+
+
 cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_flush(grad_out, log_sigmoid_grad_1(x))
+    return log_sigmoid_backward_of(grad_out, log_sigmoid_grad_1(x))
 
 
 # silu x sigmoid(x); derivative s (1 + x (1 - s)) with 1 - s = sigmoid(-x)
@@ -306,5 +312,9 @@ cdef inline real silu_grad_1(real x) noexcept nogil:
     return x if nan else g
 
 
+cdef inline real silu_backward_of(real grad_out, real d) noexcept nogil:
+    return mul_flush(grad_out, d)
+
+
 cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_flush(grad_out, silu_grad_1(x))
+    return silu_backward_of(grad_out, silu_grad_1(x))

@@ -292,9 +292,13 @@ cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nog
     return x if nan else g
 
 
+cdef inline real softplus_backward_of(real grad_out, real d) noexcept nogil:
+    return mul_flush(grad_out, d)
+
+
 cdef inline real softplus_backward_1(real grad_out, real x, real beta,
                                      real threshold) noexcept nogil:
-    return mul_flush(grad_out, softplus_grad_1(x, beta, threshold))
+    return softplus_backward_of(grad_out, softplus_grad_1(x, beta, threshold))
 
 
 # elu x if x > 0 else alpha (e^x - 1), with expm1; derivative alpha e^x.
@@ -349,8 +353,12 @@ cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
     return x if nan else g
 
 
+cdef inline real elu_backward_of(real grad_out, real d) noexcept nogil:
+    return mul_flush(grad_out, d)
+
+
 cdef inline real elu_backward_1(real grad_out, real x, real alpha) noexcept nogil:
-    return mul_flush(grad_out, elu_grad_1(x, alpha))
+    return elu_backward_of(grad_out, elu_grad_1(x, alpha))
 
 
 cdef inline void selu_constants(real *scale_hi, real *scale_lo, real *sa_hi,
@@ -428,8 +436,12 @@ cdef inline real selu_grad_1(real x) noexcept nogil:
     return x if nan else g
 
 
+cdef inline real selu_backward_of(real grad_out, real d) noexcept nogil:
+    return grad_out * d
+
+
 cdef inline real selu_backward_1(real grad_out, real x) noexcept nogil:
-    return grad_out * selu_grad_1(x)
+    return selu_backward_of(grad_out, selu_grad_1(x))
 
 
 # mish x tanh(softplus(x)). With t = e^-|x| the tanh is a rational function of
@@ -493,5 +505,9 @@ cdef inline real mish_grad_1(real x) noexcept nogil:
     return x if nan else g
 
 
+cdef inline real mish_backward_of(real grad_out, real d) noexcept nogil:
+    return mul_flush(grad_out, d)
+
+
 cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
-    return mul_flush(grad_out, mish_grad_1(x))
+    return mish_backward_of(grad_out, mish_grad_1(x))
