@@ -136,7 +136,11 @@ def kernels_pxd(catalog):
 # bfloat16 (the top 16 bits of a float32; ml_dtypes.bfloat16). A narrow
 # kernel computes in float32 and rounds each result once to its type
 # (round to nearest even; NaN stays a quiet NaN): exactly the float32
-# kernel's result rounded. Its parameters (alpha, ...) are float.
+# kernel's result rounded. Its parameters (alpha, ...) are float. The
+# exp-based narrow kernels read their results (or derivatives) from a table
+# of all 65,536 inputs: the first call of 16384 elements or more in the
+# default floating-point mode fills it, allocating 128 or 256 KiB that stay
+# allocated for the life of the process (the bits are the same either way).
 
 from libc.stdint cimport uint16_t
 """]
