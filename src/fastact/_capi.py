@@ -129,7 +129,12 @@ _HEADER_TOP = """\
  * _f16 or _bf16 kernel computes in float32 and rounds each result once to
  * its type (round to nearest even; a NaN stays a quiet NaN), so it returns
  * exactly the _f32 kernel's result on the widened inputs, rounded. Their
- * parameters (alpha, beta, threshold) are float, used as given.
+ * parameters (alpha, beta, threshold) are float, used as given. The
+ * exp-based _f16/_bf16 kernels read results (or derivatives) from a table
+ * of all 65,536 inputs: the first call of 16384 elements or more in the
+ * default floating-point mode fills it (thread-safe), allocating 128 or
+ * 256 KiB that stay allocated for the life of the process; the bits are the
+ * same either way.
  */
 #ifndef FASTACT_H
 #define FASTACT_H
