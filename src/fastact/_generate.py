@@ -214,7 +214,7 @@ def _narrow_loop(s, d):
     out = params[len(s.inputs)][1]
     blocks = [f"b{i}" for i in range(len(arrays))]
     # With a table (_narrow_table_loop) this loop is k_<name>_<dtype>_compute:
-    # it fills a result table and computes the calls that use no table.
+    # it computes the calls that use no table, and fills a result table.
     tabled = s.narrow_table or s.narrow_derivative_table
     loop_name = f"k_{s.name}_{d.suffix}" + ("_compute" if tabled else "")
     text = [f"\n\ncdef void {loop_name}({_decl(params)}) noexcept nogil:\n",
@@ -256,6 +256,8 @@ def _narrow_table_loop(s, d, params, compute):
         fill = [f"    lut_fill_results(<uint16_t *>table, {compute}_defaults)\n"
                 if s.params else f"    lut_fill_results(<uint16_t *>table, {compute})\n"]
     else:
+        # the float32 grad loop over every pattern widened (a generated loop,
+        # k_<grad>_f32, as every grad's is today)
         grad = s.activation + "_grad"
         slot = f"lut_{grad}_{d.suffix}_f32"
         entries = "LUT_ENTRIES"
