@@ -228,6 +228,16 @@ def _narrow_loop(s, d):
         # its float32 loop, in place on the block: the same bits by construction
         args = blocks + ["b0", "NARROW_BLOCK"] + list(s.params)
         text.append(f"        k_{s.name}[float]({', '.join(args)})\n")
+    elif s.narrow_derivative_table:
+        # <name>_1 written out as its derivative and backward_of, with x's
+        # NaN picked where the derivative is NaN (nan_or): as the table loop
+        # does (_narrow_table_loop), so that where grad_out and x are both
+        # NaN the result does not depend on which loop ran (gcc's operand
+        # order in the product does not decide it)
+        grad_args = ", ".join(["b1[j]"] + list(s.params))
+        text += ["        for j in range(NARROW_BLOCK):\n",
+                 f"            b1[j] = {s.activation}_grad_1({grad_args})\n",
+                 f"            b0[j] = nan_or(b1[j], {s.activation}_backward_of(b0[j], b1[j]))\n"]
     else:
         args = [f"{b}[j]" for b in blocks] + list(s.params)
         text += ["        for j in range(NARROW_BLOCK):\n",
@@ -301,7 +311,7 @@ def _narrow_table_loop(s, d, params, compute):
                  f"        lut_gather_block(table, <const uint16_t *>staged(<const {d.storage} *>{x} + i,"
                  " n - i, spare), b1)\n",
                  "        for j in range(NARROW_BLOCK):\n",
-                 f"            b0[j] = {s.activation}_backward_of(b0[j], b1[j])\n",
+                 f"            b0[j] = nan_or(b1[j], {s.activation}_backward_of(b0[j], b1[j]))\n",
                  f"        store_block(b0, n - i, spare, <{d.storage} *>{out} + i)\n",
                  "        i += NARROW_BLOCK\n"]
     return "".join(text)
