@@ -113,7 +113,7 @@ class Spec:
     @property
     def narrow_table(self):
         """Whether its float16 and bfloat16 loops look results up in a table of
-        all 65,536 inputs (_kernels_narrow.pxi, "Result tables"): one input and
+        all 65,536 inputs (_kernels_narrow.pxi, "Tables"): one input and
         exp-based math (the cheap functions compute faster than a lookup). With
         parameters, the table is that of their defaults, used when a call
         passes those (softplus's beta = 1 and threshold = 20, elu's alpha = 1);
