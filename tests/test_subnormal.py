@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import fastact
+from fastact import _catalog as catalog
 
 DTYPES = (np.float32, np.float64)
 
@@ -169,6 +170,41 @@ def test_sigmoid_backward_of_subnormal_y(dtype):
         if dtype == np.float64:
             big = np.abs(g) > 1
             np.testing.assert_array_equal(r[big], (g * y)[big])   # not flushed
+
+
+SPLIT = [(s.name, dtype) for s in catalog.KERNEL_SPECS for dtype in DTYPES
+         if np.dtype(dtype).char in [{"f32": "f", "f64": "d"}[d] for d in s.subnormal_form]]
+
+
+@pytest.mark.parametrize("name, dtype", SPLIT)
+@pytest.mark.parametrize("n", [511, 512, 513, 1500])
+def test_split_loop_bits_do_not_depend_on_the_block(name, dtype, n):
+    # the loops the catalogue splits (Spec.subnormal_form) run a subnormal
+    # form on the blocks that hold a subnormal input and the plain form on
+    # the others: each element must get the bits it gets alone (a call of one
+    # element is a block of its own), whichever block its neighbours put it
+    # in; subnormals (and zeros, infinities, NaN) in one block only, and in
+    # one input only, plus every element's call alone
+    fi = np.finfo(dtype)
+    rng = np.random.default_rng(n)
+    inputs = [rng.uniform(-3, 3, n).astype(dtype) for _ in catalog.BY_NAME[name].inputs]
+    odd = np.array([fi.smallest_subnormal, -fi.smallest_normal / 3, 0.0, -0.0, np.inf,
+                    -np.inf, np.nan, fi.smallest_normal, 1.0, -0.6], dtype)
+    which = n % len(inputs)
+    inputs[which][600 % n:600 % n + odd.size] = odd[:n - 600 % n]
+    # in the last block, which holds no other subnormal (n = 513, 1500),
+    # with partners of magnitude at most 1: flushed when seen
+    inputs[len(inputs) - 1 - which][n - 3:] = fi.smallest_subnormal
+    inputs[which][n - 3:] = 0.5
+    f = getattr(fastact, name)
+    with np.errstate(all="ignore"):
+        whole = f(*inputs)
+        alone = np.array([f(*[a[i:i + 1] for a in inputs])[0] for i in range(n)], dtype)
+        in_place = inputs[0].copy()
+        f(in_place, *inputs[1:], out=in_place)
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+    np.testing.assert_array_equal(whole.view(uint), alone.view(uint))
+    np.testing.assert_array_equal(in_place.view(uint), whole.view(uint))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -182,6 +182,9 @@ def loops_pxi(catalog):
             params = _kernel_params(s, d)
             out = params[len(s.inputs)][1]
             args = [d.load.format(f"{a}[i]") for a in s.inputs] + list(s.params)
+            if d.suffix in s.subnormal_form:
+                lines.append(_split_loop(s, d, params, out, args))
+                continue
             value = d.store.format(f"{s.name}_1({', '.join(args)})")
             lines.append(f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
                          f"    cdef Py_ssize_t i\n"
@@ -199,6 +202,30 @@ def loops_pxi(catalog):
                 loop = f"k_{s.name}[{d.compute}]"
             lines.append(f"    t.{s.name}_{d.suffix} = {loop}\n")
     return "".join(lines)
+
+
+def _split_loop(s, d, params, out, args):
+    """The loop of a function with a subnormal form for dtype `d`
+    (Spec.subnormal_form): block by block, <name>_subnormal_1 where any input
+    of the block holds a subnormal, else <name>_1. Both give the same bits
+    for every input, so the result does not depend on the blocks. The check
+    is one pass of integer operations over the block, which leaves it in L1
+    for the loop; the common case pays that instead of the guards."""
+    inputs = [name for _, name in params[:len(s.inputs)]]
+    check = " or ".join(f"any_subnormal({a} + start, stop - start)" for a in inputs)
+    forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
+             for form in ("_subnormal", "")}
+    return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
+            f"    cdef Py_ssize_t i, start = 0, stop\n"
+            f"    while start < n:\n"
+            f"        stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n\n"
+            f"        if {check}:\n"
+            f"            for i in range(start, stop):\n"
+            f"                {out}[i] = {forms['_subnormal']}\n"
+            f"        else:\n"
+            f"            for i in range(start, stop):\n"
+            f"                {out}[i] = {forms['']}\n"
+            f"        start = stop\n")
 
 
 def _narrow_loop(s, d):

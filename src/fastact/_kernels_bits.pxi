@@ -53,6 +53,29 @@ cdef extern from *:
     static inline int fa_le_quiet(double a, double b) { return __builtin_islessequal(a, b); }
     static inline int fa_ge_quiet(double a, double b) { return __builtin_isgreaterequal(a, b); }
     static inline int fa_lt_quiet_f32(float a, float b) { return __builtin_isless(a, b); }
+    /* Whether any of a[0], ..., a[n-1] is subnormal (zero is not): with m
+       the magnitude's bits and t = m - 1, the sign bit of
+       (t - (smallest normal's bits - 1)) & ~t is set exactly for
+       0 < m < smallest normal's bits (m = 0 gives t = -1, ~t = 0). Integer
+       subtraction and logic only, OR-reduced: no float compare, no flag,
+       and it vectorizes at every tier (SSE2 has 64-bit add and logic, not
+       64-bit compares). */
+    static inline int fa_any_subnormal_f32(const float *a, Py_ssize_t n) {
+        int32_t any = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int32_t t = (fa_f32_bits(a[i]) & INT32_MAX) - 1;
+            any |= (t - 0x007fffff) & ~t;
+        }
+        return any < 0;
+    }
+    static inline int fa_any_subnormal_f64(const double *a, Py_ssize_t n) {
+        int64_t any = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int64_t t = (fa_f64_bits(a[i]) & INT64_MAX) - 1;
+            any |= (t - 0x000fffffffffffffLL) & ~t;
+        }
+        return any < 0;
+    }
     """
     int32_t min_i32 "fa_min_i32"(int32_t a, int32_t b) noexcept nogil
     int32_t max_i32 "fa_max_i32"(int32_t a, int32_t b) noexcept nogil
@@ -69,6 +92,8 @@ cdef extern from *:
     bint le_quiet "fa_le_quiet"(double a, double b) noexcept nogil
     bint ge_quiet "fa_ge_quiet"(double a, double b) noexcept nogil
     bint lt_quiet_f32 "fa_lt_quiet_f32"(float a, float b) noexcept nogil
+    bint any_subnormal_f32 "fa_any_subnormal_f32"(const float *a, Py_ssize_t n) noexcept nogil
+    bint any_subnormal_f64 "fa_any_subnormal_f64"(const double *a, Py_ssize_t n) noexcept nogil
 
 
 ctypedef fused real:
@@ -78,6 +103,21 @@ ctypedef fused real:
 
 # ---------------------------------------------------------------------------
 # Bit-level predicates: no floating-point compare, so no flag for NaN.
+
+
+# The block of the loops with a subnormal form: 4 KiB of float64, so that
+# the check's pass leaves the block in L1 for the loop that follows it.
+cdef enum:
+    SUBNORMAL_BLOCK = 512
+
+
+cdef inline bint any_subnormal(const real *a, Py_ssize_t n) noexcept nogil:
+    """Whether a[0..n) holds a subnormal (not zero): picks the per-element
+    form of the loops the catalogue splits (Spec.subnormal_form)."""
+    if real is float:
+        return any_subnormal_f32(a, n)
+    else:
+        return any_subnormal_f64(a, n)
 
 
 cdef inline bint is_positive(real x) noexcept nogil:
