@@ -173,18 +173,18 @@ def test_sigmoid_backward_of_subnormal_y(dtype):
 
 
 SPLIT = [(s.name, dtype) for s in catalog.KERNEL_SPECS for dtype in DTYPES
-         if np.dtype(dtype).char in [{"f32": "f", "f64": "d"}[d] for d in s.subnormal_form]]
+         if np.dtype(dtype).char in [{"f32": "f", "f64": "d"}[d] for d in s.normal_form]]
 
 
 @pytest.mark.parametrize("name, dtype", SPLIT)
 @pytest.mark.parametrize("n", [511, 512, 513, 1500])
 def test_split_loop_bits_do_not_depend_on_the_block(name, dtype, n):
-    # the loops the catalogue splits (Spec.subnormal_form) run a subnormal
-    # form on the blocks that hold a subnormal input and the plain form on
-    # the others: each element must get the bits it gets alone (a call of one
-    # element is a block of its own), whichever block its neighbours put it
-    # in; subnormals (and zeros, infinities, NaN) in one block only, and in
-    # one input only, plus every element's call alone
+    # the loops the catalogue splits (Spec.normal_form) run <name>_1 on the
+    # blocks that hold a subnormal input and <name>_normal_1 on the others:
+    # each element must get the bits it gets alone (a call of one element is
+    # a block of its own), whichever block its neighbours put it in;
+    # subnormals (and zeros, infinities, NaN) in one block only, and in one
+    # input only
     fi = np.finfo(dtype)
     rng = np.random.default_rng(n)
     inputs = [rng.uniform(-3, 3, n).astype(dtype) for _ in catalog.BY_NAME[name].inputs]

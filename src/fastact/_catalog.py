@@ -86,11 +86,12 @@ class Spec:
     # softmax trio works on rows).
     loop: str = "generated"
     # The dtypes ("f32", "f64") whose generated loop has two per-element
-    # forms: <name>_1 for inputs free of subnormals, <name>_subnormal_1 (the
-    # same bits, no microcode assist) for the blocks of SUBNORMAL_BLOCK
-    # elements in which any input holds one. The first form then carries no
-    # guard for them (_generate.py, _split_loop).
-    subnormal_form: tuple = ()
+    # forms: <name>_1, right for every input, for the blocks of
+    # SUBNORMAL_BLOCK elements in which any input is subnormal, and
+    # <name>_normal_1 for the others: the same bits there, without the guards
+    # that keep subnormals out of products (microcode assists) in <name>_1
+    # (_generate.py, _split_loop).
+    normal_form: tuple = ()
     # "elementwise" (a ufunc, kernel over n elements) or "rows" (the
     # softmax trio: kernel over a C-ordered (rows, cols) block).
     kind: str = "elementwise"
@@ -160,7 +161,7 @@ class Spec:
 def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input="x",
             abs_eps_derivative=0.0, grain="exp", docs=("", "", ""), torch=(None, None, None),
             np_ufunc=(None, None, None), numexpr=(None, None, None), scipy=(None, None, None),
-            loops=("generated", "generated", "generated"), subnormal_forms=((), (), ()),
+            loops=("generated", "generated", "generated"), normal_forms=((), (), ()),
             exhaustive=False, aliases=None):
     """The forward, grad and backward entries of one activation. A backward
     pass that takes the forward output y is a product: memory-bound, cheap."""
@@ -175,15 +176,15 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
 
     return [
         Spec(activation, activation, "forward", ("x",), params, ulp_forward,
-             grain=grain, loop=loops[0], subnormal_form=subnormal_forms[0], doc=docs[0],
+             grain=grain, loop=loops[0], normal_form=normal_forms[0], doc=docs[0],
              peers=peers(0), exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative,
              abs_eps_derivative, grain=grain, loop=loops[1],
-             subnormal_form=subnormal_forms[1], doc=docs[1], peers=peers(1),
+             normal_form=normal_forms[1], doc=docs[1], peers=peers(1),
              exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_backward", activation, "backward",
              ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative,
-             grain=backward_grain, loop=loops[2], subnormal_form=subnormal_forms[2],
+             grain=backward_grain, loop=loops[2], normal_form=normal_forms[2],
              doc=docs[2], peers=peers(2), exhaustive=exhaustive, aliases=aliases),
     ]
 
@@ -194,7 +195,7 @@ _NP_SIGMOID = ("np.negative(x, out=out), np.exp(out, out=out), np.add(out, 1, ou
 SPECS = [
     *_family(
         "sigmoid", 2, 2, backward_input="y", exhaustive=True,
-        subnormal_forms=((), (), ("f64",)),
+        normal_forms=((), (), ("f64",)),
         docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.",
               "Derivative of the sigmoid, s(x) (1 - s(x)), accurate in the tails\n"
               "(sigmoid_grad(40.0) is 4.25e-18, not 0).",

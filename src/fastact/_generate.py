@@ -182,7 +182,7 @@ def loops_pxi(catalog):
             params = _kernel_params(s, d)
             out = params[len(s.inputs)][1]
             args = [d.load.format(f"{a}[i]") for a in s.inputs] + list(s.params)
-            if d.suffix in s.subnormal_form:
+            if d.suffix in s.normal_form:
                 lines.append(_split_loop(s, d, params, out, args))
                 continue
             value = d.store.format(f"{s.name}_1({', '.join(args)})")
@@ -205,26 +205,27 @@ def loops_pxi(catalog):
 
 
 def _split_loop(s, d, params, out, args):
-    """The loop of a function with a subnormal form for dtype `d`
-    (Spec.subnormal_form): block by block, <name>_subnormal_1 where any input
-    of the block holds a subnormal, else <name>_1. Both give the same bits
-    for every input, so the result does not depend on the blocks. The check
-    is one pass of integer operations over the block, which leaves it in L1
-    for the loop; the common case pays that instead of the guards."""
+    """The loop of a function with a normal form for dtype `d`
+    (Spec.normal_form): block by block, <name>_1 where any input of the
+    block holds a subnormal, else <name>_normal_1, which gives the same bits
+    on inputs free of subnormals without <name>_1's guards against microcode
+    assists; so the result does not depend on the blocks. The check is one pass of
+    integer operations over the block, which leaves it in L1 for the loop;
+    the common case pays that instead of the guards."""
     inputs = [name for _, name in params[:len(s.inputs)]]
     check = " or ".join(f"any_subnormal({a} + start, stop - start)" for a in inputs)
     forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
-             for form in ("_subnormal", "")}
+             for form in ("", "_normal")}
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
             f"    cdef Py_ssize_t i, start = 0, stop\n"
             f"    while start < n:\n"
             f"        stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n\n"
             f"        if {check}:\n"
             f"            for i in range(start, stop):\n"
-            f"                {out}[i] = {forms['_subnormal']}\n"
+            f"                {out}[i] = {forms['']}\n"
             f"        else:\n"
             f"            for i in range(start, stop):\n"
-            f"                {out}[i] = {forms['']}\n"
+            f"                {out}[i] = {forms['_normal']}\n"
             f"        start = stop\n")
 
 

@@ -113,7 +113,7 @@ cdef enum:
 
 cdef inline bint any_subnormal(const real *a, Py_ssize_t n) noexcept nogil:
     """Whether a[0..n) holds a subnormal (not zero): picks the per-element
-    form of the loops the catalogue splits (Spec.subnormal_form)."""
+    form of the loops the catalogue splits (Spec.normal_form)."""
     if real is float:
         return any_subnormal_f32(a, n)
     else:

@@ -104,15 +104,15 @@ cdef inline real sigmoid_grad_1(real x) noexcept nogil:
     return x if is_nan(x) else q
 
 
-cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
+cdef inline real sigmoid_backward_normal_1(real grad_out, real y) noexcept nogil:
     # y (1 - y) = y - y^2 with one rounding: a fused multiply-add where the
     # tier has one (correctly rounded: no cancellation survives an exact
     # product). Without FMA, 1 - y = c + c_lo exactly (Fast2Sum; c_lo is 0
     # for y >= 1/2 by Sterbenz) and Dekker's exact y c, so again one
     # rounding. Then one more for grad_out: about 1 ulp in all (three plain
     # roundings reach 2.5 ulp). y = +-inf gives -inf (its limit), NaN NaN.
-    # The loop runs this form on blocks free of subnormals, and
-    # sigmoid_backward_subnormal_1 on the others.
+    # Right where neither input is subnormal (the loop's blocks free of
+    # them); sigmoid_backward_1 is right everywhere.
     cdef real zero = 0, one = 1, two = 2
     cdef bint finite = is_finite(y)
     cdef real y_finite = y if finite else zero   # no inf - inf below
@@ -135,36 +135,42 @@ cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
     return grad_out * w
 
 
-cdef inline double sigmoid_backward_subnormal_1(double grad_out, double y) noexcept nogil:
-    # sigmoid_backward_1 where grad_out or y may be subnormal (float64 only:
-    # the catalogue splits that loop alone, see below): where the result is
-    # below the smallest normal both are made +-0 first (no product then
-    # takes a microcode assist: 9-10 times the normal time on Intel, 7 on
-    # AMD Zen 5) and the result is the signed zero the contract lets it
-    # flush to. That is: grad_out subnormal and y in [-0.6, 1]
-    # (|y (1 - y)| <= 0.96 and of y's sign there), or y subnormal (y - y^2
-    # rounds to y) and |grad_out| <= 1. Elsewhere the bits are
-    # sigmoid_backward_1's, and so they are where grad_out is +-0 (the plain
-    # product is the same signed zero). y = +-0 is left out: it costs no
-    # assist, and the tiers differ in the sign of 0 - 0^2. Quiet float
-    # compares: no flag for NaN, and they vectorize at every tier.
+cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
+    # sigmoid_backward_normal_1, and in float64 where grad_out or y is
+    # subnormal and the result below the smallest normal, both are made +-0
+    # first (no product then takes a microcode assist: 9-10 times the normal
+    # time on Intel, 7 on AMD Zen 5) and the result is the signed zero the
+    # contract lets it flush to. That is: grad_out subnormal and y in
+    # [-0.6, 1] (|y (1 - y)| <= 0.96 and of y's sign there), or y subnormal
+    # (y - y^2 rounds to y) and |grad_out| <= 1. Elsewhere the bits are
+    # sigmoid_backward_normal_1's, and so they are where grad_out is +-0 (the
+    # plain product is the same signed zero). y = +-0 is left out: it costs
+    # no assist, and the tiers differ in the sign of 0 - 0^2. Quiet float
+    # compares: no flag for NaN, and they vectorize at every tier. The
+    # float64 loop runs this form only on blocks that hold a subnormal
+    # (Spec.normal_form), sigmoid_backward_normal_1 on the others.
     # float32 keeps its plain product everywhere: on AMD Zen 5 a float32
     # subnormal product costs nothing extra and this guard 2.4-3.6 times
     # the plain loop (on Intel the subnormal product costs ~28 times).
     cdef double smallest_normal = 2.2250738585072013831e-308
     cdef double zero = 0, one = 1, y_low = -0.6
     cdef int64_t sign_bit = <int64_t>-9223372036854775807LL - 1
-    cdef bint flush = ((lt_quiet(fabs(grad_out), smallest_normal)
-                        | lt_quiet(fabs(y), smallest_normal))
-                       & lt_quiet(zero, fabs(y))
-                       & le_quiet(fabs(grad_out), one)
-                       & ge_quiet(y, y_low) & le_quiet(y, one))
-    cdef int64_t gb = f64_bits(grad_out), yb = f64_bits(y)
+    cdef bint flush
+    cdef int64_t gb, yb
+    if real is float:
+        return sigmoid_backward_normal_1(grad_out, y)
+    flush = ((lt_quiet(fabs(grad_out), smallest_normal)
+              | lt_quiet(fabs(y), smallest_normal))
+             & lt_quiet(zero, fabs(y))
+             & le_quiet(fabs(grad_out), one)
+             & ge_quiet(y, y_low) & le_quiet(y, one))
+    gb = f64_bits(grad_out)
+    yb = f64_bits(y)
     grad_out = bits_f64(sel_i64(flush, gb & sign_bit, gb))
     y = bits_f64(sel_i64(flush, yb & sign_bit, yb))
     # the flushed zero's sign is that of grad_out y (w of y's sign there)
     return bits_f64(sel_i64(flush, (gb ^ yb) & sign_bit,
-                            f64_bits(sigmoid_backward_1(grad_out, y))))
+                            f64_bits(sigmoid_backward_normal_1(grad_out, y))))
 
 
 # log_sigmoid = -softplus(-x) = min(x, 0) - log1p(e^-|x|); derivative
