@@ -85,13 +85,13 @@ class Spec:
     # itself (leaky_relu picks a cheaper form for small alpha per call; the
     # softmax trio works on rows).
     loop: str = "generated"
-    # The dtypes ("f32", "f64") whose generated loop has two per-element
-    # forms: <name>_1, right for every input, for the blocks of
-    # SUBNORMAL_BLOCK elements in which any input is subnormal, and
-    # <name>_normal_1 for the others: the same bits there, without the guards
-    # that keep subnormals out of products (microcode assists) in <name>_1
-    # (_generate.py, _split_loop).
-    normal_form: tuple = ()
+    # Dtype suffix ("f32", "f64") -> the inputs to check, for the generated
+    # loops with two per-element forms: <name>_1, right for every input, runs
+    # on the blocks of SUBNORMAL_BLOCK elements in which any of those inputs
+    # is subnormal, <name>_normal_1 on the others: the same bits there,
+    # without the guards that keep subnormals out of products (microcode
+    # assists) in <name>_1 (_generate.py, _split_loop).
+    normal_form: dict = field(default_factory=dict)
     # "elementwise" (a ufunc, kernel over n elements) or "rows" (the
     # softmax trio: kernel over a C-ordered (rows, cols) block).
     kind: str = "elementwise"
@@ -158,16 +158,22 @@ class Spec:
         return eval(f"lambda {', '.join(self.inputs)}, *, {keywords}: {expr}", dict(namespace))
 
 
+# The backward passes whose last step is mul_flush (_kernels_exp.pxi, "Normal
+# forms"): only a subnormal grad_out needs the guard.
+GRAD_OUT_CHECKED = {"f32": ("grad_out",), "f64": ("grad_out",)}
+
+
 def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input="x",
             abs_eps_derivative=0.0, grain="exp", docs=("", "", ""), torch=(None, None, None),
             np_ufunc=(None, None, None), numexpr=(None, None, None), scipy=(None, None, None),
-            loops=("generated", "generated", "generated"), normal_forms=((), (), ()),
+            loops=("generated", "generated", "generated"), normal_forms=(None, None, None),
             exhaustive=False, aliases=None):
     """The forward, grad and backward entries of one activation. A backward
     pass that takes the forward output y is a product: memory-bound, cheap."""
     params = dict(params or {})
     aliases = dict(aliases or {})
     backward_grain = "cheap" if backward_input == "y" else grain
+    forms = [dict(f or {}) for f in normal_forms]
 
     def peers(i):
         table = {"torch": torch[i], "np-ufunc": np_ufunc[i], "numexpr": numexpr[i],
@@ -176,15 +182,15 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
 
     return [
         Spec(activation, activation, "forward", ("x",), params, ulp_forward,
-             grain=grain, loop=loops[0], normal_form=normal_forms[0], doc=docs[0],
+             grain=grain, loop=loops[0], normal_form=forms[0], doc=docs[0],
              peers=peers(0), exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative,
              abs_eps_derivative, grain=grain, loop=loops[1],
-             normal_form=normal_forms[1], doc=docs[1], peers=peers(1),
+             normal_form=forms[1], doc=docs[1], peers=peers(1),
              exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_backward", activation, "backward",
              ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative,
-             grain=backward_grain, loop=loops[2], normal_form=normal_forms[2],
+             grain=backward_grain, loop=loops[2], normal_form=forms[2],
              doc=docs[2], peers=peers(2), exhaustive=exhaustive, aliases=aliases),
     ]
 
@@ -195,7 +201,7 @@ _NP_SIGMOID = ("np.negative(x, out=out), np.exp(out, out=out), np.add(out, 1, ou
 SPECS = [
     *_family(
         "sigmoid", 2, 2, backward_input="y", exhaustive=True,
-        normal_forms=((), (), ("f64",)),
+        normal_forms=(None, None, {"f64": ("grad_out", "y")}),
         docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.",
               "Derivative of the sigmoid, s(x) (1 - s(x)), accurate in the tails\n"
               "(sigmoid_grad(40.0) is 4.25e-18, not 0).",
@@ -252,6 +258,7 @@ SPECS = [
               "Backward pass of softsign: grad_out / (1 + |x|)^2.")),
     *_family(
         "softplus", 2, 4, {"beta": 1.0, "threshold": 20.0}, abs_eps_derivative=4,
+        normal_forms=(None, None, GRAD_OUT_CHECKED),
         docs=("log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold\n"
               "(torch.nn.functional.softplus). beta and threshold broadcast against x.",
               "Derivative of softplus: sigmoid(beta * x), 1 where beta * x > threshold.",
@@ -260,12 +267,14 @@ SPECS = [
                "aten.softplus_backward.grad_input(grad_out, x, beta, threshold, grad_input=out)")),
     *_family(
         "log_sigmoid", 2, 4, abs_eps_derivative=4,
+        normal_forms=(None, None, GRAD_OUT_CHECKED),
         docs=("log(sigmoid(x)) = -softplus(-x), stable for all x (log_sigmoid(-800.0)\n"
               "is -800.0).",
               "Derivative of log_sigmoid: sigmoid(-x).",
               "Backward pass of log_sigmoid: grad_out * sigmoid(-x).")),
     *_family(
         "silu", 4, 4, abs_eps_derivative=4,
+        normal_forms=(None, None, GRAD_OUT_CHECKED),
         docs=("x * sigmoid(x) (swish), elementwise.",
               "Derivative of silu: s (1 + x (1 - s)), s = sigmoid(x).",
               "Backward pass of silu: grad_out * silu_grad(x)."),
@@ -281,6 +290,7 @@ SPECS = [
                "aten.gelu_backward.grad_input(grad_out, x, approximate='tanh', grad_input=out)")),
     *_family(
         "elu", 2, 4, {"alpha": 1.0}, abs_eps_derivative=4,
+        normal_forms=(None, None, GRAD_OUT_CHECKED),
         docs=("x where x > 0, else alpha * (exp(x) - 1) (torch.nn.functional.elu).",
               "Derivative of elu: 1 where x > 0, else alpha * exp(x).",
               "Backward pass of elu: grad_out where x > 0, else grad_out * alpha * exp(x)."),
@@ -295,6 +305,7 @@ SPECS = [
         torch=("aten.elu.out(x, 1.6732632423543772, 1.0507009873554805, 1, out=out)", None, None)),
     *_family(
         "mish", 4, 4, abs_eps_derivative=4,
+        normal_forms=(None, None, GRAD_OUT_CHECKED),
         docs=("x * tanh(softplus(x)), elementwise.",
               "Derivative of mish.",
               "Backward pass of mish: grad_out * mish_grad(x)."),

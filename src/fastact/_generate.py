@@ -183,7 +183,7 @@ def loops_pxi(catalog):
             out = params[len(s.inputs)][1]
             args = [d.load.format(f"{a}[i]") for a in s.inputs] + list(s.params)
             if d.suffix in s.normal_form:
-                lines.append(_split_loop(s, d, params, out, args))
+                lines.append(_split_loop(s, d, params, out, args, s.normal_form[d.suffix]))
                 continue
             value = d.store.format(f"{s.name}_1({', '.join(args)})")
             lines.append(f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
@@ -204,16 +204,16 @@ def loops_pxi(catalog):
     return "".join(lines)
 
 
-def _split_loop(s, d, params, out, args):
+def _split_loop(s, d, params, out, args, checked):
     """The loop of a function with a normal form for dtype `d`
-    (Spec.normal_form): block by block, <name>_1 where any input of the
-    block holds a subnormal, else <name>_normal_1, which gives the same bits
-    on inputs free of subnormals without <name>_1's guards against microcode
-    assists; so the result does not depend on the blocks. The check is one pass of
+    (Spec.normal_form): block by block, <name>_1 where one of the `checked`
+    inputs holds a subnormal in the block, else <name>_normal_1, which gives
+    the same bits there without <name>_1's guards against microcode assists;
+    so the result does not depend on the blocks. The check is one pass of
     integer operations over the block, which leaves it in L1 for the loop;
     the common case pays that instead of the guards."""
-    inputs = [name for _, name in params[:len(s.inputs)]]
-    check = " or ".join(f"any_subnormal({a} + start, stop - start)" for a in inputs)
+    arrays = dict(zip(s.inputs, (name for _, name in params)))
+    check = " or ".join(f"any_subnormal({arrays[a]} + start, stop - start)" for a in checked)
     forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
              for form in ("", "_normal")}
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"

@@ -204,6 +204,10 @@ cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
     return log_sigmoid_backward_of(grad_out, log_sigmoid_grad_1(x))
 
 
+cdef inline real log_sigmoid_backward_normal_1(real grad_out, real x) noexcept nogil:
+    return grad_out * log_sigmoid_grad_1(x)     # "Normal forms", _kernels_exp.pxi
+
+
 # silu x sigmoid(x); derivative s (1 + x (1 - s)) with 1 - s = sigmoid(-x)
 # computed directly, not by subtraction.
 
@@ -328,3 +332,7 @@ cdef inline real silu_backward_of(real grad_out, real d) noexcept nogil:
 
 cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
     return silu_backward_of(grad_out, silu_grad_1(x))
+
+
+cdef inline real silu_backward_normal_1(real grad_out, real x) noexcept nogil:
+    return grad_out * silu_grad_1(x)     # "Normal forms", _kernels_exp.pxi

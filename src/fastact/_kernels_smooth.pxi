@@ -301,6 +301,12 @@ cdef inline real softplus_backward_1(real grad_out, real x, real beta,
     return softplus_backward_of(grad_out, softplus_grad_1(x, beta, threshold))
 
 
+cdef inline real softplus_backward_normal_1(real grad_out, real x, real beta,
+                                            real threshold) noexcept nogil:
+    # "Normal forms", _kernels_exp.pxi
+    return grad_out * softplus_grad_1(x, beta, threshold)
+
+
 # elu x if x > 0 else alpha (e^x - 1), with expm1; derivative alpha e^x.
 # selu is scale * elu(x, alpha) with PyTorch's constants, scale and
 # scale * alpha carried as hi + lo so that the constants add no error.
@@ -359,6 +365,10 @@ cdef inline real elu_backward_of(real grad_out, real d) noexcept nogil:
 
 cdef inline real elu_backward_1(real grad_out, real x, real alpha) noexcept nogil:
     return elu_backward_of(grad_out, elu_grad_1(x, alpha))
+
+
+cdef inline real elu_backward_normal_1(real grad_out, real x, real alpha) noexcept nogil:
+    return grad_out * elu_grad_1(x, alpha)     # "Normal forms", _kernels_exp.pxi
 
 
 cdef inline void selu_constants(real *scale_hi, real *scale_lo, real *sa_hi,
@@ -511,3 +521,7 @@ cdef inline real mish_backward_of(real grad_out, real d) noexcept nogil:
 
 cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
     return mish_backward_of(grad_out, mish_grad_1(x))
+
+
+cdef inline real mish_backward_normal_1(real grad_out, real x) noexcept nogil:
+    return grad_out * mish_grad_1(x)     # "Normal forms", _kernels_exp.pxi
