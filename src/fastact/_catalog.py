@@ -274,7 +274,7 @@ SPECS = [
               "Backward pass of log_sigmoid: grad_out * sigmoid(-x).")),
     *_family(
         "silu", 4, 4, abs_eps_derivative=4,
-        normal_forms=(None, None, GRAD_OUT_CHECKED),
+        normal_forms=({"f64": ("x",)}, None, GRAD_OUT_CHECKED),
         docs=("x * sigmoid(x) (swish), elementwise.",
               "Derivative of silu: s (1 + x (1 - s)), s = sigmoid(x).",
               "Backward pass of silu: grad_out * silu_grad(x)."),

@@ -72,6 +72,11 @@ cdef extern from *:
         int32_t b = fa_f32_bits(x), m = b & 0x7fffffff;
         int32_t h = m >= 0x01000000 ? m - 0x00800000 : (m >> 1) + (m & (m >> 1) & 1);
         return fa_bits_f32(h | (b ^ m)); }
+    static inline double fa_half_finite_f64(double x) {
+        int64_t b = fa_f64_bits(x), m = b & INT64_MAX;
+        int64_t h = m >= 0x0020000000000000LL ? m - 0x0010000000000000LL
+                                              : (m >> 1) + (m & (m >> 1) & 1);
+        return fa_bits_f64(h | (b ^ m)); }
     /* g * d, where a subnormal g and |d| <= 1 give +-0 (the sign of the
        product): the result is below the smallest normal there, which the
        contract lets be flushed. g is zeroed by an integer mask, so no lane
@@ -101,6 +106,7 @@ cdef extern from *:
     float mul_flush_f32 "fa_mul_flush_f32"(float g, float d) noexcept nogil
     double mul_flush_f64 "fa_mul_flush_f64"(double g, double d) noexcept nogil
     float half_finite_f32 "fa_half_finite_f32"(float x) noexcept nogil
+    double half_finite_f64 "fa_half_finite_f64"(double x) noexcept nogil
 
 
 cdef inline real mul_flush(real g, real d) noexcept nogil:
