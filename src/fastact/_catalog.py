@@ -161,6 +161,10 @@ class Spec:
 # The backward passes whose last step is mul_flush (_kernels_exp.pxi, "Normal
 # forms"): only a subnormal grad_out needs the guard.
 GRAD_OUT_CHECKED = {"f32": ("grad_out",), "f64": ("grad_out",)}
+# The derivatives that take their value at the tiny bound below it
+# (raise_tiny, _kernels_bits.pxi), and their backward passes.
+BOTH_CHECK_X = {"f32": ("x",), "f64": ("x",)}
+BOTH_CHECK_X_AND_GRAD_OUT = {"f32": ("grad_out", "x"), "f64": ("grad_out", "x")}
 
 
 def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input="x",
@@ -274,7 +278,8 @@ SPECS = [
               "Backward pass of log_sigmoid: grad_out * sigmoid(-x).")),
     *_family(
         "silu", 4, 4, abs_eps_derivative=4,
-        normal_forms=({"f64": ("x",)}, None, GRAD_OUT_CHECKED),
+        normal_forms=({"f64": ("x",)}, {"f64": ("x",)},
+                      {"f32": ("grad_out",), "f64": ("grad_out", "x")}),
         docs=("x * sigmoid(x) (swish), elementwise.",
               "Derivative of silu: s (1 + x (1 - s)), s = sigmoid(x).",
               "Backward pass of silu: grad_out * silu_grad(x)."),
@@ -305,7 +310,7 @@ SPECS = [
         torch=("aten.elu.out(x, 1.6732632423543772, 1.0507009873554805, 1, out=out)", None, None)),
     *_family(
         "mish", 4, 4, abs_eps_derivative=4,
-        normal_forms=(None, None, GRAD_OUT_CHECKED),
+        normal_forms=(None, BOTH_CHECK_X, BOTH_CHECK_X_AND_GRAD_OUT),
         docs=("x * tanh(softplus(x)), elementwise.",
               "Derivative of mish.",
               "Backward pass of mish: grad_out * mish_grad(x)."),

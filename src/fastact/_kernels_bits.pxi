@@ -105,6 +105,30 @@ ctypedef fused real:
 # Bit-level predicates: no floating-point compare, so no flag for NaN.
 
 
+cdef inline real raise_tiny(real x) noexcept nogil:
+    """x, or where 0 < |x| < 2^-40 (float32) / 2^-300 (float64) that bound
+    with x's sign: for a function whose value there is its value at the
+    bound to the last bit (a constant limit at 0 plus a term far below half
+    an ulp of it, see "Tiny arguments" in _kernels_exp.pxi), the argument
+    its math then sees is never subnormal. Zero stays: the kernels' x > 0
+    branches would tell +0 from the raised value. Without 64-bit integer
+    compares (the baseline tier) float64's x is left as it is."""
+    cdef int32_t b32, m32
+    cdef int64_t b64, m64
+    if real is float:
+        b32 = f32_bits(x)
+        m32 = b32 & 0x7fffffff
+        return bits_f32(sel_i32(<uint32_t>(m32 - 1) < <uint32_t>(0x2b800000 - 1),
+                                0x2b800000 | (b32 ^ m32), b32))
+    elif FA_I64_CMP:
+        b64 = f64_bits(x)
+        m64 = b64 & 0x7fffffffffffffffLL
+        return bits_f64(sel_i64(<uint64_t>(m64 - 1) < <uint64_t>(0x2d30000000000000LL - 1),
+                                0x2d30000000000000LL | (b64 ^ m64), b64))
+    else:
+        return x
+
+
 # The block of the loops with a subnormal form: 4 KiB of float64, so that
 # the check's pass leaves the block in L1 for the loop that follows it.
 cdef enum:

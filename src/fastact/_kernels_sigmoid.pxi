@@ -297,6 +297,16 @@ cdef inline real silu_normal_1(real x) noexcept nogil:
 
 
 cdef inline real silu_grad_1(real x) noexcept nogil:
+    # float64: its value at the tiny bound below it (raise_tiny), 1/2; the
+    # loop runs this form only on blocks that hold a subnormal x (the
+    # catalogue's normal_form). float32's silu_grad_normal_1 raises |x| itself.
+    if real is float:
+        return silu_grad_normal_1(x)
+    else:
+        return silu_grad_normal_1(raise_tiny(x))
+
+
+cdef inline real silu_grad_normal_1(real x) noexcept nogil:
     # s (1 + x (1 - s)) with t = e^-|x| (lean) and d = 1 + t is
     # 1 + t (x - d) / d^2 for x >= 0 and t (d + x) / d^2 below: one
     # division.
@@ -358,4 +368,4 @@ cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
 
 
 cdef inline real silu_backward_normal_1(real grad_out, real x) noexcept nogil:
-    return grad_out * silu_grad_1(x)     # "Normal forms", _kernels_exp.pxi
+    return grad_out * silu_grad_normal_1(x)     # "Normal forms", _kernels_exp.pxi

@@ -497,6 +497,12 @@ cdef inline real mish_1(real x) noexcept nogil:
 
 
 cdef inline real mish_grad_1(real x) noexcept nogil:
+    # its value at the tiny bound below it (raise_tiny), 0.6; the loops run
+    # this form only on blocks that hold a subnormal x (normal_form)
+    return mish_grad_normal_1(raise_tiny(x))
+
+
+cdef inline real mish_grad_normal_1(real x) noexcept nogil:
     cdef real zero = 0, one = 1, four = 4
     cdef bint nan = is_nan(x)
     cdef real xs = clamp_abs(zero if nan else x, far_x(x))
@@ -524,4 +530,4 @@ cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
 
 
 cdef inline real mish_backward_normal_1(real grad_out, real x) noexcept nogil:
-    return grad_out * mish_grad_1(x)     # "Normal forms", _kernels_exp.pxi
+    return grad_out * mish_grad_normal_1(x)     # "Normal forms", _kernels_exp.pxi
