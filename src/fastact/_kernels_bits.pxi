@@ -105,28 +105,35 @@ ctypedef fused real:
 # Bit-level predicates: no floating-point compare, so no flag for NaN.
 
 
+cdef inline bint is_tiny(real x) noexcept nogil:
+    """0 < |x| < 2^-40 (float32) / 2^-300 (float64), on the bits: below
+    those bounds a kernel's result is its limit at 0, or x times it, to the
+    last bit ("Tiny arguments" in _kernels_exp.pxi). Without 64-bit integer
+    compares (the baseline tier) float64 says False."""
+    if real is float:
+        return <uint32_t>((f32_bits(x) & 0x7fffffff) - 1) < <uint32_t>(0x2b800000 - 1)
+    elif FA_I64_CMP:
+        return (<uint64_t>((f64_bits(x) & 0x7fffffffffffffffLL) - 1)
+                < <uint64_t>(0x2d30000000000000LL - 1))
+    else:
+        return False
+
+
 cdef inline real raise_tiny(real x) noexcept nogil:
-    """x, or where 0 < |x| < 2^-40 (float32) / 2^-300 (float64) that bound
-    with x's sign: for a function whose value there is its value at the
-    bound to the last bit (a constant limit at 0 plus a term far below half
-    an ulp of it, see "Tiny arguments" in _kernels_exp.pxi), the argument
-    its math then sees is never subnormal. Zero stays: the kernels' x > 0
-    branches would tell +0 from the raised value. Without 64-bit integer
-    compares (the baseline tier) float64's x is left as it is."""
-    cdef int32_t b32, m32
-    cdef int64_t b64, m64
+    """x, or where it is tiny (is_tiny) the tiny bound with x's sign: for a
+    function whose value there is its value at the bound to the last bit (a
+    constant limit at 0 plus a term far below half an ulp of it), the
+    argument its math then sees is never subnormal. Zero stays: the
+    kernels' x > 0 branches would tell +0 from the raised value."""
+    cdef int32_t b32
+    cdef int64_t b64
     if real is float:
         b32 = f32_bits(x)
-        m32 = b32 & 0x7fffffff
-        return bits_f32(sel_i32(<uint32_t>(m32 - 1) < <uint32_t>(0x2b800000 - 1),
-                                0x2b800000 | (b32 ^ m32), b32))
-    elif FA_I64_CMP:
-        b64 = f64_bits(x)
-        m64 = b64 & 0x7fffffffffffffffLL
-        return bits_f64(sel_i64(<uint64_t>(m64 - 1) < <uint64_t>(0x2d30000000000000LL - 1),
-                                0x2d30000000000000LL | (b64 ^ m64), b64))
+        return bits_f32(sel_i32(is_tiny(x), 0x2b800000 | (b32 & (-2147483647 - 1)), b32))
     else:
-        return x
+        b64 = f64_bits(x)
+        return bits_f64(sel_i64(is_tiny(x), 0x2d30000000000000LL
+                                | (b64 & (<int64_t>-9223372036854775807LL - 1)), b64))
 
 
 # The block of the loops with a subnormal form: 4 KiB of float64, so that
