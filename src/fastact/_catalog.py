@@ -158,13 +158,13 @@ class Spec:
         return eval(f"lambda {', '.join(self.inputs)}, *, {keywords}: {expr}", dict(namespace))
 
 
-# The backward passes whose last step is mul_flush (_kernels_exp.pxi, "Normal
-# forms"): only a subnormal grad_out needs the guard.
-GRAD_OUT_CHECKED = {"f32": ("grad_out",), "f64": ("grad_out",)}
-# The derivatives that take their value at the tiny bound below it
-# (raise_tiny, _kernels_bits.pxi), and their backward passes.
-BOTH_CHECK_X = {"f32": ("x",), "f64": ("x",)}
-BOTH_CHECK_X_AND_GRAD_OUT = {"f32": ("grad_out", "x"), "f64": ("grad_out", "x")}
+# normal_forms of both dtypes: the backward passes whose last step is
+# mul_flush (_kernels_exp.pxi, "Normal forms") check grad_out only; mish's
+# derivative, which takes its value at the tiny bound below it (raise_tiny,
+# _kernels_bits.pxi), checks x, and its backward pass both.
+CHECK_GRAD_OUT = {"f32": ("grad_out",), "f64": ("grad_out",)}
+CHECK_X = {"f32": ("x",), "f64": ("x",)}
+CHECK_GRAD_OUT_AND_X = {"f32": ("grad_out", "x"), "f64": ("grad_out", "x")}
 
 
 def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input="x",
@@ -262,7 +262,7 @@ SPECS = [
               "Backward pass of softsign: grad_out / (1 + |x|)^2.")),
     *_family(
         "softplus", 2, 4, {"beta": 1.0, "threshold": 20.0}, abs_eps_derivative=4,
-        normal_forms=(None, None, GRAD_OUT_CHECKED),
+        normal_forms=(None, None, CHECK_GRAD_OUT),
         docs=("log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold\n"
               "(torch.nn.functional.softplus). beta and threshold broadcast against x.",
               "Derivative of softplus: sigmoid(beta * x), 1 where beta * x > threshold.",
@@ -271,7 +271,7 @@ SPECS = [
                "aten.softplus_backward.grad_input(grad_out, x, beta, threshold, grad_input=out)")),
     *_family(
         "log_sigmoid", 2, 4, abs_eps_derivative=4,
-        normal_forms=(None, None, GRAD_OUT_CHECKED),
+        normal_forms=(None, None, CHECK_GRAD_OUT),
         docs=("log(sigmoid(x)) = -softplus(-x), stable for all x (log_sigmoid(-800.0)\n"
               "is -800.0).",
               "Derivative of log_sigmoid: sigmoid(-x).",
@@ -296,7 +296,7 @@ SPECS = [
                "aten.gelu_backward.grad_input(grad_out, x, approximate='tanh', grad_input=out)")),
     *_family(
         "elu", 2, 4, {"alpha": 1.0}, abs_eps_derivative=4,
-        normal_forms=(None, None, GRAD_OUT_CHECKED),
+        normal_forms=(None, None, CHECK_GRAD_OUT),
         docs=("x where x > 0, else alpha * (exp(x) - 1) (torch.nn.functional.elu).",
               "Derivative of elu: 1 where x > 0, else alpha * exp(x).",
               "Backward pass of elu: grad_out where x > 0, else grad_out * alpha * exp(x)."),
@@ -311,7 +311,7 @@ SPECS = [
         torch=("aten.elu.out(x, 1.6732632423543772, 1.0507009873554805, 1, out=out)", None, None)),
     *_family(
         "mish", 4, 4, abs_eps_derivative=4,
-        normal_forms=(None, BOTH_CHECK_X, BOTH_CHECK_X_AND_GRAD_OUT),
+        normal_forms=(None, CHECK_X, CHECK_GRAD_OUT_AND_X),
         docs=("x * tanh(softplus(x)), elementwise.",
               "Derivative of mish.",
               "Backward pass of mish: grad_out * mish_grad(x)."),

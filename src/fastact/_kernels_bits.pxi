@@ -136,8 +136,9 @@ cdef inline real raise_tiny(real x) noexcept nogil:
                                 | (b64 & (<int64_t>-9223372036854775807LL - 1)), b64))
 
 
-# The block of the loops with a subnormal form: 4 KiB of float64, so that
-# the check's pass leaves the block in L1 for the loop that follows it.
+# The block of the split loops (Spec.normal_form): 4 KiB of float64, so
+# that the check's pass leaves the block in L1 for the loop that follows it
+# (2 KiB of float32: 2048 elements ran no faster).
 cdef enum:
     SUBNORMAL_BLOCK = 512
 

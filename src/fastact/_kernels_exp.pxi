@@ -120,11 +120,12 @@ cdef inline real mul_flush(real g, real d) noexcept nogil:
 # Normal forms. The exp-based backward passes whose last step is mul_flush
 # (log_sigmoid, silu, softplus, elu, mish) have a <name>_normal_1 beside
 # <name>_1: the plain product grad_out * d, the same bits wherever grad_out
-# is not subnormal. Their loops check grad_out block by block and run it on
+# is not subnormal. Their loops check grad_out block by block (and x where
+# the derivative raises a tiny x: mish's, silu's in float64) and run it on
 # the blocks free of subnormals (the catalogue's normal_form), <name>_1 on
-# the others: 1.1-1.25x faster at 1e5 on AMD Zen 5. tanh_backward and
-# softsign_backward keep mul_flush throughout: memory-bound, they gained
-# nothing.
+# the others: 1.1-1.2x faster at 1e5 on AMD Zen 5 (same-run A/B).
+# tanh_backward and softsign_backward keep mul_flush throughout:
+# memory-bound, they gained nothing.
 
 
 # ---------------------------------------------------------------------------
