@@ -212,8 +212,8 @@ def _split_loop(s, d, params, out, args, checked):
     so the result does not depend on the blocks. The check is one pass of
     integer operations over the block, which leaves it in L1 for the loop;
     the common case pays that instead of the guards."""
-    arrays = dict(zip(s.inputs, (name for _, name in params)))
-    check = " or ".join(f"any_subnormal({arrays[a]} + start, stop - start)" for a in checked)
+    # the kernel's arrays are named as the catalogue's inputs (_kernel_params)
+    check = " or ".join(f"any_subnormal({a} + start, stop - start)" for a in checked)
     forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
              for form in ("", "_normal")}
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"

@@ -123,9 +123,9 @@ cdef inline real mul_flush(real g, real d) noexcept nogil:
 # is not subnormal. Their loops check grad_out block by block (and x where
 # the derivative raises a tiny x: mish's, silu's in float64) and run it on
 # the blocks free of subnormals (the catalogue's normal_form), <name>_1 on
-# the others: 1.1-1.2x faster at 1e5 on AMD Zen 5 (same-run A/B).
-# tanh_backward and softsign_backward keep mul_flush throughout:
-# memory-bound, they gained nothing.
+# the others: 1.1-1.2x faster at 1e5 on AMD Zen 5 (same-run A/B). The
+# memory-bound backward passes that end in mul_flush keep it throughout:
+# split, they gained nothing.
 
 
 # ---------------------------------------------------------------------------
