@@ -172,8 +172,8 @@ def test_sigmoid_backward_of_subnormal_y(dtype):
             np.testing.assert_array_equal(r[big], (g * y)[big])   # not flushed
 
 
-SPLIT = [(s.name, dtype) for s in catalog.KERNEL_SPECS for dtype in DTYPES
-         if {np.float32: "f32", np.float64: "f64"}[dtype] in s.normal_form]
+SPLIT = [(s.name, np.dtype(d.numpy).type) for s in catalog.KERNEL_SPECS
+         for d in catalog.DTYPES if d.suffix in s.normal_form]
 
 
 @pytest.mark.parametrize("name, dtype", SPLIT)
