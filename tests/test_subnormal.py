@@ -207,6 +207,64 @@ def test_split_loop_bits_do_not_depend_on_the_block(name, dtype, n):
     np.testing.assert_array_equal(in_place.view(uint), whole.view(uint))
 
 
+def every_subnormal(dtype):
+    """float32: every subnormal pattern, both signs, and +-0; float64: the
+    smallest and largest subnormals and a million between, both signs."""
+    fi = np.finfo(dtype)
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+    largest = int(np.array(fi.smallest_normal, dtype).view(uint)) - 1
+    if dtype == np.float32:
+        bits = np.arange(0, largest + 1, dtype=uint)
+    else:
+        rng = np.random.default_rng(5)
+        bits = np.concatenate([np.array([0, 1, 2, 3, largest - 1, largest], dtype=uint),
+                               rng.integers(1, largest, 1_000_000, dtype=uint)])
+    pos = bits.view(dtype)
+    return np.concatenate([pos, -pos])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_exact_functions_at_subnormals(dtype):
+    # the exact functions take subnormal x (or grad_out) on their bits, not by
+    # multiplying or dividing them (microcode assists): the bits must be
+    # numpy's own correctly rounded arithmetic, signed zeros included, the
+    # ties of a product or quotient below the smallest normal rounded to even
+    x = every_subnormal(dtype)
+    rng = np.random.default_rng(2)
+    partner = rng.uniform(-4, 4, x.size).astype(dtype)     # kinks at -3 and 3 inside
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+
+    def same(r, expect):
+        np.testing.assert_array_equal(r.view(uint), expect.view(uint))
+
+    three, six = dtype(3), dtype(6)
+    with np.errstate(all="ignore"):
+        for alpha in (0.01, 0.2, 1.0, -0.3, 0.0, 1e-30):
+            a = dtype(alpha)
+            same(fastact.leaky_relu(x, alpha), np.where(x > 0, x, a * x))
+            same(fastact.leaky_relu_backward(x, partner, alpha),
+                 np.where(partner > 0, x, a * x))
+        # torch's arithmetic: fl(fl(x * fl(x + 3)) / 6)
+        same(fastact.hard_swish(x), x * (x + three) / six)
+        inside = np.abs(partner) < 3
+        same(fastact.hard_sigmoid_backward(x, partner), np.where(inside, x, 0) / six)
+        slope = np.where(inside, (partner + partner + three) / six,
+                         np.where(partner >= 3, 1, 0)).astype(dtype)
+        same(fastact.hard_swish_backward(x, partner), x * slope)
+        # a subnormal x: its slope is 1/2, as at 0
+        same(fastact.hard_swish_backward(partner, x), partner * dtype(0.5))
+        if dtype == np.float32:
+            # float32 sigmoid_backward: grad_out * w, w = y (1 - y) rounded
+            # once (what a grad_out of 1 gives), the product rounded once,
+            # whatever is subnormal; y beyond sigmoid's range too
+            y = np.concatenate([rng.uniform(-0.5, 1.5, x.size - 6),
+                                [np.inf, -np.inf, np.nan, 1e30, -3e38, 2.0 ** 70]]).astype(dtype)
+            w = fastact.sigmoid_backward(np.ones_like(y), y)
+            same(fastact.sigmoid_backward(x, y), x * w)
+            same(fastact.sigmoid_backward(y, x), y * x)       # y subnormal: w = y
+            same(fastact.sigmoid_backward(x, x[::-1]), x * x[::-1])
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sigmoid_backward_flush_bounds(dtype):
     # a subnormal grad_out at y just inside and outside [-0.6, 1], where

@@ -92,6 +92,12 @@ class Spec:
     # without the guards that keep subnormals out of products (microcode
     # assists) in <name>_1 (_generate.py, _split_loop).
     normal_form: dict = field(default_factory=dict)
+    # The dtype suffixes whose <name>_normal_1 is right for every input, only
+    # slower on subnormals (<name>_1 gives the same bits without assists):
+    # their loop picks a block's form by the block before it, marking
+    # subnormals as it reads them, instead of checking each block first
+    # (_generate.py, _marked_split_loop).
+    normal_form_everywhere: tuple = ()
     # "elementwise" (a ufunc, kernel over n elements) or "rows" (the
     # softmax trio: kernel over a C-ordered (rows, cols) block).
     kind: str = "elementwise"
@@ -171,7 +177,7 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
             abs_eps_derivative=0.0, grain="exp", docs=("", "", ""), torch=(None, None, None),
             np_ufunc=(None, None, None), numexpr=(None, None, None), scipy=(None, None, None),
             loops=("generated", "generated", "generated"), normal_forms=(None, None, None),
-            exhaustive=False, aliases=None):
+            normal_forms_everywhere=(), exhaustive=False, aliases=None):
     """The forward, grad and backward entries of one activation. A backward
     pass that takes the forward output y is a product: memory-bound, cheap."""
     params = dict(params or {})
@@ -186,16 +192,18 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
 
     return [
         Spec(activation, activation, "forward", ("x",), params, ulp_forward,
-             grain=grain, loop=loops[0], normal_form=forms[0], doc=docs[0],
+             grain=grain, loop=loops[0], normal_form=forms[0],
+             normal_form_everywhere=normal_forms_everywhere, doc=docs[0],
              peers=peers(0), exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative,
-             abs_eps_derivative, grain=grain, loop=loops[1],
-             normal_form=forms[1], doc=docs[1], peers=peers(1),
+             abs_eps_derivative, grain=grain, loop=loops[1], normal_form=forms[1],
+             normal_form_everywhere=normal_forms_everywhere, doc=docs[1], peers=peers(1),
              exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_backward", activation, "backward",
              ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative,
              grain=backward_grain, loop=loops[2], normal_form=forms[2],
-             doc=docs[2], peers=peers(2), exhaustive=exhaustive, aliases=aliases),
+             normal_form_everywhere=normal_forms_everywhere, doc=docs[2], peers=peers(2),
+             exhaustive=exhaustive, aliases=aliases),
     ]
 
 
@@ -205,7 +213,8 @@ _NP_SIGMOID = ("np.negative(x, out=out), np.exp(out, out=out), np.add(out, 1, ou
 SPECS = [
     *_family(
         "sigmoid", 2, 2, backward_input="y", exhaustive=True,
-        normal_forms=(None, None, {"f64": ("grad_out", "y")}),
+        normal_forms=(None, None, {"f32": ("grad_out",), "f64": ("grad_out", "y")}),
+        normal_forms_everywhere=("f32",),
         docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.",
               "Derivative of the sigmoid, s(x) (1 - s(x)), accurate in the tails\n"
               "(sigmoid_grad(40.0) is 4.25e-18, not 0).",
@@ -336,7 +345,8 @@ SPECS = [
         torch=("aten.hardtanh.out(x, 0.0, 6.0, out=out)", None,
                "aten.hardtanh_backward.grad_input(grad_out, x, 0.0, 6.0, grad_input=out)")),
     *_family(
-        "hard_sigmoid", 0, 0, grain="cheap",
+        "hard_sigmoid", 0, 0, grain="cheap", normal_forms=(None, None, CHECK_GRAD_OUT),
+        normal_forms_everywhere=("f32", "f64"),
         docs=("relu6(x + 3) / 6 elementwise (F.hardsigmoid), torch's arithmetic:\n"
               "fl(fl(x + 3) / 6).",
               "Derivative of hard_sigmoid: 1/6 where -3 < x < 3, else 0 (as torch).",
@@ -346,6 +356,7 @@ SPECS = [
                "aten.hardsigmoid_backward.grad_input(grad_out, x, grad_input=out)")),
     *_family(
         "hard_swish", 0, 4, abs_eps_derivative=4, grain="cheap",
+        normal_forms=(CHECK_X, None, CHECK_GRAD_OUT_AND_X), normal_forms_everywhere=("f32", "f64"),
         docs=("x * relu6(x + 3) / 6 elementwise (F.hardswish): exactly x for x >= 3,\n"
               "-0.0 for x <= -3 (also at -inf, where torch gives NaN).",
               "Derivative of hard_swish: 0 for x <= -3, (2x + 3)/6 for -3 < x < 3,\n"

@@ -183,7 +183,8 @@ def loops_pxi(catalog):
             out = params[len(s.inputs)][1]
             args = [d.load.format(f"{a}[i]") for a in s.inputs] + list(s.params)
             if d.suffix in s.normal_form:
-                lines.append(_split_loop(s, d, params, out, args, s.normal_form[d.suffix]))
+                split = _marked_split_loop if d.suffix in s.normal_form_everywhere else _split_loop
+                lines.append(split(s, d, params, out, args, s.normal_form[d.suffix]))
                 continue
             value = d.store.format(f"{s.name}_1({', '.join(args)})")
             lines.append(f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
@@ -226,6 +227,39 @@ def _split_loop(s, d, params, out, args, checked):
             f"        else:\n"
             f"            for i in range(start, stop):\n"
             f"                {out}[i] = {forms['_normal']}\n"
+            f"        start = stop\n")
+
+
+def _marked_split_loop(s, d, params, out, args, checked):
+    """The split loop of a function whose normal form is right for every
+    input (Spec.normal_form_everywhere), only slower on subnormals: a block
+    runs <name>_1 if the block before it held a subnormal in one of the
+    `checked` inputs (the first block is checked ahead), else
+    <name>_normal_1; either gives the same bits. Each block's loop marks
+    the subnormals it reads (subnormal_mark: integer operations,
+    OR-reduced), which costs the cheap functions less than a pass of its
+    own; where subnormals begin after a block without, one block pays the
+    assists."""
+    mark_type = {"f32": "int32_t", "f64": "int64_t"}[d.suffix]
+    marks = " | ".join(f"subnormal_mark_{d.suffix}({a}[i])" for a in checked)
+    forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
+             for form in ("", "_normal")}
+    loops = {form: (f"            for i in range(start, stop):\n"
+                    f"                marks |= {marks}\n"
+                    f"                {out}[i] = {value}\n")
+             for form, value in forms.items()}
+    return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
+            f"    cdef Py_ssize_t i, start = 0, stop = SUBNORMAL_BLOCK if n > SUBNORMAL_BLOCK else n\n"
+            f"    cdef {mark_type} marks = 0     # sign bit set: the last block held a subnormal\n"
+            f"    for i in range(stop):\n"
+            f"        marks |= {marks}\n"
+            f"    while start < n:\n"
+            f"        stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n\n"
+            f"        if marks < 0:\n"
+            f"            marks = 0\n"
+            f"{loops['']}"
+            f"        else:\n"
+            f"{loops['_normal']}"
             f"        start = stop\n")
 
 

@@ -32,6 +32,8 @@ cdef extern from *:
        values (a subnormal, a product that underflows) in every lane. */
     static inline int32_t fa_min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
     static inline int32_t fa_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
+    static inline int64_t fa_min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+    static inline int64_t fa_max_i64(int64_t a, int64_t b) { return a > b ? a : b; }
     /* b where mask is all ones, a where it is 0 */
     static inline int32_t fa_pick_i32(int32_t mask, int32_t b, int32_t a) { return a ^ ((a ^ b) & mask); }
     /* b where c, else a, as a C conditional: gcc makes it one blend per
@@ -53,32 +55,32 @@ cdef extern from *:
     static inline int fa_le_quiet(double a, double b) { return __builtin_islessequal(a, b); }
     static inline int fa_ge_quiet(double a, double b) { return __builtin_isgreaterequal(a, b); }
     static inline int fa_lt_quiet_f32(float a, float b) { return __builtin_isless(a, b); }
-    /* Whether any of a[0], ..., a[n-1] is subnormal (zero is not): with m
-       the magnitude's bits and t = m - 1, the sign bit of
-       (t - (smallest normal's bits - 1)) & ~t is set exactly for
-       0 < m < smallest normal's bits (m = 0 gives t = -1, ~t = 0). Integer
-       subtraction and logic only, OR-reduced: no float compare, no flag,
-       and it vectorizes at every tier (SSE2 has 64-bit add and logic, not
-       64-bit compares). */
+    /* A mark whose sign bit is set exactly where x is subnormal (not zero):
+       with m the magnitude's bits and t = m - 1, (t - (smallest normal's
+       bits - 1)) & ~t is negative exactly for 0 < m < smallest normal's
+       bits (m = 0 gives t = -1, ~t = 0). Integer subtraction and logic only:
+       no float compare, no flag, and the loops' OR of the marks vectorizes
+       at every tier (SSE2 has 64-bit add and logic, not 64-bit compares). */
+    static inline int32_t fa_subnormal_mark_f32(float x) {
+        int32_t t = (fa_f32_bits(x) & INT32_MAX) - 1;
+        return (t - 0x007fffff) & ~t; }
+    static inline int64_t fa_subnormal_mark_f64(double x) {
+        int64_t t = (fa_f64_bits(x) & INT64_MAX) - 1;
+        return (t - 0x000fffffffffffffLL) & ~t; }
+    /* Whether any of a[0], ..., a[n-1] is subnormal: the marks OR-reduced */
     static inline int fa_any_subnormal_f32(const float *a, Py_ssize_t n) {
-        int32_t any = 0;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            int32_t t = (fa_f32_bits(a[i]) & INT32_MAX) - 1;
-            any |= (t - 0x007fffff) & ~t;
-        }
-        return any < 0;
-    }
+        int32_t marks = 0;
+        for (Py_ssize_t i = 0; i < n; i++) marks |= fa_subnormal_mark_f32(a[i]);
+        return marks < 0; }
     static inline int fa_any_subnormal_f64(const double *a, Py_ssize_t n) {
-        int64_t any = 0;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            int64_t t = (fa_f64_bits(a[i]) & INT64_MAX) - 1;
-            any |= (t - 0x000fffffffffffffLL) & ~t;
-        }
-        return any < 0;
-    }
+        int64_t marks = 0;
+        for (Py_ssize_t i = 0; i < n; i++) marks |= fa_subnormal_mark_f64(a[i]);
+        return marks < 0; }
     """
     int32_t min_i32 "fa_min_i32"(int32_t a, int32_t b) noexcept nogil
     int32_t max_i32 "fa_max_i32"(int32_t a, int32_t b) noexcept nogil
+    int64_t min_i64 "fa_min_i64"(int64_t a, int64_t b) noexcept nogil
+    int64_t max_i64 "fa_max_i64"(int64_t a, int64_t b) noexcept nogil
     int32_t pick_i32 "fa_pick_i32"(int32_t mask, int32_t b, int32_t a) noexcept nogil
     int32_t sel_i32 "fa_sel_i32"(bint c, int32_t b, int32_t a) noexcept nogil
     int64_t sel_i64 "fa_sel_i64"(bint c, int64_t b, int64_t a) noexcept nogil
@@ -92,6 +94,8 @@ cdef extern from *:
     bint le_quiet "fa_le_quiet"(double a, double b) noexcept nogil
     bint ge_quiet "fa_ge_quiet"(double a, double b) noexcept nogil
     bint lt_quiet_f32 "fa_lt_quiet_f32"(float a, float b) noexcept nogil
+    int32_t subnormal_mark_f32 "fa_subnormal_mark_f32"(float x) noexcept nogil
+    int64_t subnormal_mark_f64 "fa_subnormal_mark_f64"(double x) noexcept nogil
     bint any_subnormal_f32 "fa_any_subnormal_f32"(const float *a, Py_ssize_t n) noexcept nogil
     bint any_subnormal_f64 "fa_any_subnormal_f64"(const double *a, Py_ssize_t n) noexcept nogil
 
@@ -138,7 +142,9 @@ cdef inline real raise_tiny(real x) noexcept nogil:
 
 # The block of the split loops (Spec.normal_form): 4 KiB of float64, so
 # that the check's pass leaves the block in L1 for the loop that follows it
-# (2 KiB of float32: 2048 elements ran no faster).
+# (2 KiB of float32: 2048 elements ran no faster). In the marked loops
+# (Spec.normal_form_everywhere) also the most elements that run the slow
+# form where subnormals begin after a block without.
 cdef enum:
     SUBNORMAL_BLOCK = 512
 
@@ -150,6 +156,44 @@ cdef inline bint any_subnormal(const real *a, Py_ssize_t n) noexcept nogil:
         return any_subnormal_f32(a, n)
     else:
         return any_subnormal_f64(a, n)
+
+
+cdef inline bint below_normal(real x) noexcept nogil:
+    """|x| below the smallest normal (a subnormal or zero; NaN is not), on
+    the bits. Without 64-bit integer compares, the sign of |x|'s bits less
+    the smallest normal's: a float compare there could be an ordered one
+    (-fno-trapping-math), which raises "invalid" on NaN."""
+    if real is float:
+        return <uint32_t>(f32_bits(x) & 0x7fffffff) < <uint32_t>0x00800000
+    elif FA_I64_CMP:
+        return <uint64_t>(f64_bits(x) & 0x7fffffffffffffffLL) < <uint64_t>0x0010000000000000LL
+    else:
+        return <uint64_t>((f64_bits(x) & 0x7fffffffffffffffLL) - 0x0010000000000000LL) >> 63
+
+
+# The two halves of an input for the forms that handle subnormals apart
+# (<name>_1 of Spec.normal_form): the arithmetic of the normal values gets
+# normal_part, in which a subnormal is +0 (no microcode assist), and the
+# bit-level forms subnormal_part, in which every other value is +0 (no NaN
+# patterns there). normal_part masks the bits by integer arithmetic on
+# the subnormal mark, not by a select: gcc carried a select's arithmetic
+# into both arms, or proved it redundant in the lanes the outer select
+# keeps and dropped it, and the products took the assists again.
+
+cdef inline real normal_part(real x) noexcept nogil:
+    """x, or +0 where x is subnormal (above)."""
+    if real is float:
+        return bits_f32(f32_bits(x) & (<int32_t>(<uint32_t>subnormal_mark_f32(x) >> 31) - 1))
+    else:
+        return bits_f64(f64_bits(x) & (<int64_t>(<uint64_t>subnormal_mark_f64(x) >> 63) - 1))
+
+
+cdef inline real subnormal_part(real x) noexcept nogil:
+    """x where it is subnormal (or zero), else +0 (above)."""
+    if real is float:
+        return bits_f32(sel_i32(below_normal(x), f32_bits(x), 0))
+    else:
+        return bits_f64(sel_i64(below_normal(x), f64_bits(x), 0))
 
 
 cdef inline bint is_positive(real x) noexcept nogil:

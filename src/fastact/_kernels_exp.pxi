@@ -58,10 +58,12 @@ cdef extern from *:
 # assist of about 3 ns (float32) / 6 ns (float64) an element on Sapphire
 # Rapids. Where the derivative is at most 1 in magnitude the product is
 # below the smallest normal, which the contract lets flush: grad_out is
-# made +-0 by an integer mask first (mul_flush). An exact product taken on
-# the bits (the subnormal moved into [0, 1) and rounded back by one FMA
-# onto the grid) cost up to 2.5x on normal inputs in the cheap backward
-# passes, so it is not used.
+# made +-0 by an integer mask first (mul_flush). The exact functions may
+# not flush: they take the product on the bits (mul_subnormal, below: the
+# subnormal's pattern as a float, rounded back onto the grid by one FMA),
+# which costs several operations more, so only in the <name>_1 forms that
+# their split loops run after a block that held a subnormal
+# (Spec.normal_form_everywhere).
 
 cdef extern from *:
     """
@@ -102,8 +104,111 @@ cdef extern from *:
         return (flush ? fa_bits_f64(gb & INT64_MIN) : g) * d;
     #endif
     }
+    /* Exact products and quotients of a subnormal a, with no subnormal
+       operand or result in any floating-point operation (each would take a
+       microcode assist). Below the smallest normal, |a| is its bit pattern m
+       (an integer) times the smallest subnormal (units_*: m as a float,
+       exact: float32 converts m < 2^23, float64 puts it in the mantissa of
+       2^52 and takes 2^52 away). A result below the smallest normal is the
+       integer nearest its value in those units: u + 2^23 (2^52), for
+       0 <= u <= 2^23, is rounded onto the integers, where the grid there is
+       1, and its bits less 2^23's are the result's pattern (2^23 itself
+       gives the smallest normal's, also right). A normal result is the
+       product of the units rounded as a float, moved down by two exact
+       power-of-2 factors (on the other lanes, the smallest normal's units:
+       no subnormal result there either; an integer max, since gcc carries
+       the factors into both arms of a float select with a constant arm). */
+    static inline float fa_units_f32(float a) { return (float)(fa_f32_bits(a) & INT32_MAX); }
+    static inline double fa_units_f64(double a) {
+        return fa_bits_f64((fa_f64_bits(a) & INT64_MAX) | 0x4330000000000000LL)
+               - 4503599627370496.0; }
+    /* a * s for a subnormal (or zero) a and |s| <= 2^64: the product
+       rounded once, by one FMA for a subnormal result; without FMA in
+       double (exact: 24 + 24 bits). */
+    static inline float fa_mul_subnormal_f32(float a, float s) {
+        int32_t sign = (fa_f32_bits(a) ^ fa_f32_bits(s)) & INT32_MIN;
+        float m = fa_units_f32(a), as = fabsf(s);
+    #if FA_FMA
+        float p = m * as;
+        float u = fmaf(m, as, 8388608.0f);
+        /* the units' product moved down by 2^-149; an integer max, as gcc
+           carries the factors into both arms of a float select with a
+           constant arm */
+        float normal = fa_bits_f32(fa_max_i32(fa_f32_bits(p), 0x4b000000)) * 0x1p-75f * 0x1p-74f;
+        int32_t r = p >= 8388608.0f ? fa_f32_bits(normal) : fa_f32_bits(u) - 0x4b000000;
+    #else
+        double p = (double)m * (double)as;
+        float normal = (float)((p >= 8388608.0 ? p : 8388608.0) * 0x1p-149);
+        int32_t r = p >= 8388608.0 ? fa_f32_bits(normal)
+                                   : (int32_t)(fa_f64_bits(p + 4503599627370496.0)
+                                               - 0x4330000000000000LL);
+    #endif
+        return fa_bits_f32(r | sign);
+    }
+    /* The same for any s: beyond 2^64 its magnitude is taken 2^64 times
+       smaller on the bits first (the result is then normal, and moved down
+       by 2^-85 instead); an infinite s gives its infinity with the product's
+       sign, a NaN s itself made quiet, as a * s does. (A loop of the plain
+       form above stayed scalar with these lanes added in hard_swish_backward,
+       where |s| <= 3/2 needs none of them.) */
+    static inline float fa_mul_subnormal_any_f32(float a, float s) {
+        int32_t sb = fa_f32_bits(s), sm = sb & INT32_MAX;
+        int32_t sign = (fa_f32_bits(a) ^ sb) & INT32_MIN;
+        int big = sm > 0x5f800000;
+        float m = fa_units_f32(a);
+    #if FA_FMA
+        float as = fa_bits_f32(sm - (big ? 0x20000000 : 0));
+        float p = m * as;
+        float u = fmaf(m, as, 8388608.0f);
+        int32_t pb = big ? fa_f32_bits(p) : fa_max_i32(fa_f32_bits(p), 0x4b000000);
+        float normal = fa_bits_f32(pb) * 0x1p-75f * (big ? 0x1p-10f : 0x1p-74f);
+        int32_t r = (p >= 8388608.0f) | big ? fa_f32_bits(normal) : fa_f32_bits(u) - 0x4b000000;
+    #else
+        double p = (double)m * (double)fa_bits_f32(sm);
+        float normal = (float)((p >= 8388608.0 ? p : 8388608.0) * 0x1p-149);
+        int32_t r = p >= 8388608.0 ? fa_f32_bits(normal)
+                                   : (int32_t)(fa_f64_bits(p + 4503599627370496.0)
+                                               - 0x4330000000000000LL);
+    #endif
+        r = sm >= 0x7f800000 ? 0x7f800000 : r;
+        return fa_bits_f32(sm > 0x7f800000 ? sb | 0x00400000 : r | sign);
+    }
+    /* float64: for |s| <= 2^64; without FMA the plain product. */
+    static inline double fa_mul_subnormal_f64(double a, double s) {
+    #if FA_FMA
+        int64_t sign = (fa_f64_bits(a) ^ fa_f64_bits(s)) & INT64_MIN;
+        double m = fa_units_f64(a), as = fabs(s);
+        double p = m * as;
+        double u = fma(m, as, 4503599627370496.0);
+        double normal = fa_bits_f64(fa_max_i64(fa_f64_bits(p), 0x4330000000000000LL))
+                        * 0x1p-537 * 0x1p-537;
+        int64_t r = p >= 4503599627370496.0 ? fa_f64_bits(normal)
+                                            : fa_f64_bits(u) - 0x4330000000000000LL;
+        return fa_bits_f64(r | sign);
+    #else
+        return a * s;
+    #endif
+    }
+    /* u / 6 in units with the sign of a, for an integer 0 <= u < 3 * 2^23
+       (3 * 2^52): rounded twice (the quotient, then to an integer), and
+       still right: u / 6's fraction is a multiple of 1/6, at least 1/6 from
+       1/2 unless it is 1/2 itself, and the quotient (below 2^22 / 2^51)
+       moves it by at most 2^-3. */
+    static inline float fa_div6_units_f32(float u, float a) {
+        float v = u / 6.0f + 8388608.0f;
+        return fa_bits_f32((fa_f32_bits(v) - 0x4b000000) | (fa_f32_bits(a) & INT32_MIN)); }
+    static inline double fa_div6_units_f64(double u, double a) {
+        double v = u / 6.0 + 4503599627370496.0;
+        return fa_bits_f64((fa_f64_bits(v) - 0x4330000000000000LL) | (fa_f64_bits(a) & INT64_MIN)); }
     """
     float mul_flush_f32 "fa_mul_flush_f32"(float g, float d) noexcept nogil
+    float mul_subnormal_f32 "fa_mul_subnormal_f32"(float a, float s) noexcept nogil
+    float mul_subnormal_any_f32 "fa_mul_subnormal_any_f32"(float a, float s) noexcept nogil
+    double mul_subnormal_f64 "fa_mul_subnormal_f64"(double a, double s) noexcept nogil
+    float units_f32 "fa_units_f32"(float a) noexcept nogil
+    double units_f64 "fa_units_f64"(double a) noexcept nogil
+    float div6_units_f32 "fa_div6_units_f32"(float u, float a) noexcept nogil
+    double div6_units_f64 "fa_div6_units_f64"(double u, double a) noexcept nogil
     double mul_flush_f64 "fa_mul_flush_f64"(double g, double d) noexcept nogil
     float half_finite_f32 "fa_half_finite_f32"(float x) noexcept nogil
     double half_finite_f64 "fa_half_finite_f64"(double x) noexcept nogil
@@ -115,6 +220,45 @@ cdef inline real mul_flush(real g, real d) noexcept nogil:
         return mul_flush_f32(g, d)
     else:
         return mul_flush_f64(g, d)
+
+
+cdef inline real mul_subnormal(real a, real s) noexcept nogil:
+    """a * s, correctly rounded, for a subnormal (or zero) a and |s| <= 2^64:
+    by the bits, no assist (above)."""
+    if real is float:
+        return mul_subnormal_f32(a, s)
+    else:
+        return mul_subnormal_f64(a, s)
+
+
+cdef inline real units(real a) noexcept nogil:
+    """|a| in units of the smallest subnormal, for a subnormal (or zero) a."""
+    if real is float:
+        return units_f32(a)
+    else:
+        return units_f64(a)
+
+
+cdef inline real div6_units(real u, real a) noexcept nogil:
+    """u / 6 rounded to an integer, as the pattern of a subnormal with a's
+    sign, for an integer 0 <= u < 3 * 2^23 (float32) / 3 * 2^52 (above)."""
+    if real is float:
+        return div6_units_f32(u, a)
+    else:
+        return div6_units_f64(u, a)
+
+
+cdef inline bint is_subnormal(real x) noexcept nogil:
+    """0 < |x| < the smallest normal, on the bits (an unsigned compare of
+    |x|'s bits less 1). Without 64-bit integer compares, the sign of the
+    subnormal mark: no float compare (see below_normal)."""
+    if real is float:
+        return <uint32_t>((f32_bits(x) & 0x7fffffff) - 1) < <uint32_t>0x007fffff
+    elif FA_I64_CMP:
+        return (<uint64_t>((f64_bits(x) & 0x7fffffffffffffffLL) - 1)
+                < <uint64_t>0x000fffffffffffffLL)
+    else:
+        return <uint64_t>subnormal_mark_f64(x) >> 63
 
 
 # Normal forms. The exp-based backward passes whose last step is mul_flush

@@ -27,16 +27,34 @@ cdef inline real leaky_relu_1(real x, real alpha) noexcept nogil:
     return x if pos else scaled
 
 
-cdef inline real leaky_relu_small_alpha_1(real x, real alpha) noexcept nogil:
+cdef inline real leaky_relu_small_alpha_normal_1(real x, real alpha) noexcept nogil:
     # For finite alpha with |alpha| <= 1: alpha * x is never inf * 0 and
     # never overflows, so it may be computed in the lanes that keep x too.
     return x if is_positive(x) else alpha * x
 
 
-cdef inline real leaky_relu_backward_small_alpha_1(real grad_out, real x,
-                                                   real alpha) noexcept nogil:
+cdef inline real leaky_relu_small_alpha_1(real x, real alpha) noexcept nogil:
+    # leaky_relu_small_alpha_normal_1, and alpha * x by the bits where x is
+    # subnormal (mul_subnormal: the product is exact, as the normal form's, and
+    # no lane multiplies a subnormal). For the blocks that hold one.
+    cdef real scaled = pick(is_subnormal(x), mul_subnormal(subnormal_part(x), alpha),
+                            alpha * normal_part(x))
+    return pick(is_positive(x), x, scaled)
+
+
+cdef inline real leaky_relu_backward_small_alpha_normal_1(real grad_out, real x,
+                                                          real alpha) noexcept nogil:
     cdef real g = grad_out if is_positive(x) else alpha * grad_out
     return x if is_nan(x) else g
+
+
+cdef inline real leaky_relu_backward_small_alpha_1(real grad_out, real x,
+                                                   real alpha) noexcept nogil:
+    # the normal form, and alpha * grad_out by the bits where grad_out is
+    # subnormal (as leaky_relu_small_alpha_1)
+    cdef real scaled = pick(is_subnormal(grad_out), mul_subnormal(subnormal_part(grad_out), alpha),
+                            alpha * normal_part(grad_out))
+    return nan_or(x, pick(is_positive(x), grad_out, scaled))
 
 
 cdef inline bint is_small_alpha(real alpha) noexcept nogil:
@@ -65,11 +83,75 @@ cdef inline real leaky_relu_backward_1(real grad_out, real x, real alpha) noexce
 # float16/bfloat16 loops run them on every block of 64 (_kernels_narrow.pxi),
 # where a call per block cost more than the block's work.
 
-cdef inline void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
+cdef inline bint leaky_relu_block(const real *x, real *y, Py_ssize_t n, real alpha,
+                                   bint guarded) noexcept nogil:
+    """One block of the small-alpha loop, in the form `guarded` picks, and
+    whether x held a subnormal: the loops of k_leaky_relu and
+    k_leaky_relu_backward are the generated _marked_split_loop's, written
+    here (both forms are exact). The marks in 32-bit integers for float32:
+    in 64-bit ones, the loop ran 1.3x slower."""
     cdef Py_ssize_t i
+    cdef int32_t marks32 = 0
+    cdef int64_t marks64 = 0
+    if real is float:
+        if guarded:
+            for i in range(n):
+                marks32 |= subnormal_mark_f32(x[i])
+                y[i] = leaky_relu_small_alpha_1(x[i], alpha)
+        else:
+            for i in range(n):
+                marks32 |= subnormal_mark_f32(x[i])
+                y[i] = leaky_relu_small_alpha_normal_1(x[i], alpha)
+        return marks32 < 0
+    else:
+        if guarded:
+            for i in range(n):
+                marks64 |= subnormal_mark_f64(x[i])
+                y[i] = leaky_relu_small_alpha_1(x[i], alpha)
+        else:
+            for i in range(n):
+                marks64 |= subnormal_mark_f64(x[i])
+                y[i] = leaky_relu_small_alpha_normal_1(x[i], alpha)
+        return marks64 < 0
+
+
+cdef inline bint leaky_relu_backward_block(const real *g, const real *x, real *out,
+                                           Py_ssize_t n, real alpha, bint guarded) noexcept nogil:
+    """leaky_relu_block for the backward pass: grad_out's subnormals."""
+    cdef Py_ssize_t i
+    cdef int32_t marks32 = 0
+    cdef int64_t marks64 = 0
+    if real is float:
+        if guarded:
+            for i in range(n):
+                marks32 |= subnormal_mark_f32(g[i])
+                out[i] = leaky_relu_backward_small_alpha_1(g[i], x[i], alpha)
+        else:
+            for i in range(n):
+                marks32 |= subnormal_mark_f32(g[i])
+                out[i] = leaky_relu_backward_small_alpha_normal_1(g[i], x[i], alpha)
+        return marks32 < 0
+    else:
+        if guarded:
+            for i in range(n):
+                marks64 |= subnormal_mark_f64(g[i])
+                out[i] = leaky_relu_backward_small_alpha_1(g[i], x[i], alpha)
+        else:
+            for i in range(n):
+                marks64 |= subnormal_mark_f64(g[i])
+                out[i] = leaky_relu_backward_small_alpha_normal_1(g[i], x[i], alpha)
+        return marks64 < 0
+
+
+cdef inline void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
+    cdef Py_ssize_t i, start = 0, stop
+    cdef bint guarded
     if is_small_alpha(alpha):
-        for i in range(n):
-            y[i] = leaky_relu_small_alpha_1(x[i], alpha)
+        guarded = any_subnormal(x, SUBNORMAL_BLOCK if n > SUBNORMAL_BLOCK else n)
+        while start < n:
+            stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n
+            guarded = leaky_relu_block(x + start, y + start, stop - start, alpha, guarded)
+            start = stop
     else:
         for i in range(n):
             y[i] = leaky_relu_1(x[i], alpha)
@@ -77,10 +159,15 @@ cdef inline void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) 
 
 cdef inline void k_leaky_relu_backward(const real *g, const real *x, real *out, Py_ssize_t n,
                                 real alpha) noexcept nogil:
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i, start = 0, stop
+    cdef bint guarded
     if is_small_alpha(alpha):
-        for i in range(n):
-            out[i] = leaky_relu_backward_small_alpha_1(g[i], x[i], alpha)
+        guarded = any_subnormal(g, SUBNORMAL_BLOCK if n > SUBNORMAL_BLOCK else n)
+        while start < n:
+            stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n
+            guarded = leaky_relu_backward_block(g + start, x + start, out + start,
+                                                stop - start, alpha, guarded)
+            start = stop
     else:
         for i in range(n):
             out[i] = leaky_relu_backward_1(g[i], x[i], alpha)
@@ -116,8 +203,6 @@ cdef extern from *:
     """
     static inline float fa_pick_f32(int c, float a, float b) { return c ? a : b; }
     static inline double fa_pick_f64(int c, double a, double b) { return c ? a : b; }
-    static inline int64_t fa_min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
-    static inline int64_t fa_max_i64(int64_t a, int64_t b) { return a > b ? a : b; }
     static inline uint32_t fa_min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
     /* x, or +1 for NaN: x's bits masked with all ones where the quiet
        compare x == x holds, else with 1's exponent (NaN's all-ones exponent
@@ -133,8 +218,6 @@ cdef extern from *:
     float pick_f32 "fa_pick_f32"(bint c, float a, float b) noexcept nogil
     double pick_f64 "fa_pick_f64"(bint c, double a, double b) noexcept nogil
     float nan_to_one_f32 "fa_nan_to_one_f32"(float x) noexcept nogil
-    int64_t min_i64 "fa_min_i64"(int64_t a, int64_t b) noexcept nogil
-    int64_t max_i64 "fa_max_i64"(int64_t a, int64_t b) noexcept nogil
     uint32_t min_u32 "fa_min_u32"(uint32_t a, uint32_t b) noexcept nogil
     double nan_to_one_f64 "fa_nan_to_one_f64"(double x) noexcept nogil
 
@@ -283,13 +366,24 @@ cdef inline real hard_sigmoid_grad_1(real x) noexcept nogil:
     return x if is_nan(x) else g
 
 
-cdef inline real hard_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
+cdef inline real hard_sigmoid_backward_normal_1(real grad_out, real x) noexcept nogil:
     # grad_out / 6 rather than grad_out * fl(1/6): one rounding, not two.
     # A true divide: grad_out may be tiny, where div6 could miss a tie.
     cdef real zero = 0, three = 3, six = 6
     if real is double and not FA_I64_CMP:
         return nan_or(x, between(nan_to_one(x), -three, three, grad_out, zero) / six)
     return nan_or(x, pick(abs_below_3(x), grad_out, zero) / six)
+
+
+cdef inline real hard_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
+    # hard_sigmoid_backward_normal_1, and where grad_out is subnormal and
+    # -3 < x < 3, grad_out / 6 by its bits (div6_units); the normal form
+    # sees 0 there. The loop runs this form only on blocks that hold a
+    # subnormal grad_out.
+    cdef bint sub = is_subnormal(grad_out)
+    cdef bint inside = abs_below_3(x) & (x == x)     # (no NaN at any tier)
+    cdef real normal = hard_sigmoid_backward_normal_1(normal_part(grad_out), x)
+    return pick(sub & inside, div6_units(units(subnormal_part(grad_out)), grad_out), normal)
 
 
 cdef inline real clamp_abs_3(real x) noexcept nogil:
@@ -328,7 +422,7 @@ cdef inline bint at_least_3(real x) noexcept nogil:
         return nan_to_one(x) >= three
 
 
-cdef inline real hard_swish_1(real x) noexcept nogil:
+cdef inline real hard_swish_normal_1(real x) noexcept nogil:
     cdef real three = 3, half = 0.5
     # x * 0 below -3 is -0.0 from xc = -3, without ever being -inf * 0
     cdef real xc, p, mid
@@ -364,6 +458,18 @@ cdef inline real hard_swish_1(real x) noexcept nogil:
     return pick(at_least_3(x) | (x != x), x, mid)
 
 
+cdef inline real hard_swish_1(real x) noexcept nogil:
+    # hard_swish_normal_1, and where x is subnormal fl(fl(3x) / 6) in units of
+    # the smallest subnormal (div6_units; fl(3x) there is 3m rounded as
+    # a float, m x's pattern: below the smallest normal 3m itself, above it
+    # rounded to the same 24 (53) bits); the normal form sees a zero there
+    # (normal_part). The loop runs this form only on blocks that hold a
+    # subnormal x (Spec.normal_form).
+    cdef real three = 3
+    cdef real tiny_part = div6_units(units(subnormal_part(x)) * three, x)
+    return pick(is_subnormal(x), tiny_part, hard_swish_normal_1(normal_part(x)))
+
+
 cdef inline real hard_swish_grad_1(real x) noexcept nogil:
     # (2x + 3) / 6: 2x is exact and, near the zero at x = -1.5, so is 2x + 3
     # (Sterbenz), which x/3 + 1/2 would not be.
@@ -375,15 +481,29 @@ cdef inline real hard_swish_grad_1(real x) noexcept nogil:
     return x if is_nan(x) else g
 
 
-cdef inline real hard_swish_backward_1(real grad_out, real x) noexcept nogil:
-    # the slope (2x + 3) / 6 on (-3, 3): 2x + 3 is 0 or at least 2^-22
-    # (2^-51) there, so div6 gives the quotient; 1 from 3 up, 0 from -3 down
+cdef inline real hard_swish_slope(real x) noexcept nogil:
+    # (2x + 3) / 6 on (-3, 3): 2x + 3 is 0 or at least 2^-22 (2^-51) there,
+    # so div6 gives the quotient; 1 from 3 up, 0 from -3 down
     cdef real zero = 0, one = 1, three = 3
     cdef real xc = clamp_abs_3(x)
     cdef real mid = div6(xc + xc + three)
     cdef real outside = pick(at_least_3(x), one, zero)
-    cdef real slope = pick(abs_below_3(x), mid, outside)
-    return nan_or(x, mul_by_finite_quiet(grad_out, slope))
+    return pick(abs_below_3(x), mid, outside)
+
+
+cdef inline real hard_swish_backward_normal_1(real grad_out, real x) noexcept nogil:
+    return nan_or(x, mul_by_finite_quiet(grad_out, hard_swish_slope(x)))
+
+
+cdef inline real hard_swish_backward_1(real grad_out, real x) noexcept nogil:
+    # hard_swish_backward_normal_1, and where grad_out is subnormal its exact
+    # product with the slope (in [-1/2, 3/2]: mul_subnormal); a subnormal x is
+    # made 0 first, whose slope 1/2 is its own (2x + 3 rounds to 3). The
+    # loop runs this form only on blocks with a subnormal grad_out or x.
+    cdef real slope = hard_swish_slope(normal_part(x))
+    cdef real product = mul_by_finite_quiet(normal_part(grad_out), slope)
+    return nan_or(x, pick(is_subnormal(grad_out),
+                          mul_subnormal(subnormal_part(grad_out), slope), product))
 
 
 cdef inline real mul_by_finite_quiet(real a, real s) noexcept nogil:

@@ -104,15 +104,12 @@ cdef inline real sigmoid_grad_1(real x) noexcept nogil:
     return x if is_nan(x) else q
 
 
-cdef inline real sigmoid_backward_normal_1(real grad_out, real y) noexcept nogil:
+cdef inline real sigmoid_derivative_of_output(real y) noexcept nogil:
     # y (1 - y) = y - y^2 with one rounding: a fused multiply-add where the
     # tier has one (correctly rounded: no cancellation survives an exact
     # product). Without FMA, 1 - y = c + c_lo exactly (Fast2Sum; c_lo is 0
     # for y >= 1/2 by Sterbenz) and Dekker's exact y c, so again one
-    # rounding. Then one more for grad_out: about 1 ulp in all (three plain
-    # roundings reach 2.5 ulp). y = +-inf gives -inf (its limit), NaN NaN.
-    # Right where neither input is subnormal (the loop's blocks free of
-    # them); sigmoid_backward_1 is right everywhere.
+    # rounding. y = +-inf gives -inf (its limit), NaN NaN.
     cdef real zero = 0, one = 1, two = 2
     cdef bint finite = is_finite(y)
     cdef real y_finite = y if finite else zero   # no inf - inf below
@@ -128,37 +125,60 @@ cdef inline real sigmoid_backward_normal_1(real grad_out, real y) noexcept nogil
         w = two_prod(y_small, c, &w_lo)
         w = w + (w_lo + y_small * c_lo)
         w = w if y_small == y_finite else y_finite * (one - y_finite)
-    w = w if finite else -fabs_real(y)
-    # A plain product: every lane is kept, and grad_out * w raises "invalid"
-    # only for inf * 0, whose NaN result is what the flag reports (the ufunc
-    # layer restores the flags anyway).
-    return grad_out * w
+    return w if finite else -fabs_real(y)
+
+
+cdef inline real sigmoid_backward_normal_1(real grad_out, real y) noexcept nogil:
+    # y (1 - y) rounded once (above), then once more for grad_out: about 1
+    # ulp in all (three plain roundings reach 2.5 ulp). A plain product:
+    # every lane is kept, and grad_out * w raises "invalid" only for inf * 0,
+    # whose NaN result is what the flag reports (the ufunc layer restores the
+    # flags anyway). float64: right where neither input is subnormal (the
+    # loop's blocks free of them), sigmoid_backward_1 everywhere; float32:
+    # right everywhere, only slower on subnormals.
+    return grad_out * sigmoid_derivative_of_output(y)
 
 
 cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
-    # sigmoid_backward_normal_1, and in float64 where grad_out or y is
-    # subnormal and the result below the smallest normal, both are made +-0
-    # first (no product then takes a microcode assist: 9-10 times the normal
-    # time on Intel, 7 on AMD Zen 5) and the result is the signed zero the
-    # contract lets it flush to. That is: grad_out subnormal and y in
-    # [-0.6, 1] (|y (1 - y)| <= 0.96 and of y's sign there), or y subnormal
-    # (y - y^2 rounds to y) and |grad_out| <= 1. Elsewhere the bits are
-    # sigmoid_backward_normal_1's, and so they are where grad_out is +-0 (the
-    # plain product is the same signed zero). y = +-0 is left out: it costs
-    # no assist, and the tiers differ in the sign of 0 - 0^2. Quiet float
-    # compares: no flag for NaN, and they vectorize at every tier. The
-    # float64 loop runs this form only on blocks that hold a subnormal
-    # (Spec.normal_form), sigmoid_backward_normal_1 on the others.
-    # float32 keeps its plain product everywhere: on AMD Zen 5 a float32
-    # subnormal product costs nothing extra and this guard 2.4-3.6 times
-    # the plain loop (on Intel the subnormal product costs ~28 times).
+    # float32: sigmoid_backward_normal_1's bits, with no subnormal in a
+    # product: a subnormal y has y (1 - y) = y (y^2 is far below half its
+    # ulp), and where grad_out or that is subnormal the product is taken on
+    # the bits (mul_subnormal_any_f32: rounded once, as the plain product), the
+    # normal arithmetic seeing zeros there (normal_part); both subnormal,
+    # the zero of the product's sign. The loop runs this form on the blocks
+    # after one that held a subnormal (Spec.normal_form_everywhere).
+    # float64: where grad_out or y is subnormal and the result below the
+    # smallest normal, both are made +-0 first (no product then takes a
+    # microcode assist: 9-10 times the normal time on Intel, 7 on AMD Zen 5)
+    # and the result is the signed zero the contract lets it flush to. That
+    # is: grad_out subnormal and y in [-0.6, 1] (|y (1 - y)| <= 0.96 and of
+    # y's sign there), or y subnormal (y - y^2 rounds to y) and |grad_out| <=
+    # 1. Elsewhere the bits are sigmoid_backward_normal_1's, and so they are
+    # where grad_out is +-0 (the plain product is the same signed zero). y =
+    # +-0 is left out: it costs no assist, and the tiers differ in the sign
+    # of 0 - 0^2. Quiet float compares: no flag for NaN, and they vectorize at
+    # every tier. The float64 loop checks each block for a subnormal first
+    # and runs this form only on those that hold one (Spec.normal_form).
+    cdef bint sub_g, sub_w
+    cdef real w, a, b
+    cdef int32_t sign_b
+    if real is float:
+        sub_g = is_subnormal(grad_out)
+        sub_w = is_subnormal(y)
+        w = pick(sub_w, y, sigmoid_derivative_of_output(normal_part(y)))
+        a = pick(sub_g, grad_out, w)     # the subnormal factor
+        b = pick(sub_g, w, grad_out)
+        # both subnormal: +0 for b, and b's sign put back
+        sign_b = f32_bits(b) & (-2147483647 - 1)
+        return pick(sub_g | sub_w,
+                    bits_f32(f32_bits(mul_subnormal_any_f32(subnormal_part(a), normal_part(b)))
+                             ^ (sign_b if sub_g & sub_w else 0)),
+                    normal_part(grad_out) * normal_part(w))
     cdef double smallest_normal = 2.2250738585072013831e-308
     cdef double zero = 0, one = 1, y_low = -0.6
     cdef int64_t sign_bit = <int64_t>-9223372036854775807LL - 1
     cdef bint flush
     cdef int64_t gb, yb
-    if real is float:
-        return sigmoid_backward_normal_1(grad_out, y)
     flush = ((lt_quiet(fabs(grad_out), smallest_normal)
               | lt_quiet(fabs(y), smallest_normal))
              & lt_quiet(zero, fabs(y))
