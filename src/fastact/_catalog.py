@@ -296,7 +296,7 @@ SPECS = [
                "aten.silu_backward.grad_input(grad_out, x, grad_input=out)")),
     *_family(
         "gelu_tanh", 4, 4, abs_eps_derivative=4,
-        normal_forms=({"f64": ("x",)}, None, None),
+        normal_forms=({"f64": ("x",)}, None, CHECK_GRAD_OUT_AND_X),
         docs=("The tanh approximation of GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),\n"
               "as torch.nn.functional.gelu(x, approximate='tanh'); accurate in the lower tail.",
               "Derivative of gelu_tanh.",
@@ -312,7 +312,8 @@ SPECS = [
         torch=("aten.elu.out(x, alpha, 1, 1, out=out)", None,
                "aten.elu_backward.grad_input(grad_out, alpha, 1, 1, False, x, grad_input=out)")),
     *_family(
-        "selu", 2, 4, abs_eps_derivative=4,
+        "selu", 2, 4, abs_eps_derivative=4, normal_forms=(CHECK_X, None, CHECK_GRAD_OUT_AND_X),
+        normal_forms_everywhere=("f32", "f64"),
         docs=("scale * (x where x > 0, else alpha (exp(x) - 1)) with PyTorch's\n"
               "scale = 1.0507009873554805 and alpha = 1.6732632423543772.",
               "Derivative of selu: scale where x > 0, else scale alpha exp(x).",
@@ -330,7 +331,7 @@ SPECS = [
     # repeats the roundings before the last). Derivatives within 4 ulp, or
     # 4 eps absolute where the true value is below 1 in magnitude.
     *_family(
-        "gelu", 4, 4, abs_eps_derivative=4,
+        "gelu", 4, 4, abs_eps_derivative=4, normal_forms=(None, None, CHECK_GRAD_OUT_AND_X),
         docs=("x * Phi(x) elementwise, Phi the standard normal CDF (exact F.gelu, the\n"
               "erf form); within 4 ulp, tails included.",
               "Derivative of gelu: Phi(x) + x phi(x); gelu_grad(-inf) = 0, gelu_grad(inf) = 1.",

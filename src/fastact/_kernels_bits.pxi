@@ -55,6 +55,18 @@ cdef extern from *:
     static inline int fa_le_quiet(double a, double b) { return __builtin_islessequal(a, b); }
     static inline int fa_ge_quiet(double a, double b) { return __builtin_isgreaterequal(a, b); }
     static inline int fa_lt_quiet_f32(float a, float b) { return __builtin_isless(a, b); }
+    /* Is the caller's floating-point mode the default one (x86 MXCSR: round
+       to nearest, no flush-to-zero or denormals-are-zero, exceptions
+       masked)? The split loops take subnormals on their bits only there: in
+       another mode a call computes in that mode (the normal forms, plain
+       arithmetic), as the other kernels do. Elsewhere than x86 with gcc or
+       clang: assumed. */
+    #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+    #include <xmmintrin.h>
+    static inline int fa_default_fp_mode(void) { return (_mm_getcsr() & ~0x3Fu) == 0x1F80u; }
+    #else
+    static inline int fa_default_fp_mode(void) { return 1; }
+    #endif
     /* A mark whose sign bit is set exactly where x is subnormal (not zero):
        with m the magnitude's bits and t = m - 1, (t - (smallest normal's
        bits - 1)) & ~t is negative exactly for 0 < m < smallest normal's
@@ -94,6 +106,7 @@ cdef extern from *:
     bint le_quiet "fa_le_quiet"(double a, double b) noexcept nogil
     bint ge_quiet "fa_ge_quiet"(double a, double b) noexcept nogil
     bint lt_quiet_f32 "fa_lt_quiet_f32"(float a, float b) noexcept nogil
+    bint default_fp_mode "fa_default_fp_mode"() noexcept nogil
     int32_t subnormal_mark_f32 "fa_subnormal_mark_f32"(float x) noexcept nogil
     int64_t subnormal_mark_f64 "fa_subnormal_mark_f64"(double x) noexcept nogil
     bint any_subnormal_f32 "fa_any_subnormal_f32"(const float *a, Py_ssize_t n) noexcept nogil

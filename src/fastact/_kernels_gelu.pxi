@@ -426,39 +426,27 @@ cdef inline real gelu_grad_1(real x) noexcept nogil:
         return gelu_grad_f64(x)
 
 
-cdef inline real flush_below_derivative(real g) noexcept nogil:
-    """g, or +-0 (g's sign) where |g| < 7/8 of the smallest normal: |g d|
-    is then below the smallest normal for every derivative d of gelu and
-    gelu_tanh (|d| <= 1.129), which the contract lets flush, and a product
-    with a subnormal g costs a microcode assist (about 3 / 6 ns an element).
-    With no test of d, two operations fewer than mul_flush in
-    _kernels_exp.pxi; subnormals above 7/8 keep the plain product."""
-    cdef int32_t gb32
-    cdef int64_t gb64
-    cdef double bound = 1.9469396262136772e-308      # 7/8 * 2^-1022
-    if real is float:
-        gb32 = f32_bits(g)
-        return bits_f32(gb32 & (<int32_t>0x80000000
-                                | -<int32_t>((gb32 & 0x7fffffff) >= 0x00700000)))
-    else:
-        gb64 = f64_bits(g)
-        return bits_f64(gb64 & (<int64_t>0x8000000000000000ULL
-                                | -<int64_t>(not lt_quiet(fabs(g), bound))))
-
-
 cdef inline real gelu_backward_of(real grad_out, real d) noexcept nogil:
-    # float64 only: for float32 the two operations of the flush cost 8-10%
-    # on normal inputs (same-run A/B, 1e5)
-    # and not at the baseline tier, where the float64 mask (no 64-bit
-    # integer compare in SSE2) left the loop scalar, 0.8x its earlier speed
-    if real is float or not FA_I64_CMP:
-        return mul_quiet(grad_out, d)
-    else:
-        return mul_quiet(flush_below_derivative(grad_out), d)
+    # the plain product: a subnormal grad_out is gelu_backward_1's (the
+    # split loop's), so the float16/bfloat16 loops, which finish with this,
+    # give the float32 kernel's product rounded once
+    return mul_quiet(grad_out, d)
+
+
+cdef inline real gelu_backward_normal_1(real grad_out, real x) noexcept nogil:
+    return gelu_backward_of(grad_out, gelu_grad_1(x))
 
 
 cdef inline real gelu_backward_1(real grad_out, real x) noexcept nogil:
-    return gelu_backward_of(grad_out, gelu_grad_1(x))
+    # gelu_backward_normal_1 with no product of a subnormal: a tiny x raised
+    # to the tiny bound (raise_tiny: the derivative there is 1/2 to the last
+    # bit), a subnormal grad_out times the derivative (below 1.13) taken on
+    # the bits (mul_subnormal, rounded once as the plain product). The loop
+    # runs this form only on the blocks that hold a subnormal grad_out or x
+    # (Spec.normal_form).
+    cdef real d = gelu_grad_1(raise_tiny(x))
+    return pick(is_subnormal(grad_out) & (d == d), mul_subnormal(subnormal_part(grad_out), d),
+                gelu_backward_of(normal_part(grad_out), d))
 
 
 # gelu_tanh 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi), is
@@ -621,13 +609,17 @@ cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
 
 
 cdef inline real gelu_tanh_backward_of(real grad_out, real d) noexcept nogil:
-    # float32 only: for float64 the flush cost 6% on normal inputs
-    # (same-run A/B, 1e5)
-    if real is float:
-        return flush_below_derivative(grad_out) * d
-    else:
-        return grad_out * d
+    # the plain product (as gelu_backward_of)
+    return grad_out * d
+
+
+cdef inline real gelu_tanh_backward_normal_1(real grad_out, real x) noexcept nogil:
+    return gelu_tanh_backward_of(grad_out, gelu_tanh_grad_1(x))
 
 
 cdef inline real gelu_tanh_backward_1(real grad_out, real x) noexcept nogil:
-    return gelu_tanh_backward_of(grad_out, gelu_tanh_grad_1(x))
+    # as gelu_backward_1: gelu_tanh_backward_normal_1 with no product of a
+    # subnormal (Spec.normal_form)
+    cdef real d = gelu_tanh_grad_1(raise_tiny(x))
+    return pick(is_subnormal(grad_out) & (d == d), mul_subnormal(subnormal_part(grad_out), d),
+                gelu_tanh_backward_of(normal_part(grad_out), d))

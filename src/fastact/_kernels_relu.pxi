@@ -146,12 +146,16 @@ cdef inline bint leaky_relu_backward_block(const real *g, const real *x, real *o
 cdef inline void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
     cdef Py_ssize_t i, start = 0, stop
     cdef bint guarded
-    if is_small_alpha(alpha):
+    if is_small_alpha(alpha) and default_fp_mode():
         guarded = any_subnormal(x, SUBNORMAL_BLOCK if n > SUBNORMAL_BLOCK else n)
         while start < n:
             stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n
             guarded = leaky_relu_block(x + start, y + start, stop - start, alpha, guarded)
             start = stop
+    elif is_small_alpha(alpha):
+        # another floating-point mode: computed in it (_other_fp_mode)
+        for i in range(n):
+            y[i] = leaky_relu_small_alpha_normal_1(x[i], alpha)
     else:
         for i in range(n):
             y[i] = leaky_relu_1(x[i], alpha)
@@ -161,13 +165,16 @@ cdef inline void k_leaky_relu_backward(const real *g, const real *x, real *out, 
                                 real alpha) noexcept nogil:
     cdef Py_ssize_t i, start = 0, stop
     cdef bint guarded
-    if is_small_alpha(alpha):
+    if is_small_alpha(alpha) and default_fp_mode():
         guarded = any_subnormal(g, SUBNORMAL_BLOCK if n > SUBNORMAL_BLOCK else n)
         while start < n:
             stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n
             guarded = leaky_relu_backward_block(g + start, x + start, out + start,
                                                 stop - start, alpha, guarded)
             start = stop
+    elif is_small_alpha(alpha):
+        for i in range(n):
+            out[i] = leaky_relu_backward_small_alpha_normal_1(g[i], x[i], alpha)
     else:
         for i in range(n):
             out[i] = leaky_relu_backward_1(g[i], x[i], alpha)
