@@ -107,6 +107,50 @@ def test_linear_limit_at_tiny_x(name, slope, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_gelu_is_half_x_at_tiny_x(dtype):
+    # x Phi(x) = x/2 + x^2 phi(0): x/2 rounded (to even) below 2^-40 /
+    # 2^-300, subnormal x and results included; float32 flushes |x| < 2^-125,
+    # where x/2 is below the smallest normal
+    x = tiny_inputs(dtype)
+    r = fastact.gelu(x)
+    assert_product_or_flushed(r, x / dtype(2))
+    if dtype == np.float64:
+        np.testing.assert_array_equal(r, x / 2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_mish_at_subnormal_x_is_one_product(dtype):
+    # below the tiny bound b mish(x) is x w, w its slope at 0 as the kernel
+    # rounds it (one w for x > 0, one for x < 0: mish(+-b) / +-b, exactly);
+    # at a subnormal x the result is x w rounded once, to even on a tie
+    x = every_subnormal(dtype)
+    x = x[x != 0]
+    if dtype == np.float64:
+        x = x[::20]
+    b = dtype(2.0 ** (-40 if dtype == np.float32 else -300))
+    r = fastact.mish(x)
+    for sign in (1, -1):
+        side = (x > 0) if sign == 1 else (x < 0)
+        w = float(fastact.mish(np.array([sign * b], dtype))[0] / (sign * b))
+        assert 0.59 < w < 0.61
+        if dtype == np.float32:
+            # 24 x 24 bits: exact in float64, then rounded once
+            expect = (x[side].astype(np.float64) * w).astype(np.float32)
+        else:
+            # in units of the smallest subnormal: the pattern times w,
+            # rounded to the nearest integer, ties to even
+            num, den = w.as_integer_ratio()
+            patterns = []
+            for m in (x[side].view(np.uint64) & 0x7FFFFFFFFFFFFFFF).tolist():
+                q, rem = divmod(m * num, den)
+                q += 2 * rem > den or (2 * rem == den and q % 2 == 1)
+                patterns.append(q)
+            expect = np.array(patterns, np.uint64).view(np.float64) * sign
+        np.testing.assert_array_equal(r[side], expect)
+        assert np.array_equal(np.signbit(r[side]), np.signbit(x[side]))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_selu_is_linear_at_tiny_x(dtype):
     # selu x = scale x (x > 0), scale alpha (x + x^2/2) (x < 0): within 2 ulp
     # (subnormal results in units of the smallest subnormal) of the linear

@@ -321,7 +321,7 @@ SPECS = [
         torch=("aten.elu.out(x, 1.6732632423543772, 1.0507009873554805, 1, out=out)", None, None)),
     *_family(
         "mish", 4, 4, abs_eps_derivative=4,
-        normal_forms=(None, CHECK_X, CHECK_GRAD_OUT_AND_X),
+        normal_forms=(CHECK_X, CHECK_X, CHECK_GRAD_OUT_AND_X),
         docs=("x * tanh(softplus(x)), elementwise.",
               "Derivative of mish.",
               "Backward pass of mish: grad_out * mish_grad(x)."),
@@ -331,7 +331,9 @@ SPECS = [
     # repeats the roundings before the last). Derivatives within 4 ulp, or
     # 4 eps absolute where the true value is below 1 in magnitude.
     *_family(
-        "gelu", 4, 4, abs_eps_derivative=4, normal_forms=(None, None, CHECK_GRAD_OUT_AND_X),
+        "gelu", 4, 4, abs_eps_derivative=4,
+        normal_forms=({"f64": ("x",)}, None, CHECK_GRAD_OUT_AND_X),
+        normal_forms_everywhere=("f32", "f64"),
         docs=("x * Phi(x) elementwise, Phi the standard normal CDF (exact F.gelu, the\n"
               "erf form); within 4 ulp, tails included.",
               "Derivative of gelu: Phi(x) + x phi(x); gelu_grad(-inf) = 0, gelu_grad(inf) = 1.",

@@ -295,6 +295,10 @@ def _narrow_loop(s, d):
             "    cdef Py_ssize_t i = 0" + ("\n" if s.loop == "hand" else ", j\n"),
             f"    cdef {d.storage} spare[NARROW_BLOCK]\n"]
     text += [f"    cdef float {b}[NARROW_BLOCK]\n" for b in blocks]
+    split = (s.loop != "hand" and not s.narrow_derivative_table
+             and "f32" in s.normal_form and "f32" not in s.normal_form_everywhere)
+    if split:
+        text.append("    cdef bint default_mode = default_fp_mode()\n")
     text.append("    while i < n:\n")
     text += [f"        load_lanes(<const {d.storage} *>{a} + i, n - i, spare, {b})\n"
              for a, b in zip(arrays, blocks)]
@@ -312,6 +316,20 @@ def _narrow_loop(s, d):
         text += ["        for j in range(NARROW_BLOCK):\n",
                  f"            b1[j] = {s.activation}_grad_1({grad_args})\n",
                  f"            b0[j] = nan_or(b1[j], {s.activation}_backward_of(b0[j], b1[j]))\n"]
+    elif split:
+        # the float32 loop's choice (_split_loop) on the widened block, so
+        # that the bits are its bits in every floating-point mode: <name>_1
+        # where a checked input holds a float32 subnormal (bfloat16 has
+        # them; float16 widens to none), else <name>_normal_1
+        args = ", ".join([f"{b}[j]" for b in blocks] + list(s.params))
+        check = " or ".join(f"any_subnormal({blocks[arrays.index(a)]}, NARROW_BLOCK)"
+                            for a in s.normal_form["f32"])
+        text += [f"        if default_mode and ({check}):\n",
+                 "            for j in range(NARROW_BLOCK):\n",
+                 f"                b0[j] = {s.name}_1({args})\n",
+                 "        else:\n",
+                 "            for j in range(NARROW_BLOCK):\n",
+                 f"                b0[j] = {s.name}_normal_1({args})\n"]
     else:
         args = [f"{b}[j]" for b in blocks] + list(s.params)
         # a float32 normal form right for every input is the faster one: the

@@ -153,6 +153,33 @@ cdef inline real raise_tiny(real x) noexcept nogil:
                                 | (b64 & (<int64_t>-9223372036854775807LL - 1)), b64))
 
 
+cdef inline bint is_subnormal(real x) noexcept nogil:
+    """0 < |x| < the smallest normal, on the bits (an unsigned compare of
+    |x|'s bits less 1). Without 64-bit integer compares, the sign of the
+    subnormal mark: no float compare (see below_normal)."""
+    if real is float:
+        return <uint32_t>((f32_bits(x) & 0x7fffffff) - 1) < <uint32_t>0x007fffff
+    elif FA_I64_CMP:
+        return (<uint64_t>((f64_bits(x) & 0x7fffffffffffffffLL) - 1)
+                < <uint64_t>0x000fffffffffffffLL)
+    else:
+        return <uint64_t>subnormal_mark_f64(x) >> 63
+
+
+cdef inline real raise_subnormal(real x) noexcept nogil:
+    """x, or where it is subnormal the tiny bound (is_tiny) with x's sign:
+    for a function that is x times a constant below the bound (mish_1)."""
+    cdef int32_t b32
+    cdef int64_t b64
+    if real is float:
+        b32 = f32_bits(x)
+        return bits_f32(sel_i32(is_subnormal(x), 0x2b800000 | (b32 & (-2147483647 - 1)), b32))
+    else:
+        b64 = f64_bits(x)
+        return bits_f64(sel_i64(is_subnormal(x), 0x2d30000000000000LL
+                                | (b64 & (<int64_t>-9223372036854775807LL - 1)), b64))
+
+
 # The block of the split loops (Spec.normal_form): 4 KiB of float64, so
 # that the check's pass leaves the block in L1 for the loop that follows it
 # (2 KiB of float32: 2048 elements ran no faster). In the marked loops

