@@ -1,7 +1,8 @@
 """Every ISA tier this CPU can run, each in its own process selected with
 FASTACT_ISA (which caps the choice): the tier is the one in use, the exact
 functions (the catalogue's bound 0) give the same bits at every tier, and the
-accuracy, semantics and no-warning tests pass under each tier. The tier in use
+accuracy, semantics, no-warning, narrow-type and subnormal tests pass under
+each tier. The tier in use
 by default runs those files directly; the others run them in a child process.
 `python -m fastact check` at every tier is tests/test_cli.py's
 test_check_default_run_passes (the default run checks every tier)."""
@@ -107,7 +108,7 @@ def test_fastact_isa_selects_the_tier(per_tier, tier):
 @pytest.mark.parametrize("tier", OTHER_TIERS)
 def test_every_tier_keeps_the_contract(tier, ulp_report):
     files = [str(HERE / f) for f in ("test_accuracy.py", "test_semantics.py", "test_warnings.py",
-                                     "test_narrow.py", "test_tanh_table.py")]
+                                     "test_narrow.py", "test_tanh_table.py", "test_subnormal.py")]
     child = run_python(["-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
                        env={"FASTACT_ISA": tier}, timeout=1200)
     # pass the child's max-ULP table (see conftest) on to this run's
