@@ -289,6 +289,7 @@ SPECS = [
         "silu", 4, 4, abs_eps_derivative=4,
         normal_forms=({"f64": ("x",)}, {"f64": ("x",)},
                       {"f32": ("grad_out",), "f64": ("grad_out", "x")}),
+        normal_forms_everywhere=("f32", "f64"),
         docs=("x * sigmoid(x) (swish), elementwise.",
               "Derivative of silu: s (1 + x (1 - s)), s = sigmoid(x).",
               "Backward pass of silu: grad_out * silu_grad(x)."),

@@ -372,11 +372,23 @@ cdef inline real silu_grad_normal_1(real x) noexcept nogil:
 
 
 cdef inline real silu_backward_of(real grad_out, real d) noexcept nogil:
-    return mul_flush(grad_out, d)
+    # the plain product: a subnormal grad_out is silu_backward_1's (the
+    # split loop's), so the float16/bfloat16 loops, which finish with this,
+    # give the float32 kernel's product rounded once
+    return grad_out * d
 
 
 cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
-    return silu_backward_of(grad_out, silu_grad_1(x))
+    # silu_backward_normal_1's bits with no product of a subnormal: a tiny x
+    # raised to the tiny bound (silu_grad_1: the derivative there is 1/2 to
+    # the last bit, as at x), a subnormal grad_out times the derivative
+    # (|d| < 1.1) taken on the bits (mul_subnormal, rounded once as the plain
+    # product). The same bits as the normal form, so the loop runs this form
+    # on the blocks after one that held a subnormal grad_out or x
+    # (Spec.normal_form_everywhere: a mark in the loop, no pass of its own).
+    cdef real d = silu_grad_1(x)
+    return pick(is_subnormal(grad_out) & (d == d), mul_subnormal(subnormal_part(grad_out), d),
+                silu_backward_of(normal_part(grad_out), d))
 
 
 cdef inline real silu_backward_normal_1(real grad_out, real x) noexcept nogil:
