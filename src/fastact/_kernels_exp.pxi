@@ -249,14 +249,17 @@ cdef inline real div6_units(real u, real a) noexcept nogil:
 
 
 # Normal forms. The exp-based backward passes whose last step is mul_flush
-# (log_sigmoid, silu, softplus, elu, mish) have a <name>_normal_1 beside
+# (log_sigmoid, softplus, elu, mish) have a <name>_normal_1 beside
 # <name>_1: the plain product grad_out * d, the same bits wherever grad_out
 # is not subnormal. Their loops check grad_out block by block (and x where
-# the derivative raises a tiny x: mish's, silu's in float64) and run it on
-# the blocks free of subnormals (the catalogue's normal_form), <name>_1 on
-# the others: 1.1-1.2x faster at 1e5 on AMD Zen 5 (same-run A/B). The
-# memory-bound backward passes that end in mul_flush keep it throughout:
-# split, they gained nothing.
+# the derivative raises a tiny x: mish's) and run it on the blocks free of
+# subnormals (the catalogue's normal_form), <name>_1 on the others: 1.1-1.2x
+# faster at 1e5 on AMD Zen 5 (same-run A/B). silu's and gelu's backward
+# passes take the subnormal product exactly instead (mul_subnormal), so
+# their normal forms are right everywhere and their loops mark (cheaper
+# than the check pass on these costly loops: 1.2-1.35x at 1e6 on the Intel
+# Xeon). The memory-bound backward passes that end in mul_flush keep it
+# throughout: split, they gained nothing.
 
 
 # ---------------------------------------------------------------------------
