@@ -430,6 +430,41 @@ def test_backward_of_subnormal_grad_is_one_product(name, dtype):
     assert_product_or_flushed(r, g * grad)
 
 
+# The backward passes whose loops mark subnormals (Spec.normal_form_everywhere):
+# their guarded form takes a subnormal grad_out's product on the bits, so it
+# is never flushed. hard_sigmoid_backward's is grad_out / 6 (its own test).
+EXACT_PRODUCTS = [(s.name, np.dtype(d.numpy).type) for s in catalog.KERNEL_SPECS
+                  for d in catalog.DTYPES
+                  if s.variant == "backward" and d.suffix in s.normal_form
+                  and d.suffix in s.normal_form_everywhere and s.name != "hard_sigmoid_backward"]
+PARAMS = {"elu_backward": [{"alpha": 3.0}, {"alpha": -0.5}, {"alpha": 1e20}, {"alpha": np.inf}],
+          "softplus_backward": [{"beta": 2.0, "threshold": 1.0}, {"beta": -0.5}]}
+
+
+@pytest.mark.parametrize("name, dtype", EXACT_PRODUCTS)
+def test_marked_backward_takes_subnormal_products_exactly(name, dtype):
+    # a subnormal grad_out times the derivative, rounded once, as numpy's
+    # product: never flushed; parameters that make the derivative large
+    # (elu's alpha beyond 2^64, and inf: the plain product there)
+    spec = catalog.BY_NAME[name]
+    x = normal_points(dtype)
+    g = subnormal_grads(dtype, x.size)
+    g[::7] = -g[::7]
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+    for params in [{}] + PARAMS.get(name, []):
+        inputs = x
+        if spec.inputs[1] == "y":
+            inputs = getattr(fastact, spec.activation)(x, **params)
+        with np.errstate(all="ignore"):
+            grad = getattr(fastact, spec.activation + "_grad")(x, **params)
+            if spec.inputs[1] == "y":
+                grad = getattr(fastact, name)(np.ones_like(inputs), inputs, **params)
+            r = getattr(fastact, name)(g, inputs, **params)
+            expect = g * grad
+        assert spec.normal_form_everywhere
+        np.testing.assert_array_equal(r.view(uint), expect.view(uint), err_msg=repr(params))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_hard_sigmoid_backward_of_subnormal_grad(dtype):
     # grad_out / 6 rounded once inside (-3, 3), 0 outside, ties included

@@ -164,9 +164,9 @@ class Spec:
         return eval(f"lambda {', '.join(self.inputs)}, *, {keywords}: {expr}", dict(namespace))
 
 
-# normal_forms of both dtypes: the backward passes whose last step is
-# mul_flush (_kernels_exp.pxi, "Normal forms") check grad_out only; mish's
-# derivative, which takes its value at the tiny bound below it (raise_tiny,
+# normal_forms of both dtypes: the exp-based backward passes
+# (_kernels_exp.pxi, "Normal forms") check grad_out; mish's derivative,
+# which takes its value at the tiny bound below it (raise_tiny,
 # _kernels_bits.pxi), checks x, and its backward pass both.
 CHECK_GRAD_OUT = {"f32": ("grad_out",), "f64": ("grad_out",)}
 CHECK_X = {"f32": ("x",), "f64": ("x",)}
@@ -271,7 +271,7 @@ SPECS = [
               "Backward pass of softsign: grad_out / (1 + |x|)^2.")),
     *_family(
         "softplus", 2, 4, {"beta": 1.0, "threshold": 20.0}, abs_eps_derivative=4,
-        normal_forms=(None, None, CHECK_GRAD_OUT),
+        normal_forms=(None, None, CHECK_GRAD_OUT), normal_forms_everywhere=("f32", "f64"),
         docs=("log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold\n"
               "(torch.nn.functional.softplus). beta and threshold broadcast against x.",
               "Derivative of softplus: sigmoid(beta * x), 1 where beta * x > threshold.",
@@ -280,7 +280,7 @@ SPECS = [
                "aten.softplus_backward.grad_input(grad_out, x, beta, threshold, grad_input=out)")),
     *_family(
         "log_sigmoid", 2, 4, abs_eps_derivative=4,
-        normal_forms=(None, None, CHECK_GRAD_OUT),
+        normal_forms=(None, None, CHECK_GRAD_OUT), normal_forms_everywhere=("f32", "f64"),
         docs=("log(sigmoid(x)) = -softplus(-x), stable for all x (log_sigmoid(-800.0)\n"
               "is -800.0).",
               "Derivative of log_sigmoid: sigmoid(-x).",
@@ -306,7 +306,7 @@ SPECS = [
                "aten.gelu_backward.grad_input(grad_out, x, approximate='tanh', grad_input=out)")),
     *_family(
         "elu", 2, 4, {"alpha": 1.0}, abs_eps_derivative=4,
-        normal_forms=(None, None, CHECK_GRAD_OUT),
+        normal_forms=(None, None, CHECK_GRAD_OUT), normal_forms_everywhere=("f32", "f64"),
         docs=("x where x > 0, else alpha * (exp(x) - 1) (torch.nn.functional.elu).",
               "Derivative of elu: 1 where x > 0, else alpha * exp(x).",
               "Backward pass of elu: grad_out where x > 0, else grad_out * alpha * exp(x)."),

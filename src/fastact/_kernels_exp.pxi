@@ -189,6 +189,31 @@ cdef extern from *:
         return a * s;
     #endif
     }
+    /* a * s for a subnormal (or zero) a and |s| <= 1: the product is below
+       the smallest normal (or rounds to it), so only the subnormal branch
+       above: one FMA onto the integer grid of units. Without FMA: float32
+       in double (exact, then rounded once onto the integers), float64 the
+       plain product. */
+    static inline float fa_mul_subnormal_unit_f32(float a, float s) {
+        int32_t sign = (fa_f32_bits(a) ^ fa_f32_bits(s)) & INT32_MIN;
+    #if FA_FMA
+        float u = fmaf(fa_units_f32(a), fabsf(s), 8388608.0f);
+        return fa_bits_f32((fa_f32_bits(u) - 0x4b000000) | sign);
+    #else
+        double p = (double)fa_units_f32(a) * (double)fabsf(s);
+        return fa_bits_f32((int32_t)(fa_f64_bits(p + 4503599627370496.0) - 0x4330000000000000LL)
+                           | sign);
+    #endif
+    }
+    static inline double fa_mul_subnormal_unit_f64(double a, double s) {
+    #if FA_FMA
+        int64_t sign = (fa_f64_bits(a) ^ fa_f64_bits(s)) & INT64_MIN;
+        double u = fma(fa_units_f64(a), fabs(s), 4503599627370496.0);
+        return fa_bits_f64((fa_f64_bits(u) - 0x4330000000000000LL) | sign);
+    #else
+        return a * s;
+    #endif
+    }
     /* u / 6 in units with the sign of a, for an integer 0 <= u < 3 * 2^23
        (3 * 2^52): rounded twice (the quotient, then to an integer), and
        still right: u / 6's fraction is a multiple of 1/6, at least 1/6 from
@@ -205,6 +230,8 @@ cdef extern from *:
     float mul_subnormal_f32 "fa_mul_subnormal_f32"(float a, float s) noexcept nogil
     float mul_subnormal_any_f32 "fa_mul_subnormal_any_f32"(float a, float s) noexcept nogil
     double mul_subnormal_f64 "fa_mul_subnormal_f64"(double a, double s) noexcept nogil
+    float mul_subnormal_unit_f32 "fa_mul_subnormal_unit_f32"(float a, float s) noexcept nogil
+    double mul_subnormal_unit_f64 "fa_mul_subnormal_unit_f64"(double a, double s) noexcept nogil
     float units_f32 "fa_units_f32"(float a) noexcept nogil
     double units_f64 "fa_units_f64"(double a) noexcept nogil
     float div6_units_f32 "fa_div6_units_f32"(float u, float a) noexcept nogil
@@ -231,6 +258,24 @@ cdef inline real mul_subnormal(real a, real s) noexcept nogil:
         return mul_subnormal_f64(a, s)
 
 
+cdef inline real mul_subnormal_product(real g, real d) noexcept nogil:
+    """g * d rounded once, the plain product's bits, with no multiplication
+    of a subnormal g where |d| <= 1 (the derivatives of log_sigmoid and
+    softplus, elu's for alpha <= 1): that product, subnormal itself, is
+    taken on the bits (one FMA onto the grid of units); every other one is
+    the plain product, of a g made +0 where it was taken so. A NaN or larger
+    d multiplies g itself (slower on a subnormal g, the same bits)."""
+    cdef bint unit_d
+    if real is float:
+        unit_d = (f32_bits(d) & 0x7fffffff) <= 0x3f800000
+        return pick(is_subnormal(g) & unit_d, mul_subnormal_unit_f32(subnormal_part(g), d),
+                    pick(unit_d, normal_part(g), g) * d)
+    else:
+        unit_d = le_quiet(fabs_real(d), 1.0)
+        return pick(is_subnormal(g) & unit_d, mul_subnormal_unit_f64(subnormal_part(g), d),
+                    pick(unit_d, normal_part(g), g) * d)
+
+
 cdef inline real units(real a) noexcept nogil:
     """|a| in units of the smallest subnormal, for a subnormal (or zero) a."""
     if real is float:
@@ -248,18 +293,18 @@ cdef inline real div6_units(real u, real a) noexcept nogil:
         return div6_units_f64(u, a)
 
 
-# Normal forms. The exp-based backward passes whose last step is mul_flush
-# (log_sigmoid, softplus, elu, mish) have a <name>_normal_1 beside
-# <name>_1: the plain product grad_out * d, the same bits wherever grad_out
-# is not subnormal. Their loops check grad_out block by block (and x where
-# the derivative raises a tiny x: mish's) and run it on the blocks free of
-# subnormals (the catalogue's normal_form), <name>_1 on the others: 1.1-1.2x
-# faster at 1e5 on AMD Zen 5 (same-run A/B). silu's and gelu's backward
-# passes take the subnormal product exactly instead (mul_subnormal), so
-# their normal forms are right everywhere and their loops mark (cheaper
-# than the check pass on these costly loops: 1.2-1.35x at 1e6 on the Intel
-# Xeon). The memory-bound backward passes that end in mul_flush keep it
-# throughout: split, they gained nothing.
+# Normal forms. The exp-based backward passes have a <name>_normal_1 beside
+# <name>_1: the plain product grad_out * d, slow where grad_out is subnormal
+# (a microcode assist on Intel). Those of silu, gelu, log_sigmoid, softplus
+# and elu take that product exactly in <name>_1 (mul_subnormal_product), so
+# their normal forms are right everywhere and their loops mark the blocks
+# that hold a subnormal as they compute (cheaper than a check pass first on
+# these costly loops: 1.2-1.35x at 1e6 on the Intel Xeon). mish's flushes
+# such a product to +-0 (mul_flush), and gelu_tanh's family is not marked
+# (the catalogue marks a family as one); their loops check each block
+# first and run the normal form on the blocks free of subnormals (the
+# catalogue's normal_form). The memory-bound backward passes that end in
+# mul_flush keep it throughout: split, they gained nothing.
 
 
 # ---------------------------------------------------------------------------

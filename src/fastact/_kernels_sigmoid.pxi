@@ -216,16 +216,20 @@ cdef inline real log_sigmoid_grad_1(real x) noexcept nogil:
 
 cdef inline real log_sigmoid_backward_of(real grad_out, real d) noexcept nogil:
     """The backward pass from the derivative d = log_sigmoid_grad_1(x) (the
-    narrow loops take d from a table: _kernels_narrow.pxi)."""
-    return mul_flush(grad_out, d)
+    narrow loops take d from a table: _kernels_narrow.pxi): the plain
+    product."""
+    return grad_out * d
 
 
 cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
-    return log_sigmoid_backward_of(grad_out, log_sigmoid_grad_1(x))
+    # log_sigmoid_backward_normal_1's bits with no product of a subnormal
+    # grad_out (the derivative is within [0, 1] or NaN: "Normal forms",
+    # _kernels_exp.pxi)
+    return mul_subnormal_product(grad_out, log_sigmoid_grad_1(x))
 
 
 cdef inline real log_sigmoid_backward_normal_1(real grad_out, real x) noexcept nogil:
-    return grad_out * log_sigmoid_grad_1(x)     # "Normal forms", _kernels_exp.pxi
+    return log_sigmoid_backward_of(grad_out, log_sigmoid_grad_1(x))
 
 
 # silu x sigmoid(x); derivative s (1 + x (1 - s)) with 1 - s = sigmoid(-x)

@@ -293,18 +293,21 @@ cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nog
 
 
 cdef inline real softplus_backward_of(real grad_out, real d) noexcept nogil:
-    return mul_flush(grad_out, d)
+    # the plain product (the float16/bfloat16 loops finish with it)
+    return grad_out * d
 
 
 cdef inline real softplus_backward_1(real grad_out, real x, real beta,
                                      real threshold) noexcept nogil:
-    return softplus_backward_of(grad_out, softplus_grad_1(x, beta, threshold))
+    # softplus_backward_normal_1's bits with no product of a subnormal
+    # grad_out (the derivative is within [0, 1] or NaN: "Normal forms",
+    # _kernels_exp.pxi)
+    return mul_subnormal_product(grad_out, softplus_grad_1(x, beta, threshold))
 
 
 cdef inline real softplus_backward_normal_1(real grad_out, real x, real beta,
                                             real threshold) noexcept nogil:
-    # "Normal forms", _kernels_exp.pxi
-    return grad_out * softplus_grad_1(x, beta, threshold)
+    return softplus_backward_of(grad_out, softplus_grad_1(x, beta, threshold))
 
 
 # elu x if x > 0 else alpha (e^x - 1), with expm1; derivative alpha e^x.
@@ -360,15 +363,20 @@ cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
 
 
 cdef inline real elu_backward_of(real grad_out, real d) noexcept nogil:
-    return mul_flush(grad_out, d)
+    # the plain product (the float16/bfloat16 loops finish with it)
+    return grad_out * d
 
 
 cdef inline real elu_backward_1(real grad_out, real x, real alpha) noexcept nogil:
-    return elu_backward_of(grad_out, elu_grad_1(x, alpha))
+    # elu_backward_normal_1's bits with no product of a subnormal grad_out
+    # (mul_subnormal_product, "Normal forms" in _kernels_exp.pxi) where the
+    # derivative, 1 or alpha e^x, is at most 1 in magnitude: everywhere for
+    # |alpha| <= 1 (the default is 1)
+    return mul_subnormal_product(grad_out, elu_grad_1(x, alpha))
 
 
 cdef inline real elu_backward_normal_1(real grad_out, real x, real alpha) noexcept nogil:
-    return grad_out * elu_grad_1(x, alpha)     # "Normal forms", _kernels_exp.pxi
+    return elu_backward_of(grad_out, elu_grad_1(x, alpha))
 
 
 cdef inline void selu_constants(real *scale_hi, real *scale_lo, real *sa_hi,
