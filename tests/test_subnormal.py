@@ -251,6 +251,51 @@ def test_split_loop_bits_do_not_depend_on_the_block(name, dtype, n):
     np.testing.assert_array_equal(in_place.view(uint), whole.view(uint))
 
 
+MARKED = [(name, dtype) for name, dtype in SPLIT
+          if catalog.BY_NAME[name].normal_form_everywhere]
+
+
+@pytest.fixture
+def one_thread():
+    # one thread: the whole array is one run of blocks from index 0
+    before = fastact.get_num_threads()
+    fastact.set_num_threads(1)
+    yield
+    fastact.set_num_threads(before)
+
+
+@pytest.mark.parametrize("name, dtype", MARKED)
+def test_marked_loop_normal_form_is_right_on_subnormals(name, dtype, one_thread):
+    # A marked loop runs <name>_normal_1 on a block that follows one free of
+    # subnormals, whatever the block holds (Spec.normal_form_everywhere):
+    # blocks of subnormals placed after normal ones must get the bits they
+    # get in a call where every block holds subnormals (<name>_1 throughout)
+    spec = catalog.BY_NAME[name]
+    block = 512                     # SUBNORMAL_BLOCK
+    fi = np.finfo(dtype)
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+    largest = int(np.array(fi.smallest_normal, dtype).view(uint)) - 1
+    rng = np.random.default_rng(21)
+    bits = np.concatenate([np.array([1, 2, 3, largest], dtype=uint),
+                           rng.integers(1, largest, 16 * block - 4, dtype=uint)])
+    sub = np.where(rng.random(bits.size) < 0.5, bits.view(dtype), -bits.view(dtype))
+    sub = sub.astype(dtype).reshape(-1, block)
+    normal = rng.uniform(-3, 3, sub.shape).astype(dtype)
+    partner = (rng.standard_normal(sub.size) * 3).astype(dtype).reshape(sub.shape)
+    f = getattr(fastact, name)
+    for which in range(len(spec.inputs)):
+        if spec.inputs[which] not in spec.normal_form[np.dtype(dtype).name.replace("float", "f")]:
+            continue
+        mixed = [np.stack([normal, partner], axis=1).reshape(-1)] * len(spec.inputs)
+        mixed[which] = np.stack([normal, sub], axis=1).reshape(-1)
+        alone = [partner.reshape(-1)] * len(spec.inputs)
+        alone[which] = sub.reshape(-1)
+        with np.errstate(all="ignore"):
+            got = f(*mixed).reshape(-1, 2, block)[:, 1]
+            want = f(*alone).reshape(-1, block)
+        np.testing.assert_array_equal(got.view(uint), want.view(uint), err_msg=spec.inputs[which])
+
+
 def every_subnormal(dtype):
     """float32: every subnormal pattern, both signs, and +-0; float64: the
     smallest and largest subnormals and a million between, both signs."""

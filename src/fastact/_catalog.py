@@ -298,6 +298,7 @@ SPECS = [
     *_family(
         "gelu_tanh", 4, 4, abs_eps_derivative=4,
         normal_forms=({"f64": ("x",)}, None, CHECK_GRAD_OUT_AND_X),
+        normal_forms_everywhere=("f32", "f64"),
         docs=("The tanh approximation of GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),\n"
               "as torch.nn.functional.gelu(x, approximate='tanh'); accurate in the lower tail.",
               "Derivative of gelu_tanh.",

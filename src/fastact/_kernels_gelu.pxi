@@ -530,8 +530,9 @@ cdef inline real gelu_tanh_1(real x) noexcept nogil:
     # float64: x/2 on the bits where x is tiny (is_tiny; the value
     # gelu_tanh_normal_1 rounds to there), gelu_tanh_normal_1 of the raised
     # value elsewhere, so that its math sees no subnormal (3 times the normal
-    # time on AMD Zen 5); the loop runs this form only on blocks that hold a
-    # subnormal x (normal_form). float32 takes tiny x on the bits itself.
+    # time on AMD Zen 5). The same bits as gelu_tanh_normal_1, so the loop
+    # runs this form on the blocks after one that held a subnormal x
+    # (normal_form_everywhere). float32 takes tiny x on the bits itself.
     if real is float:
         return gelu_tanh_normal_1(x)
     else:
@@ -637,8 +638,9 @@ cdef inline real gelu_tanh_backward_normal_1(real grad_out, real x) noexcept nog
 
 
 cdef inline real gelu_tanh_backward_1(real grad_out, real x) noexcept nogil:
-    # as gelu_backward_1: gelu_tanh_backward_normal_1 with no product of a
-    # subnormal (Spec.normal_form)
+    # as gelu_backward_1: gelu_tanh_backward_normal_1's bits with no product
+    # of a subnormal (the derivative at the tiny bound is 1/2 to the last
+    # bit, as at x), so the loop marks (Spec.normal_form_everywhere)
     cdef real d = gelu_tanh_grad_1(raise_tiny(x))
     return pick(is_subnormal(grad_out) & (d == d), mul_subnormal(subnormal_part(grad_out), d),
                 gelu_tanh_backward_of(normal_part(grad_out), d))
