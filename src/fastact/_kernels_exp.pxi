@@ -295,17 +295,17 @@ cdef inline real div6_units(real u, real a) noexcept nogil:
 
 # Normal forms. The exp-based backward passes have a <name>_normal_1 beside
 # <name>_1: the plain product grad_out * d, slow where grad_out is subnormal
-# (a microcode assist on Intel). Those of silu, gelu, gelu_tanh,
+# (a microcode assist on Intel). Those of silu, gelu, gelu_tanh, mish,
 # log_sigmoid, softplus and elu take that product exactly in <name>_1
 # (mul_subnormal, mul_subnormal_product), so their normal forms are right
 # everywhere and their loops mark the blocks that hold a subnormal as they
-# compute (cheaper than a check pass first on these costly loops: 1.1-1.35x
-# at 1e6 on the Intel Xeon). mish's flushes such a product to +-0
-# (mul_flush), and its forward's normal form rounds differently below 0
-# (the catalogue marks a family as one): its loops check each block first
-# and run the normal form on the blocks free of subnormals (the catalogue's
-# normal_form). The memory-bound backward passes that end in mul_flush keep
-# it throughout: split, they gained nothing.
+# compute (cheaper than a check pass first on these costly loops: 1.1-1.4x
+# at 1e6 on the Intel Xeon). A loop whose normal form is not right
+# everywhere (mish's forward rounds x w twice where it is subnormal) checks
+# each block first and runs the normal form on the blocks free of
+# subnormals (the catalogue's normal_form). The memory-bound backward
+# passes that end in mul_flush keep it throughout: split, they gained
+# nothing.
 
 
 # ---------------------------------------------------------------------------

@@ -521,7 +521,7 @@ cdef inline real mish_1(real x) noexcept nogil:
     # more accurate, and the contract lets a result below the smallest
     # normal flush anyway.) 7-9 times the normal time without (Intel Xeon);
     # the loop runs this form only on blocks that hold a subnormal x
-    # (normal_form).
+    # (normal_form: checked first, as mish_normal_1 rounds such x w twice).
     cdef float inv_bound_f32 = 1099511627776.0                       # 2^40
     cdef double inv_bound_f64 = 2.0370359763344860863e+90            # 2^300
     cdef bint sub = is_subnormal(x)
@@ -571,8 +571,9 @@ cdef inline real mish_normal_1(real x) noexcept nogil:
 
 
 cdef inline real mish_grad_1(real x) noexcept nogil:
-    # its value at the tiny bound below it (raise_tiny), 0.6; the loops run
-    # this form only on blocks that hold a subnormal x (normal_form)
+    # its value at the tiny bound below it (raise_tiny), 0.6, which
+    # mish_grad_normal_1 rounds to there too: the loops run this form on the
+    # blocks after one that held a subnormal x (normal_form_everywhere)
     return mish_grad_normal_1(raise_tiny(x))
 
 
@@ -596,12 +597,19 @@ cdef inline real mish_grad_normal_1(real x) noexcept nogil:
 
 
 cdef inline real mish_backward_of(real grad_out, real d) noexcept nogil:
-    return mul_flush(grad_out, d)
+    # the plain product (the float16/bfloat16 loops finish with it)
+    return grad_out * d
 
 
 cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
-    return mish_backward_of(grad_out, mish_grad_1(x))
+    # mish_backward_normal_1's bits with no product of a subnormal: a tiny x
+    # raised (mish_grad_1), a subnormal grad_out times the derivative (at
+    # most 1.09 in magnitude) taken on the bits (mul_subnormal, rounded once
+    # as the plain product), so the loop marks (normal_form_everywhere)
+    cdef real d = mish_grad_1(x)
+    return pick(is_subnormal(grad_out) & (d == d), mul_subnormal(subnormal_part(grad_out), d),
+                mish_backward_of(normal_part(grad_out), d))
 
 
 cdef inline real mish_backward_normal_1(real grad_out, real x) noexcept nogil:
-    return grad_out * mish_grad_normal_1(x)     # "Normal forms", _kernels_exp.pxi
+    return mish_backward_of(grad_out, mish_grad_normal_1(x))
