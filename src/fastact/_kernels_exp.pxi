@@ -258,6 +258,15 @@ cdef inline real mul_subnormal(real a, real s) noexcept nogil:
         return mul_subnormal_f64(a, s)
 
 
+cdef inline real mul_subnormal_unit(real a, real s) noexcept nogil:
+    """a * s, correctly rounded, for a subnormal (or zero) a and |s| <= 1:
+    mul_subnormal's subnormal branch alone (the product is subnormal)."""
+    if real is float:
+        return mul_subnormal_unit_f32(a, s)
+    else:
+        return mul_subnormal_unit_f64(a, s)
+
+
 cdef inline real mul_subnormal_product(real g, real d) noexcept nogil:
     """g * d rounded once, the plain product's bits, with no multiplication
     of a subnormal g where |d| <= 1 (the derivatives of log_sigmoid and
@@ -268,12 +277,10 @@ cdef inline real mul_subnormal_product(real g, real d) noexcept nogil:
     cdef bint unit_d
     if real is float:
         unit_d = (f32_bits(d) & 0x7fffffff) <= 0x3f800000
-        return pick(is_subnormal(g) & unit_d, mul_subnormal_unit_f32(subnormal_part(g), d),
-                    pick(unit_d, normal_part(g), g) * d)
     else:
         unit_d = le_quiet(fabs_real(d), 1.0)
-        return pick(is_subnormal(g) & unit_d, mul_subnormal_unit_f64(subnormal_part(g), d),
-                    pick(unit_d, normal_part(g), g) * d)
+    return pick(is_subnormal(g) & unit_d, mul_subnormal_unit(subnormal_part(g), d),
+                pick(unit_d, normal_part(g), g) * d)
 
 
 cdef inline real units(real a) noexcept nogil:

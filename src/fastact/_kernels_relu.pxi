@@ -35,9 +35,10 @@ cdef inline real leaky_relu_small_alpha_normal_1(real x, real alpha) noexcept no
 
 cdef inline real leaky_relu_small_alpha_1(real x, real alpha) noexcept nogil:
     # leaky_relu_small_alpha_normal_1, and alpha * x by the bits where x is
-    # subnormal (mul_subnormal: the product is exact, as the normal form's, and
-    # no lane multiplies a subnormal). For the blocks that hold one.
-    cdef real scaled = pick(is_subnormal(x), mul_subnormal(subnormal_part(x), alpha),
+    # subnormal (mul_subnormal_unit, as |alpha| <= 1: the product is exact,
+    # as the normal form's, and no lane multiplies a subnormal). For the
+    # blocks that hold one.
+    cdef real scaled = pick(is_subnormal(x), mul_subnormal_unit(subnormal_part(x), alpha),
                             alpha * normal_part(x))
     return pick(is_positive(x), x, scaled)
 
@@ -52,7 +53,8 @@ cdef inline real leaky_relu_backward_small_alpha_1(real grad_out, real x,
                                                    real alpha) noexcept nogil:
     # the normal form, and alpha * grad_out by the bits where grad_out is
     # subnormal (as leaky_relu_small_alpha_1)
-    cdef real scaled = pick(is_subnormal(grad_out), mul_subnormal(subnormal_part(grad_out), alpha),
+    cdef real scaled = pick(is_subnormal(grad_out),
+                            mul_subnormal_unit(subnormal_part(grad_out), alpha),
                             alpha * normal_part(grad_out))
     return nan_or(x, pick(is_positive(x), grad_out, scaled))
 
