@@ -41,6 +41,16 @@ def pytest_configure(config):
         config.option.markexpr = " and ".join(f"not {name}" for name in MARKERS)
 
 
+@pytest.fixture
+def fastact_threads():
+    """fastact.set_num_threads for one test: call it with the count; the
+    count found before the test is restored after it."""
+    import fastact
+    before = fastact.get_num_threads()
+    yield fastact.set_num_threads
+    fastact.set_num_threads(before)
+
+
 _MAX_ULP = {}
 
 

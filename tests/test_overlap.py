@@ -35,11 +35,8 @@ def sample(spec, dtype, n, seed=0):
 
 
 @pytest.fixture
-def two_threads():
-    old = fastact.get_num_threads()
-    fastact.set_num_threads(2)
-    yield
-    fastact.set_num_threads(old)
+def two_threads(fastact_threads):
+    fastact_threads(2)
 
 
 @DTYPES

@@ -177,11 +177,8 @@ def elementwise_test(max_settings):
 
 
 @pytest.fixture(autouse=True)
-def two_threads():
-    old = fastact.get_num_threads()
-    fastact.set_num_threads(2)
-    yield
-    fastact.set_num_threads(old)
+def two_threads(fastact_threads):
+    fastact_threads(2)
 
 
 EVERY_SPEC = pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)

@@ -255,21 +255,14 @@ MARKED = [(name, dtype) for name, dtype in SPLIT
           if catalog.BY_NAME[name].normal_form_everywhere]
 
 
-@pytest.fixture
-def one_thread():
-    # one thread: the whole array is one run of blocks from index 0
-    before = fastact.get_num_threads()
-    fastact.set_num_threads(1)
-    yield
-    fastact.set_num_threads(before)
-
-
 @pytest.mark.parametrize("name, dtype", MARKED)
-def test_marked_loop_normal_form_is_right_on_subnormals(name, dtype, one_thread):
+def test_marked_loop_normal_form_is_right_on_subnormals(name, dtype, fastact_threads):
     # A marked loop runs <name>_normal_1 on a block that follows one free of
     # subnormals, whatever the block holds (Spec.normal_form_everywhere):
     # blocks of subnormals placed after normal ones must get the bits they
-    # get in a call where every block holds subnormals (<name>_1 throughout)
+    # get in a call where every block holds subnormals (<name>_1 throughout).
+    # One thread: the whole array is one run of blocks from index 0.
+    fastact_threads(1)
     spec = catalog.BY_NAME[name]
     block = 512                     # SUBNORMAL_BLOCK
     fi = np.finfo(dtype)
