@@ -270,7 +270,7 @@ cdef inline real mul_subnormal_unit(real a, real s) noexcept nogil:
 cdef inline real mul_subnormal_product(real g, real d) noexcept nogil:
     """g * d rounded once, the plain product's bits, with no multiplication
     of a subnormal g where |d| <= 1 (the derivatives of log_sigmoid and
-    softplus, elu's for alpha <= 1): that product, subnormal itself, is
+    softplus, elu's for |alpha| <= 1): that product, subnormal itself, is
     taken on the bits (one FMA onto the grid of units); every other one is
     the plain product, of a g made +0 where it was taken so. A NaN or larger
     d multiplies g itself (slower on a subnormal g, the same bits)."""
