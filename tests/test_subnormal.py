@@ -207,13 +207,19 @@ def test_sigmoid_backward_of_subnormal_y(dtype):
     y = tiny_inputs(dtype)
     y = y[np.abs(y) < np.finfo(dtype).smallest_normal]
     assert_product_or_flushed(fastact.sigmoid_backward(np.ones_like(y), y), y)
-    for g in (np.linspace(-3, 3, y.size, dtype=dtype), subnormal_grads(dtype, y.size),
-              -subnormal_grads(dtype, y.size)):
-        r = fastact.sigmoid_backward(g, y)
-        assert_product_or_flushed(r, g * y)
-        if dtype == np.float64:
-            big = np.abs(g) > 1
-            np.testing.assert_array_equal(r[big], (g * y)[big])   # not flushed
+    # grad_out beyond 1 too: float64 takes the product on the bits up to
+    # 2^64 and multiplies plainly beyond (both sides of that bound here)
+    edges = [2.0 ** 64, -(2.0 ** 64), 1e30, -3e38, np.inf, -np.inf, np.nan, 1.0, -1.0]
+    edges = np.array(edges, dtype)
+    edges = np.concatenate([edges, np.nextafter(edges, dtype(0)), np.nextafter(edges, dtype(np.inf))])
+    with np.errstate(all="ignore"):
+        for g in (np.linspace(-3, 3, y.size, dtype=dtype), subnormal_grads(dtype, y.size),
+                  -subnormal_grads(dtype, y.size), np.resize(edges, y.size)):
+            r = fastact.sigmoid_backward(g, y)
+            assert_product_or_flushed(r, g * y)
+            if dtype == np.float64:
+                big = ~(np.abs(g) <= 1)
+                np.testing.assert_array_equal(r[big], (g * y)[big])   # not flushed
 
 
 SPLIT = [(s.name, np.dtype(d.numpy).type) for s in catalog.KERNEL_SPECS

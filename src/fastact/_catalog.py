@@ -219,7 +219,7 @@ _NP_SIGMOID = ("np.negative(x, out=out), np.exp(out, out=out), np.add(out, 1, ou
 SPECS = [
     *_family(
         "sigmoid", 2, 2, backward_input="y", exhaustive=True,
-        normal_forms=(None, None, {"f32": ("grad_out",), "f64": ("grad_out", "y")}),
+        normal_forms=(None, None, {"f32": ("grad_out", "y"), "f64": ("grad_out", "y")}),
         normal_forms_everywhere=("f32",),
         docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.",
               "Derivative of the sigmoid, s(x) (1 - s(x)), accurate in the tails\n"

@@ -157,8 +157,13 @@ cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
     # where grad_out is +-0 (the plain product is the same signed zero). y =
     # +-0 is left out: it costs no assist, and the tiers differ in the sign
     # of 0 - 0^2. Quiet float compares: no flag for NaN, and they vectorize at
-    # every tier. The float64 loop checks each block for a subnormal first
-    # and runs this form only on those that hold one (Spec.normal_form).
+    # every tier. A subnormal y not flushed so (|grad_out| > 1) gives w = y,
+    # and grad_out y is taken on the bits (mul_subnormal, rounded once as
+    # the plain product) for |grad_out| <= 2^64: the normal form would
+    # multiply y in every step of y (1 - y) (15x the normal time); a larger,
+    # infinite or NaN grad_out takes the normal form (the same bits, slower).
+    # The float64 loop checks each block for a subnormal first and runs this
+    # form only on those that hold one (Spec.normal_form).
     cdef bint sub_g, sub_w
     cdef real w, a, b
     cdef int32_t sign_b
@@ -175,22 +180,26 @@ cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
                              ^ (sign_b if sub_g & sub_w else 0)),
                     normal_part(grad_out) * normal_part(w))
     cdef double smallest_normal = 2.2250738585072013831e-308
-    cdef double zero = 0, one = 1, y_low = -0.6
+    cdef double zero = 0, one = 1, y_low = -0.6, two_64 = 18446744073709551616.0
     cdef int64_t sign_bit = <int64_t>-9223372036854775807LL - 1
-    cdef bint flush
+    cdef bint flush, y_product
     cdef int64_t gb, yb
+    cdef double y_sub = subnormal_part(y)
     flush = ((lt_quiet(fabs(grad_out), smallest_normal)
               | lt_quiet(fabs(y), smallest_normal))
              & lt_quiet(zero, fabs(y))
              & le_quiet(fabs(grad_out), one)
              & ge_quiet(y, y_low) & le_quiet(y, one))
+    y_product = (lt_quiet(zero, fabs(y)) & lt_quiet(fabs(y), smallest_normal)
+                 & lt_quiet(one, fabs(grad_out)) & le_quiet(fabs(grad_out), two_64))
     gb = f64_bits(grad_out)
     yb = f64_bits(y)
     grad_out = bits_f64(sel_i64(flush, gb & sign_bit, gb))
-    y = bits_f64(sel_i64(flush, yb & sign_bit, yb))
+    y = bits_f64(sel_i64(flush | y_product, yb & sign_bit, yb))
     # the flushed zero's sign is that of grad_out y (w of y's sign there)
     return bits_f64(sel_i64(flush, (gb ^ yb) & sign_bit,
-                            f64_bits(sigmoid_backward_normal_1(grad_out, y))))
+                            sel_i64(y_product, f64_bits(mul_subnormal(y_sub, bits_f64(gb))),
+                                    f64_bits(sigmoid_backward_normal_1(grad_out, y)))))
 
 
 # log_sigmoid = -softplus(-x) = min(x, 0) - log1p(e^-|x|); derivative
