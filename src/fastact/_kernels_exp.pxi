@@ -283,6 +283,15 @@ cdef inline real mul_subnormal_product(real g, real d) noexcept nogil:
                 pick(unit_d, normal_part(g), g) * d)
 
 
+cdef inline real mul_subnormal_derivative(real g, real d) noexcept nogil:
+    """g * d rounded once, the plain product's bits, with no multiplication
+    of a subnormal g, for a derivative d of at most 2^64 in magnitude or NaN
+    (silu's, gelu_tanh's, selu's, mish's): a subnormal g's product taken on
+    the bits (mul_subnormal), every other the plain product of g made +0
+    where it was taken so; a NaN d multiplies (the plain product's NaN)."""
+    return pick(is_subnormal(g) & (d == d), mul_subnormal(subnormal_part(g), d), normal_part(g) * d)
+
+
 cdef inline real units(real a) noexcept nogil:
     """|a| in units of the smallest subnormal, for a subnormal (or zero) a."""
     if real is float:
@@ -302,9 +311,10 @@ cdef inline real div6_units(real u, real a) noexcept nogil:
 
 # Normal forms. The exp-based backward passes have a <name>_normal_1 beside
 # <name>_1: the plain product grad_out * d, slow where grad_out is subnormal
-# (a microcode assist on Intel). Those of silu, gelu, gelu_tanh, mish,
+# (a microcode assist on Intel). Those of silu, gelu, gelu_tanh, selu, mish,
 # log_sigmoid, softplus and elu take that product exactly in <name>_1
-# (mul_subnormal, mul_subnormal_product), so their normal forms are right
+# (mul_subnormal_derivative, mul_subnormal_product; gelu's by mul_subnormal
+# itself), so their normal forms are right
 # everywhere and their loops mark the blocks that hold a subnormal as they
 # compute (cheaper than a check pass first on these costly loops: 1.1-1.4x
 # at 1e6 on the Intel Xeon). A loop whose normal form is not right

@@ -395,13 +395,11 @@ cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
     # silu_backward_normal_1's bits with no product of a subnormal: a tiny x
     # raised to the tiny bound (silu_grad_1: the derivative there is 1/2 to
     # the last bit, as at x), a subnormal grad_out times the derivative
-    # (|d| < 1.1) taken on the bits (mul_subnormal, rounded once as the plain
-    # product). The same bits as the normal form, so the loop runs this form
-    # on the blocks after one that held a subnormal grad_out or x
-    # (Spec.normal_form_everywhere: a mark in the loop, no pass of its own).
-    cdef real d = silu_grad_1(x)
-    return pick(is_subnormal(grad_out) & (d == d), mul_subnormal(subnormal_part(grad_out), d),
-                silu_backward_of(normal_part(grad_out), d))
+    # (|d| < 1.1) taken on the bits (mul_subnormal_derivative, rounded once
+    # as the plain product). The same bits as the normal form, so the loop
+    # runs this form on the blocks after one that held a subnormal grad_out
+    # or x (Spec.normal_form_everywhere: a mark in the loop, no pass of its own).
+    return mul_subnormal_derivative(grad_out, silu_grad_1(x))
 
 
 cdef inline real silu_backward_normal_1(real grad_out, real x) noexcept nogil:

@@ -481,14 +481,11 @@ cdef inline real selu_backward_1(real grad_out, real x) noexcept nogil:
     # raised to the tiny bound (raise_tiny; the derivative there is its
     # limit, scale or scale alpha, to the last bit), and a subnormal
     # grad_out times the derivative (at most 1.76) is taken on the bits
-    # (mul_subnormal); a NaN derivative (x NaN) gives the plain product's
-    # NaN. The same bits as selu_backward_normal_1 (as selu_1's), so the
-    # loop runs this form on the blocks after one that held a subnormal
-    # grad_out or x (normal_form_everywhere).
-    cdef real d = selu_grad_1(raise_tiny(x))
-    cdef bint sub = is_subnormal(grad_out) & (d == d)
-    return pick(sub, mul_subnormal(subnormal_part(grad_out), d),
-                selu_backward_of(normal_part(grad_out), d))
+    # (mul_subnormal_derivative); a NaN derivative (x NaN) gives the plain
+    # product's NaN. The same bits as selu_backward_normal_1 (as selu_1's),
+    # so the loop runs this form on the blocks after one that held a
+    # subnormal grad_out or x (normal_form_everywhere).
+    return mul_subnormal_derivative(grad_out, selu_grad_1(raise_tiny(x)))
 
 
 # mish x tanh(softplus(x)). With t = e^-|x| the tanh is a rational function of
@@ -604,11 +601,10 @@ cdef inline real mish_backward_of(real grad_out, real d) noexcept nogil:
 cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
     # mish_backward_normal_1's bits with no product of a subnormal: a tiny x
     # raised (mish_grad_1), a subnormal grad_out times the derivative (at
-    # most 1.09 in magnitude) taken on the bits (mul_subnormal, rounded once
-    # as the plain product), so the loop marks (normal_form_everywhere)
-    cdef real d = mish_grad_1(x)
-    return pick(is_subnormal(grad_out) & (d == d), mul_subnormal(subnormal_part(grad_out), d),
-                mish_backward_of(normal_part(grad_out), d))
+    # most 1.09 in magnitude) taken on the bits (mul_subnormal_derivative,
+    # rounded once as the plain product), so the loop marks
+    # (normal_form_everywhere)
+    return mul_subnormal_derivative(grad_out, mish_grad_1(x))
 
 
 cdef inline real mish_backward_normal_1(real grad_out, real x) noexcept nogil:
