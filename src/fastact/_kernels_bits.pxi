@@ -49,6 +49,12 @@ cdef extern from *:
     #else
     #define FA_FMA 0
     #endif
+    /* Does the tier have AVX-512 (selects by mask registers)? */
+    #if defined(__AVX512F__)
+    #define FA_AVX512 1
+    #else
+    #define FA_AVX512 0
+    #endif
     /* Quiet compares: false where an operand is NaN, with no "invalid"
        flag (an ordered < on NaN raises it); they vectorize at every tier. */
     static inline int fa_lt_quiet(double a, double b) { return __builtin_isless(a, b); }
@@ -102,6 +108,7 @@ cdef extern from *:
     double bits_f64 "fa_bits_f64"(int64_t i) noexcept nogil
     const bint FA_I64_CMP
     const bint FA_FMA
+    const bint FA_AVX512
     bint lt_quiet "fa_lt_quiet"(double a, double b) noexcept nogil
     bint le_quiet "fa_le_quiet"(double a, double b) noexcept nogil
     bint ge_quiet "fa_ge_quiet"(double a, double b) noexcept nogil
