@@ -220,7 +220,7 @@ SPECS = [
     *_family(
         "sigmoid", 2, 2, backward_input="y", exhaustive=True,
         normal_forms=(None, None, {"f32": ("grad_out", "y"), "f64": ("grad_out", "y")}),
-        normal_forms_everywhere=("f32",),
+        normal_forms_everywhere=("f32", "f64"),
         docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.",
               "Derivative of the sigmoid, s(x) (1 - s(x)), accurate in the tails\n"
               "(sigmoid_grad(40.0) is 4.25e-18, not 0).",

@@ -133,73 +133,28 @@ cdef inline real sigmoid_backward_normal_1(real grad_out, real y) noexcept nogil
     # ulp in all (three plain roundings reach 2.5 ulp). A plain product:
     # every lane is kept, and grad_out * w raises "invalid" only for inf * 0,
     # whose NaN result is what the flag reports (the ufunc layer restores the
-    # flags anyway). float64: right where neither input is subnormal (the
-    # loop's blocks free of them), sigmoid_backward_1 everywhere; float32:
-    # right everywhere, only slower on subnormals.
+    # flags anyway). Right everywhere, only slower on subnormals
+    # (sigmoid_backward_1 gives its bits without the assists).
     return grad_out * sigmoid_derivative_of_output(y)
 
 
 cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
-    # float32: sigmoid_backward_normal_1's bits, with no subnormal in a
-    # product: a subnormal y has y (1 - y) = y (y^2 is far below half its
-    # ulp), and where grad_out or that is subnormal the product is taken on
-    # the bits (mul_subnormal_any_f32: rounded once, as the plain product), the
+    # sigmoid_backward_normal_1's bits, with no subnormal in a product: a
+    # subnormal y has y (1 - y) = y (y^2 is far below half its ulp, at every
+    # tier), and where grad_out or that is subnormal the product is taken on
+    # the bits (mul_subnormal_any: rounded once, as the plain product), the
     # normal arithmetic seeing zeros there (normal_part); both subnormal,
     # the zero of the product's sign. The loop runs this form on the blocks
     # after one that held a subnormal (Spec.normal_form_everywhere).
-    # float64: where grad_out or y is subnormal and the result below the
-    # smallest normal, both are made +-0 first (no product then takes a
-    # microcode assist: 9-10 times the normal time on Intel, 7 on AMD Zen 5)
-    # and the result is the signed zero the contract lets it flush to. That
-    # is: grad_out subnormal and y in [-0.6, 1] (|y (1 - y)| <= 0.96 and of
-    # y's sign there), or y subnormal (y - y^2 rounds to y) and |grad_out| <=
-    # 1. Elsewhere the bits are sigmoid_backward_normal_1's, and so they are
-    # where grad_out is +-0 (the plain product is the same signed zero). y =
-    # +-0 is left out: it costs no assist, and the tiers differ in the sign
-    # of 0 - 0^2. Quiet float compares: no flag for NaN, and they vectorize at
-    # every tier. A subnormal y not flushed so (|grad_out| > 1) gives w = y,
-    # and grad_out y is taken on the bits (mul_subnormal, rounded once as
-    # the plain product) for |grad_out| <= 2^64: the normal form would
-    # multiply y in every step of y (1 - y) (15x the normal time); a larger,
-    # infinite or NaN grad_out takes the normal form (the same bits, slower).
-    # The float64 loop checks each block for a subnormal first and runs this
-    # form only on those that hold one (Spec.normal_form).
-    cdef bint sub_g, sub_w
-    cdef real w, a, b
-    cdef int32_t sign_b
-    if real is float:
-        sub_g = is_subnormal(grad_out)
-        sub_w = is_subnormal(y)
-        w = pick(sub_w, y, sigmoid_derivative_of_output(normal_part(y)))
-        a = pick(sub_g, grad_out, w)     # the subnormal factor
-        b = pick(sub_g, w, grad_out)
-        # both subnormal: +0 for b, and b's sign put back
-        sign_b = f32_bits(b) & (-2147483647 - 1)
-        return pick(sub_g | sub_w,
-                    bits_f32(f32_bits(mul_subnormal_any_f32(subnormal_part(a), normal_part(b)))
-                             ^ (sign_b if sub_g & sub_w else 0)),
-                    normal_part(grad_out) * normal_part(w))
-    cdef double smallest_normal = 2.2250738585072013831e-308
-    cdef double zero = 0, one = 1, y_low = -0.6, two_64 = 18446744073709551616.0
-    cdef int64_t sign_bit = <int64_t>-9223372036854775807LL - 1
-    cdef bint flush, y_product
-    cdef int64_t gb, yb
-    cdef double y_sub = subnormal_part(y)
-    flush = ((lt_quiet(fabs(grad_out), smallest_normal)
-              | lt_quiet(fabs(y), smallest_normal))
-             & lt_quiet(zero, fabs(y))
-             & le_quiet(fabs(grad_out), one)
-             & ge_quiet(y, y_low) & le_quiet(y, one))
-    y_product = (lt_quiet(zero, fabs(y)) & lt_quiet(fabs(y), smallest_normal)
-                 & lt_quiet(one, fabs(grad_out)) & le_quiet(fabs(grad_out), two_64))
-    gb = f64_bits(grad_out)
-    yb = f64_bits(y)
-    grad_out = bits_f64(sel_i64(flush, gb & sign_bit, gb))
-    y = bits_f64(sel_i64(flush | y_product, yb & sign_bit, yb))
-    # the flushed zero's sign is that of grad_out y (w of y's sign there)
-    return bits_f64(sel_i64(flush, (gb ^ yb) & sign_bit,
-                            sel_i64(y_product, f64_bits(mul_subnormal(y_sub, bits_f64(gb))),
-                                    f64_bits(sigmoid_backward_normal_1(grad_out, y)))))
+    cdef bint sub_g = is_subnormal(grad_out)
+    cdef bint sub_w = is_subnormal(y)
+    cdef real w = pick(sub_w, y, sigmoid_derivative_of_output(normal_part(y)))
+    cdef real a = pick(sub_g, grad_out, w)     # the subnormal factor
+    cdef real b = pick(sub_g, w, grad_out)
+    # both subnormal: b is taken as +0, and its sign put back
+    cdef real product = flip_sign_by(mul_subnormal_any(subnormal_part(a), normal_part(b)),
+                                     b, sub_g & sub_w)
+    return pick(sub_g | sub_w, product, normal_part(grad_out) * normal_part(w))
 
 
 # log_sigmoid = -softplus(-x) = min(x, 0) - log1p(e^-|x|); derivative
