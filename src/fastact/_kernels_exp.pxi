@@ -336,15 +336,14 @@ cdef inline real div6_units(real u, real a) noexcept nogil:
 # (a microcode assist on Intel). Those of silu, gelu, gelu_tanh, selu, mish,
 # log_sigmoid, softplus and elu take that product exactly in <name>_1
 # (mul_subnormal_derivative, mul_subnormal_product; gelu's by mul_subnormal
-# itself), so their normal forms are right
-# everywhere and their loops mark the blocks that hold a subnormal as they
-# compute (cheaper than a check pass first on these costly loops: 1.1-1.4x
-# at 1e6 on the Intel Xeon). A loop whose normal form is not right
-# everywhere (mish's forward rounds x w twice where it is subnormal) checks
-# each block first and runs the normal form on the blocks free of
-# subnormals (the catalogue's normal_form). The memory-bound backward
-# passes that end in mul_flush keep it throughout: split, they gained
-# nothing.
+# itself), so their normal forms are right everywhere and their loops mark
+# the blocks that hold a subnormal as they compute (cheaper than a check
+# pass first on these costly loops: 1.1-1.4x at 1e6 on the Intel Xeon). A
+# loop whose normal form is not right everywhere (mish's forward rounds
+# x w twice where it is subnormal) checks each block first and runs the
+# normal form on the blocks free of subnormals (the catalogue's
+# normal_form). The memory-bound backward passes that end in mul_flush keep
+# it throughout: split, they gained nothing.
 
 
 # ---------------------------------------------------------------------------
