@@ -270,6 +270,31 @@ def test_selu_stays_finite_where_its_exact_value_rounds_to_the_largest_finite(dt
     assert_within_ulp(got[:-1], ORACLES["selu"](x[:-1]), x[:-1], 2.0)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_silu_across_its_scaling_and_clamps(dtype):
+    # silu_lean_f32 / _f64: x / (1 + e^-x) with both scaled by 2^-64 /
+    # 2^-512 below x = -64 / -512, the exp's argument clamped to [-80, 110] /
+    # [-80, 760], and -0 below -110 / -760 (where the exact value rounds to
+    # -0). Each switch point and its neighbours, within the 4-ulp bound; the
+    # subnormal results down to the last ones are rounded, not flushed.
+    scale, clamp_hi, lowest = (64, 110, 110) if dtype == np.float32 else (512, 760, 760)
+    points = np.array([-scale, -80, 80, -clamp_hi, -lowest, -104, -88, -746, -750, 17, 40],
+                      dtype=dtype)
+    points = points[np.abs(points) <= lowest]
+    x = np.concatenate([points, np.nextafter(points, dtype(-np.inf)),
+                        np.nextafter(points, dtype(np.inf)),
+                        np.linspace(-lowest - 2, -scale + 2, 4001, dtype=dtype)])
+    got = fastact.silu(x)
+    assert_within_ulp(got, ORACLES["silu"](x), [x], 4.0)
+    exact = ORACLES["silu"](x).astype(dtype)
+    tail = exact != 0
+    assert np.all(got[tail] != 0), x[tail][got[tail] == 0]
+    below = np.array([-lowest * 1.0001, -lowest * 2, np.finfo(dtype).min, -np.inf], dtype)
+    assert_same_bits(fastact.silu(below), np.full(4, -0.0, dtype))
+    assert fastact.silu(dtype(np.inf)) == np.inf
+    assert np.isnan(fastact.silu(np.array([np.nan, -np.nan], dtype))).all()
+
+
 def test_log_sigmoid_is_linear_far_below_zero():
     assert fastact.log_sigmoid(-800.0) == -800.0
     assert fastact.log_sigmoid(np.float32(-800.0)) == np.float32(-800.0)

@@ -33,6 +33,11 @@ cdef extern from *:
     static inline int32_t fa_min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
     static inline int32_t fa_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
     static inline int64_t fa_min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+    /* unsigned: on float bits, positive values order below every negative
+       one, and negative ones by magnitude (hard_sigmoid and silu clamp by
+       that) */
+    static inline uint32_t fa_min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+    static inline uint64_t fa_min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
     static inline int64_t fa_max_i64(int64_t a, int64_t b) { return a > b ? a : b; }
     /* b where mask is all ones, a where it is 0 */
     static inline int32_t fa_pick_i32(int32_t mask, int32_t b, int32_t a) { return a ^ ((a ^ b) & mask); }
@@ -97,6 +102,8 @@ cdef extern from *:
     """
     int32_t min_i32 "fa_min_i32"(int32_t a, int32_t b) noexcept nogil
     int32_t max_i32 "fa_max_i32"(int32_t a, int32_t b) noexcept nogil
+    uint32_t min_u32 "fa_min_u32"(uint32_t a, uint32_t b) noexcept nogil
+    uint64_t min_u64 "fa_min_u64"(uint64_t a, uint64_t b) noexcept nogil
     int64_t min_i64 "fa_min_i64"(int64_t a, int64_t b) noexcept nogil
     int64_t max_i64 "fa_max_i64"(int64_t a, int64_t b) noexcept nogil
     int32_t pick_i32 "fa_pick_i32"(int32_t mask, int32_t b, int32_t a) noexcept nogil

@@ -635,6 +635,14 @@ cdef inline real exp_neg_abs_scaled(real x, real *lo, real *unscale) noexcept no
 
 cdef inline float exp_lean_scaled_f32(float a) noexcept nogil:
     """e^a * 2^24 for -104 <= a <= 0, within 1 ulp, always normal."""
+    cdef float two_24 = 16777216.0
+    return exp_lean_times_f32(a, two_24)
+
+
+cdef inline float exp_lean_times_f32(float a, float scale) noexcept nogil:
+    """e^a * scale for a power of 2 scale (per lane: it may differ between
+    lanes), within 1 ulp, where the result and scale * 2^round(a / ln2) are
+    normal: the power of 2 of the reduction is added to scale's exponent."""
     cdef float magic = 12582912.0
     cdef float log2e = 1.44269504088896341
     cdef float ln2_hi = 0.693145751953125
@@ -650,11 +658,17 @@ cdef inline float exp_lean_scaled_f32(float a) noexcept nogil:
     cdef float r = (a - kf * ln2_hi) - kf * ln2_lo
     cdef float q = (((q4 * r + q3) * r + q2) * r + q1) * r + half
     cdef float p = one + (r + r * r * q)
-    return p * bits_f32((k + 24 + 127) << 23)
+    return p * bits_f32((k << 23) + f32_bits(scale))
 
 
 cdef inline double exp_lean_scaled_f64(double a) noexcept nogil:
     """e^a * 2^60 for -746 <= a <= 0, within 1 ulp, always normal."""
+    cdef double two_60 = 1152921504606846976.0
+    return exp_lean_times_f64(a, two_60)
+
+
+cdef inline double exp_lean_times_f64(double a, double scale) noexcept nogil:
+    """exp_lean_times_f32 in float64."""
     cdef double magic = 6755399441055744.0
     cdef double log2e = 1.4426950408889634074
     cdef double ln2_hi = 6.93147180369123816490e-01
@@ -677,7 +691,7 @@ cdef inline double exp_lean_scaled_f64(double a) noexcept nogil:
     cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
                       + q3) * r + q2) * r + q1) * r + q0
     cdef double p = one + (r + r * r * q)
-    return p * bits_f64((k + 60 + 1023) << 52)
+    return p * bits_f64((k << 52) + f64_bits(scale))
 
 
 cdef inline real exp_lean_neg_abs_scaled(real x, real *unscale) noexcept nogil:

@@ -212,7 +212,6 @@ cdef extern from *:
     """
     static inline float fa_pick_f32(int c, float a, float b) { return c ? a : b; }
     static inline double fa_pick_f64(int c, double a, double b) { return c ? a : b; }
-    static inline uint32_t fa_min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
     /* x, or +1 for NaN: x's bits masked with all ones where the quiet
        compare x == x holds, else with 1's exponent (NaN's all-ones exponent
        becomes 1's, its sign and mantissa go). For the float64 tests where
@@ -227,7 +226,6 @@ cdef extern from *:
     float pick_f32 "fa_pick_f32"(bint c, float a, float b) noexcept nogil
     double pick_f64 "fa_pick_f64"(bint c, double a, double b) noexcept nogil
     float nan_to_one_f32 "fa_nan_to_one_f32"(float x) noexcept nogil
-    uint32_t min_u32 "fa_min_u32"(uint32_t a, uint32_t b) noexcept nogil
     double nan_to_one_f64 "fa_nan_to_one_f64"(double x) noexcept nogil
 
 

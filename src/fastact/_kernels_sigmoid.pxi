@@ -1,14 +1,6 @@
 # The sigmoid family: sigmoid, log_sigmoid and silu, their derivatives and
 # backward passes, per element. Part of _kernels.pxi.
 
-cdef inline real sel_real(bint c, real b, real a) noexcept nogil:
-    """b where c, else a, on the bits: one blend, never a branch."""
-    if real is float:
-        return bits_f32(sel_i32(c, f32_bits(b), f32_bits(a)))
-    else:
-        return bits_f64(sel_i64(c, f64_bits(b), f64_bits(a)))
-
-
 cdef inline real sigmoid_of_t_scaled(real t_s, real t_lo_s, real unscale, bint upper,
                                      real *mult) noexcept nogil:
     """sigmoid(v) = result * *mult from t_s + t_lo_s = e^-|v| 2^S and
@@ -200,80 +192,83 @@ cdef inline real log_sigmoid_backward_normal_1(real grad_out, real x) noexcept n
 # computed directly, not by subtraction.
 
 
+cdef inline float silu_lean_f32(float x_exp, float x) noexcept nogil:
+    """x / (1 + e^-x_exp) for x_exp = x but where x_exp is x raised away
+    from 0 (silu_1): one exp, one division, on every lane. Below x = -64,
+    where e^-x would overflow, numerator and denominator are both scaled
+    by 2^-64 (exact: |x| >= 64 there, e^-x <= e^110). The exp's argument
+    -x is clamped to [-80, 110] on its bits (NaN to 110 or -80): e^-80
+    leaves 1 + e^-x at 1, and below x = -110 the result rounds to -0,
+    given at the end. inf gives inf / 1, NaN itself (quiet). The exp's 1
+    ulp and the roundings of the sum and the quotient: 2.40 ulp at most
+    over all float32 inputs (check --exhaustive). A subnormal x is
+    multiplied and divided (right, but slow: silu_1 takes those on the
+    bits)."""
+    cdef float one = 1, two_m64 = 5.42101086242752217e-20, x_lowest = -110
+    cdef int32_t b = f32_bits(x_exp)
+    # -x_exp's bits, unsigned min: a negative one to at most 80 in
+    # magnitude; signed min: a positive one to at most 110
+    cdef float a = bits_f32(min_i32(<int32_t>min_u32(<uint32_t>b ^ 0x80000000u, 0xc2a00000u),
+                                    0x42dc0000))
+    cdef float mult = bits_f32(sel_i32(<uint32_t>b > 0xc2800000u, f32_bits(two_m64),
+                                       f32_bits(one)))                      # x < -64
+    cdef float r = (x * mult) / (mult + exp_lean_times_f32(a, mult))
+    return bits_f32(sel_i32(lt_quiet_f32(x, x_lowest), <int32_t>-2147483647 - 1, f32_bits(r)))
+
+
+cdef inline double silu_lean_f64(double x) noexcept nogil:
+    """silu_lean_f32 in float64: scaled by 2^-512 below x = -512, the exp's
+    argument -x clamped to [-80, 760] (NaN to 760 or -80), -0 below x =
+    -760. On the bits where the tier compares 64-bit integers; by float
+    compares at the baseline tier."""
+    cdef double one = 1, two_m512 = 7.4583407312002067e-155
+    cdef double exp_lowest = -80, exp_highest = 760, scale_from = 512
+    cdef double a, mult, r
+    cdef int64_t b = f64_bits(x)
+    if FA_I64_CMP:
+        a = bits_f64(min_i64(<int64_t>min_u64(<uint64_t>b ^ 0x8000000000000000ULL,
+                                              0xc054000000000000ULL),      # -80
+                             0x4087c00000000000LL))                        # 760
+        mult = bits_f64(sel_i64(<uint64_t>b > 0xc080000000000000ULL,       # x < -512
+                                f64_bits(two_m512), f64_bits(one)))
+    else:
+        a = -x
+        a = bits_f64(sel_i64(lt_quiet(a, exp_highest), f64_bits(a), f64_bits(exp_highest)))
+        a = bits_f64(sel_i64(a > exp_lowest, f64_bits(a), f64_bits(exp_lowest)))
+        mult = bits_f64(sel_i64(a > scale_from, f64_bits(two_m512), f64_bits(one)))
+    r = (x * mult) / (mult + exp_lean_times_f64(a, mult))
+    return bits_f64(sel_i64(lt_quiet(x, -exp_highest), <int64_t>-9223372036854775807LL - 1,
+                            f64_bits(r)))
+
+
 cdef inline real silu_1(real x) noexcept nogil:
-    # silu_normal_1, and in float64 x/2 on the bits where x is tiny (is_tiny;
-    # the value silu_normal_1 rounds to there, division and all):
-    # silu_normal_1 runs on the raised value, so its exp and division see no
-    # subnormal (4 times the normal time on AMD Zen 5). The float64 loop
-    # runs this form only on blocks that hold a subnormal x (the catalogue's
-    # normal_form); float32's silu_normal_1 takes tiny x on the bits itself.
-    # Without 64-bit integer compares (the baseline tier), silu_normal_1.
+    # silu_normal_1's bits with no subnormal in an operation, for the
+    # blocks that hold a subnormal x (the catalogue's normal_form): float32
+    # raises |x| to 2^-40 for the exp ("Tiny arguments", _kernels_exp.pxi;
+    # e^-x is 1 there either way) and to 2^-125 for the numerator, and
+    # takes x/2 on the bits below that (half_finite: the quotient's bits).
+    # float64 takes x/2 on the bits where x is tiny (is_tiny; the value
+    # silu_normal_1 rounds to there, division and all) and runs
+    # silu_normal_1 on the raised value. Without 64-bit integer compares
+    # (the baseline tier), silu_normal_1.
+    cdef int32_t b, m
+    cdef float r
     if real is float:
-        return silu_normal_1(x)
+        b = f32_bits(x)
+        m = b & 0x7fffffff
+        r = silu_lean_f32(bits_f32(max_i32(m, 0x2b800000) | (b ^ m)),
+                          bits_f32(max_i32(m, 0x01000000) | (b ^ m)))
+        return bits_f32(sel_i32(m < 0x01000000, f32_bits(half_finite_f32(x)), f32_bits(r)))
     else:
         return bits_f64(sel_i64(is_tiny(x), f64_bits(half_finite_f64(x)),
                                 f64_bits(silu_normal_1(raise_tiny(x)))))
 
 
 cdef inline real silu_normal_1(real x) noexcept nogil:
-    # x sigmoid(x) = x / (1 + t) for x >= 0, x t / (1 + t) below, t = e^-|x|
-    # (lean, scaled by 2^S so that the product rounds once near x = -90 /
-    # -710). One division: the numerator and the final factor are picked
-    # by blends (sel_i32, _kernels_bits.pxi).
-    cdef double lowest_f64 = -746
-    cdef float two_m24 = 5.9604644775390625e-8
-    cdef double two_m60 = 8.673617379884035472e-19
-    cdef real zero = 0, one = 1
-    cdef real unscale, t_s, a, f, r, xs, num, mult
-    cdef int32_t b, m, mc
-    cdef bint beyond, upper, nan
     if real is float:
-        unscale = two_m24
-        # All on the bits of x, so that NaN needs no select up front (a
-        # float select there put a mask on every later operation). |x| is
-        # limited to [2^-40, 104] for the exp (see "Tiny arguments" in
-        # _kernels_exp.pxi) and to [2^-125, 104] for the factor x: e^-104
-        # is below half the smallest subnormal, and below 2^-125 the
-        # result x/2 is subnormal (slow to form by float arithmetic), so
-        # it is taken by the bits. Beyond 104 (inf and NaN too) the result
-        # is x (x > 0 or NaN) or -0, picked at the end; t is zeroed there
-        # so that the thrown-away lanes form no subnormal either.
-        b = f32_bits(x)
-        m = b & 0x7fffffff
-        beyond = m > 0x42d00000                                 # 104
-        mc = min_i32(m, 0x42d00000)
-        a = bits_f32(max_i32(mc, 0x2b800000) | (<int32_t>-2147483647 - 1))
-        f = bits_f32(max_i32(mc, 0x01000000) | (b ^ m))
-        t_s = sel_real(beyond, zero, exp_lean_scaled_f32(a))
-        upper = b >= 0
-        # numerator and factor as variables picked on the bits: written
-        # inside the quotient's expression, or through sel_real, the picks
-        # let gcc split the division in two again
-        num = bits_f32(sel_i32(upper, f32_bits(f), f32_bits(f * t_s)))
-        mult = bits_f32(sel_i32(upper, f32_bits(one), f32_bits(unscale)))
-        r = num / (one + t_s * unscale) * mult
-        # x/2 rounded to even by the bits for |x| < 2^-125 (its pattern
-        # halved: x is the pattern times 2^-149 there)
-        r = bits_f32(sel_i32(m < 0x01000000, ((m >> 1) + (m & (m >> 1) & 1)) | (b ^ m),
-                             f32_bits(r)))
-        return bits_f32(sel_i32(beyond, sel_i32(b > -8388608, b, <int32_t>-2147483647 - 1),
-                                f32_bits(r)))
+        return silu_lean_f32(x, x)
     else:
-        unscale = two_m60
-        nan = is_nan(x)
-        xs = zero if nan else x
-        a = -fabs_real(xs)
-        beyond = a < lowest_f64
-        a = lowest_f64 if beyond else a
-        t_s = exp_lean_scaled_f64(a)
-        t_s = zero if beyond else t_s
-        upper = xs >= zero
-        # Below 0, x is -|x|: its clamped copy, the exp's argument, is the
-        # factor, so that x = -inf gives -lowest * 0 = -0, not -inf * 0.
-        num = bits_f64(sel_i64(upper, f64_bits(xs), f64_bits(a * t_s)))
-        mult = bits_f64(sel_i64(upper, f64_bits(one), f64_bits(unscale)))
-        r = num / (one + t_s * unscale) * mult
-        return x if nan else r
+        return silu_lean_f64(x)
 
 
 cdef inline real silu_grad_1(real x) noexcept nogil:
