@@ -293,8 +293,7 @@ SPECS = [
               "Backward pass of log_sigmoid: grad_out * sigmoid(-x).")),
     *_family(
         "silu", 4, 4, abs_eps_derivative=4,
-        normal_forms=({"f32": ("x",), "f64": ("x",)}, {"f64": ("x",)},
-                      {"f32": ("grad_out",), "f64": ("grad_out", "x")}),
+        normal_forms=({"f32": ("x",), "f64": ("x",)}, None, CHECK_GRAD_OUT),
         normal_forms_everywhere=("f32", "f64"),
         docs=("x * sigmoid(x) (swish), elementwise.",
               "Derivative of silu: s (1 + x (1 - s)), s = sigmoid(x).",

@@ -272,66 +272,44 @@ cdef inline real silu_normal_1(real x) noexcept nogil:
 
 
 cdef inline real silu_grad_1(real x) noexcept nogil:
-    # float64: its value at the tiny bound below it (raise_tiny), 1/2; the
-    # loop runs this form only on blocks that hold a subnormal x (the
-    # catalogue's normal_form). float32's silu_grad_normal_1 raises |x| itself.
-    if real is float:
-        return silu_grad_normal_1(x)
-    else:
-        return silu_grad_normal_1(raise_tiny(x))
-
-
-cdef inline real silu_grad_normal_1(real x) noexcept nogil:
     # s (1 + x (1 - s)) with t = e^-|x| (lean) and d = 1 + t is
     # 1 + t (x - d) / d^2 for x >= 0 and t (d + x) / d^2 below: one
-    # division.
-    # |x| is clamped with the exp's own argument (x t and t x are then
-    # -lowest * 0, never inf * 0); near the zero crossing (x = -1.28) d + x
-    # cancels among terms of size 1.
-    cdef float lowest_f32 = -104
-    cdef double lowest_f64 = -746
+    # division. a = -|x| on the bits (neg_abs_within): raised to the tiny
+    # bound, where t = 1 and d + a = 2 all the same ("Tiny arguments" in
+    # _kernels_exp.pxi), so a subnormal x reaches no arithmetic and the
+    # loops need no mark for it; clamped at the exp's lowest, where t rounds
+    # to 0 (x t and t x are then -lowest * 0, never inf * 0), NaN too (its
+    # result is x, picked at the end). Near the zero crossing (x = -1.28)
+    # d + x cancels among terms of size 1. At the baseline tier, which has no
+    # 64-bit integer compare, float64's clamp is a float one: NaN is made 0
+    # before it, and a subnormal x is slow there (right all the same).
     cdef float two_m24 = 5.9604644775390625e-8
     cdef double two_m60 = 8.673617379884035472e-19
+    cdef double lowest_f64 = -746
     cdef real zero = 0, one = 1
-    cdef real lowest, unscale, t, neg_max
+    cdef real xs = x
+    cdef real a, t, neg_inf
     if real is float:
-        lowest = lowest_f32
-        unscale = two_m24
-        neg_max = -3.4028234663852886e38
+        neg_inf = -bits_f32(0x7f800000)
+        a = neg_abs_within_f32(x, 0x42d00000)      # -104
+        t = exp_lean_scaled_f32(a) * two_m24
     else:
-        lowest = lowest_f64
-        unscale = two_m60
-        neg_max = -1.7976931348623157e308
-    cdef bint nan = is_nan(x)
-    cdef real xs = zero if nan else x
-    cdef real a
-    cdef bint beyond
-    if real is float:
-        # |x| raised to the tiny bound (see "Tiny arguments" in
-        # _kernels_exp.pxi): t = 1 and d + a = 2 all the same
-        beyond = (f32_bits(xs) & 0x7fffffff) > 0x42d00000     # 104
-        a = neg_abs_within_f32(xs, 0x42d00000)
-    else:
-        a = -fabs_real(xs)
-        beyond = a < lowest
-        a = lowest if beyond else a
-    if real is float:
-        t = exp_lean_scaled_f32(a) * unscale
-    else:
-        t = exp_lean_scaled_f64(a) * unscale
-    t = zero if beyond else t
-    cdef bint upper = xs >= zero
+        neg_inf = -bits_f64(0x7ff0000000000000)
+        if not FA_I64_CMP:
+            xs = zero if is_nan(x) else x
+        a = neg_abs_within_f64(xs, lowest_f64)
+        t = exp_lean_scaled_f64(a) * two_m60
     cdef real d = one + t
     # x >= 0 as 1 - t (d + a) / d^2 (a = -x there): the rounded part is
     # below 0.1 where the result is above 1. Both sides share t (d + a).
     cdef real q = (t * (d + a)) / (d * d)
-    cdef real g = one - q if upper else q
+    cdef real g = one - q if sign_clear(x) else q
     # At -inf the limit is approached from below, but -0.0 there would differ
     # from the reference (and torch), whose s (1 + x (1 - s)) is 0 * (-inf)
     # made +0.0: fastact gives +0.0 at -inf. Finite x below the clamp keep
     # the -0.0 the negative true value rounds to.
-    g = zero if xs < neg_max else g
-    return x if nan else g
+    g = zero if x == neg_inf else g      # == is quiet: no flag for NaN
+    return x if is_nan(x) else g
 
 
 cdef inline real silu_backward_of(real grad_out, real d) noexcept nogil:
@@ -342,15 +320,15 @@ cdef inline real silu_backward_of(real grad_out, real d) noexcept nogil:
 
 
 cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
-    # silu_backward_normal_1's bits with no product of a subnormal: a tiny x
-    # raised to the tiny bound (silu_grad_1: the derivative there is 1/2 to
-    # the last bit, as at x), a subnormal grad_out times the derivative
-    # (|d| < 1.1) taken on the bits (mul_subnormal_derivative, rounded once
-    # as the plain product). The same bits as the normal form, so the loop
-    # runs this form on the blocks after one that held a subnormal grad_out
-    # or x (Spec.normal_form_everywhere: a mark in the loop, no pass of its own).
+    # silu_backward_normal_1's bits with no product of a subnormal grad_out:
+    # times the derivative (|d| < 1.1) taken on the bits
+    # (mul_subnormal_derivative, rounded once as the plain product). The
+    # same bits as the normal form, so the loop runs this form on the blocks
+    # after one that held a subnormal grad_out (Spec.normal_form_everywhere:
+    # a mark in the loop, no pass of its own); silu_grad_1 takes a subnormal
+    # x itself.
     return mul_subnormal_derivative(grad_out, silu_grad_1(x))
 
 
 cdef inline real silu_backward_normal_1(real grad_out, real x) noexcept nogil:
-    return grad_out * silu_grad_normal_1(x)     # "Normal forms", _kernels_exp.pxi
+    return grad_out * silu_grad_1(x)     # "Normal forms", _kernels_exp.pxi
