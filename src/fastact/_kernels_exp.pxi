@@ -281,14 +281,6 @@ cdef inline real mul_subnormal_any(real a, real s) noexcept nogil:
         return pick(small, mul_subnormal_f64(a, s), pick(small, 0.0, a) * s)
 
 
-cdef inline real flip_sign_by(real x, real s, bint flip) noexcept nogil:
-    """x with its sign flipped where flip and s is negative (sign bit set)."""
-    if real is float:
-        return bits_f32(f32_bits(x) ^ sel_i32(flip, f32_bits(s) & (-2147483647 - 1), 0))
-    else:
-        return bits_f64(f64_bits(x) ^ sel_i64(flip, f64_bits(s) & (<int64_t>-9223372036854775807LL - 1), 0))
-
-
 cdef inline real mul_subnormal_product(real g, real d) noexcept nogil:
     """g * d rounded once, the plain product's bits, with no multiplication
     of a subnormal g where |d| <= 1 (the derivatives of log_sigmoid and
