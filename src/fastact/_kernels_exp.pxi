@@ -650,7 +650,9 @@ cdef inline float exp_lean_times_f32(float a, float scale) noexcept nogil:
     cdef float r = (a - kf * ln2_hi) - kf * ln2_lo
     cdef float q = (((q4 * r + q3) * r + q2) * r + q1) * r + half
     cdef float p = one + (r + r * r * q)
-    return p * bits_f32((k << 23) + f32_bits(scale))
+    # k is often negative: shifted as unsigned (a left shift of a negative
+    # int is undefined in C; UBSan stops on it)
+    return p * bits_f32(<int32_t>(<uint32_t>k << 23) + f32_bits(scale))
 
 
 cdef inline double exp_lean_scaled_f64(double a) noexcept nogil:
@@ -683,7 +685,7 @@ cdef inline double exp_lean_times_f64(double a, double scale) noexcept nogil:
     cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
                       + q3) * r + q2) * r + q1) * r + q0
     cdef double p = one + (r + r * r * q)
-    return p * bits_f64((k << 52) + f64_bits(scale))
+    return p * bits_f64(<int64_t>(<uint64_t>k << 52) + f64_bits(scale))
 
 
 cdef inline real exp_lean_neg_abs_scaled(real x, real *unscale) noexcept nogil:
