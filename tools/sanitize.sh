@@ -106,10 +106,16 @@ set -- "$@" --deselect "tests/test_accuracy.py::test_within_its_catalogue_bound[
 echo "sanitize: running pytest $*" >&2
 start=$(date +%s)
 cd "$WORK"
-# Reports go to files (pytest captures the tests' stderr, and a halted
-# process never prints what it captured); any file there fails the run,
-# even a report from a child process whose parent carried on.
+# Where the reports go. ASan writes to files under its log_path; any file
+# there fails the run, even a report from a child process whose parent
+# carried on. UBSan, with ASan's runtime preloaded, ignores its log_path and
+# writes to file descriptor 2 (seen with gcc 12): pytest's default capture
+# redirects that descriptor into a temporary file per test, which a halted
+# process never prints, so a UBSan stop looked like a bare exit status 1.
+# pytest therefore captures at the Python level only (--capture=sys), the
+# run's output is kept in a log, and any sanitizer line in it fails the run.
 REPORTS="$WORK/sanitizer-reports"
+LOG="$WORK/pytest.log"
 rm -rf "$REPORTS"
 mkdir -p "$REPORTS"
 status=0
@@ -117,13 +123,23 @@ env LD_PRELOAD="$PRELOAD" \
     ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_odr_violation=0:log_path=$REPORTS/asan" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan" \
     PYTHONPATH="$WORK/src" \
-    "$PYTHON" -m pytest -q -p no:cacheprovider "$@" || status=$?
+    "$PYTHON" -m pytest -q -p no:cacheprovider --capture=sys "$@" 2>&1 | tee "$LOG" \
+    || status=${PIPESTATUS[0]}
 echo "sanitize: tests took $(( $(date +%s) - start )) s, exit status $status" >&2
-if [ -n "$(ls -A "$REPORTS")" ]; then
-    for report in "$REPORTS"/*; do
-        echo "sanitize: report $(basename "$report"):" >&2
-        grep -v '^    #[1-9][0-9]' "$report" | head -30 >&2
-    done
+found=0
+for report in "$REPORTS"/*; do
+    [ -e "$report" ] || continue
+    found=1
+    echo "sanitize: report $(basename "$report"):" >&2
+    grep -v '^    #[1-9][0-9]' "$report" | head -30 >&2
+done
+if grep -q -E 'runtime error:|ERROR: (Address|UndefinedBehavior)Sanitizer' "$LOG"; then
+    found=1
+    echo "sanitize: reports in the test output:" >&2
+    grep -A 12 -E 'runtime error:|ERROR: (Address|UndefinedBehavior)Sanitizer' "$LOG" \
+        | grep -v '^    #[1-9][0-9]' | head -40 >&2
+fi
+if [ "$found" -eq 1 ]; then
     [ "$status" -ne 0 ] || status=1
 else
     echo "sanitize: no sanitizer reports" >&2
