@@ -51,8 +51,14 @@ KERNEL_FLAGS_MSVC = ["/O2"]
 # percent (default 40), and a kernel whose math is left as a call is not
 # vectorized ("control flow in loop"): the tier modules, every kernel in one
 # unit, reached that limit (the float64 gelu loops were scalar, 3-4x slower).
-# Added where the compiler takes it (gcc; probed, as clang may not).
-KERNEL_FLAGS_GCC_INLINE = ["--param=inline-unit-growth=200"]
+# gcc takes a test of a loop-invariant parameter out of a loop (beta == 1 in
+# softplus, alpha == 1 in elu: the product they skip is slow on a subnormal
+# x) only in loops of at most max-unswitch-insns instructions (default 50):
+# at the AVX2 tier it kept those products, and a subnormal x cost softplus
+# 5.5 and elu 12 times the normal time (AVX-512's masked operations hid it).
+# Each is added where the compiler takes it (gcc; probed one by one, as
+# clang or another gcc may not).
+KERNEL_FLAGS_GCC_PARAMS = ["--param=inline-unit-growth=200", "--param=max-unswitch-insns=1000"]
 
 
 def _compiler_has_openmp(compiler, flag):
@@ -108,8 +114,8 @@ class BuildExt(build_ext):
         else:
             print(f"fastact: OpenMP off ({why}): large arrays will run on one thread",
                   file=sys.stderr)
-        inline_flags = [] if msvc or not _compiler_accepts(self.compiler, KERNEL_FLAGS_GCC_INLINE) \
-            else KERNEL_FLAGS_GCC_INLINE
+        param_flags = [] if msvc else [flag for flag in KERNEL_FLAGS_GCC_PARAMS
+                                        if _compiler_accepts(self.compiler, [flag])]
         for ext in self.extensions:
             leaf = ext.name.rsplit(".", 1)[-1]
             if leaf.startswith("_isa_"):
@@ -117,7 +123,7 @@ class BuildExt(build_ext):
                 if msvc:
                     ext.extra_compile_args += KERNEL_FLAGS_MSVC + TIER_FLAGS_MSVC[tier]
                 else:
-                    ext.extra_compile_args += KERNEL_FLAGS_UNIX + inline_flags + TIER_FLAGS_UNIX[tier]
+                    ext.extra_compile_args += KERNEL_FLAGS_UNIX + param_flags + TIER_FLAGS_UNIX[tier]
             elif leaf == "_ufuncs" and openmp:
                 ext.extra_compile_args.append(openmp_flag)
                 if not msvc:

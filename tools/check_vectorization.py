@@ -32,7 +32,7 @@ def setup_constants():
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             name = getattr(node.targets[0], "id", None)
-            if name in ("TIER_FLAGS_UNIX", "KERNEL_FLAGS_UNIX", "KERNEL_FLAGS_GCC_INLINE"):
+            if name in ("TIER_FLAGS_UNIX", "KERNEL_FLAGS_UNIX", "KERNEL_FLAGS_GCC_PARAMS"):
                 out[name] = ast.literal_eval(node.value)
     return out
 
@@ -104,7 +104,7 @@ def main():
     for tier in tiers:
         if os.path.exists(f"src/fastact/_isa_{tier}.c"):
             ok &= check(tier, consts["TIER_FLAGS_UNIX"][tier],
-                        consts["KERNEL_FLAGS_UNIX"] + consts["KERNEL_FLAGS_GCC_INLINE"])
+                        consts["KERNEL_FLAGS_UNIX"] + consts["KERNEL_FLAGS_GCC_PARAMS"])
     sys.exit(0 if ok else 1)
 
 
