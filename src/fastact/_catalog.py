@@ -368,7 +368,8 @@ SPECS = [
                "aten.hardsigmoid_backward.grad_input(grad_out, x, grad_input=out)")),
     *_family(
         "hard_swish", 0, 4, abs_eps_derivative=4, grain="cheap",
-        normal_forms=(CHECK_X, None, CHECK_GRAD_OUT_AND_X), normal_forms_everywhere=("f32", "f64"),
+        normal_forms=(CHECK_X, CHECK_X, CHECK_GRAD_OUT_AND_X),
+        normal_forms_everywhere=("f32", "f64"),
         docs=("x * relu6(x + 3) / 6 elementwise (F.hardswish): exactly x for x >= 3,\n"
               "-0.0 for x <= -3 (also at -inf, where torch gives NaN).",
               "Derivative of hard_swish: 0 for x <= -3, (2x + 3)/6 for -3 < x < 3,\n"
