@@ -145,34 +145,6 @@ cdef extern from *:
     #endif
         return fa_bits_f32(r | sign);
     }
-    /* The same for any s: beyond 2^64 its magnitude is taken 2^64 times
-       smaller on the bits first (the result is then normal, and moved down
-       by 2^-85 instead); an infinite s gives its infinity with the product's
-       sign, a NaN s itself made quiet, as a * s does. (A loop of the plain
-       form above stayed scalar with these lanes added in hard_swish_backward,
-       where |s| <= 3/2 needs none of them.) */
-    static inline float fa_mul_subnormal_any_f32(float a, float s) {
-        int32_t sb = fa_f32_bits(s), sm = sb & INT32_MAX;
-        int32_t sign = (fa_f32_bits(a) ^ sb) & INT32_MIN;
-        int big = sm > 0x5f800000;
-        float m = fa_units_f32(a);
-    #if FA_FMA
-        float as = fa_bits_f32(sm - (big ? 0x20000000 : 0));
-        float p = m * as;
-        float u = fmaf(m, as, 8388608.0f);
-        int32_t pb = big ? fa_f32_bits(p) : fa_max_i32(fa_f32_bits(p), 0x4b000000);
-        float normal = fa_bits_f32(pb) * 0x1p-75f * (big ? 0x1p-10f : 0x1p-74f);
-        int32_t r = (p >= 8388608.0f) | big ? fa_f32_bits(normal) : fa_f32_bits(u) - 0x4b000000;
-    #else
-        double p = (double)m * (double)fa_bits_f32(sm);
-        float normal = (float)((p >= 8388608.0 ? p : 8388608.0) * 0x1p-149);
-        int32_t r = p >= 8388608.0 ? fa_f32_bits(normal)
-                                   : (int32_t)(fa_f64_bits(p + 4503599627370496.0)
-                                               - 0x4330000000000000LL);
-    #endif
-        r = sm >= 0x7f800000 ? 0x7f800000 : r;
-        return fa_bits_f32(sm > 0x7f800000 ? sb | 0x00400000 : r | sign);
-    }
     /* float64: for |s| <= 2^64; without FMA the plain product. */
     static inline double fa_mul_subnormal_f64(double a, double s) {
     #if FA_FMA
@@ -228,7 +200,6 @@ cdef extern from *:
     """
     float mul_flush_f32 "fa_mul_flush_f32"(float g, float d) noexcept nogil
     float mul_subnormal_f32 "fa_mul_subnormal_f32"(float a, float s) noexcept nogil
-    float mul_subnormal_any_f32 "fa_mul_subnormal_any_f32"(float a, float s) noexcept nogil
     double mul_subnormal_f64 "fa_mul_subnormal_f64"(double a, double s) noexcept nogil
     float mul_subnormal_unit_f32 "fa_mul_subnormal_unit_f32"(float a, float s) noexcept nogil
     double mul_subnormal_unit_f64 "fa_mul_subnormal_unit_f64"(double a, double s) noexcept nogil
@@ -267,34 +238,45 @@ cdef inline real mul_subnormal_unit(real a, real s) noexcept nogil:
         return mul_subnormal_unit_f64(a, s)
 
 
-cdef inline real mul_subnormal_any(real a, real s) noexcept nogil:
-    """a * s, correctly rounded, for a subnormal (or zero) a and any s:
-    float32 on the bits for every s (above); float64 on the bits for |s| <=
-    2^64 (mul_subnormal) and by the plain product of a for a larger,
-    infinite or NaN s (the same bits, slower)."""
-    cdef double two_64 = 18446744073709551616.0
-    cdef bint small
-    if real is float:
-        return mul_subnormal_any_f32(a, s)
-    else:
-        small = le_quiet(fabs(s), two_64)
-        return pick(small, mul_subnormal_f64(a, s), pick(small, 0.0, a) * s)
-
-
 cdef inline real mul_subnormal_product(real g, real d) noexcept nogil:
     """g * d rounded once, the plain product's bits, with no multiplication
     of a subnormal g where |d| <= 1 (the derivatives of log_sigmoid and
     softplus, elu's for |alpha| <= 1): that product, subnormal itself, is
     taken on the bits (one FMA onto the grid of units); every other one is
     the plain product, of a g made +0 where it was taken so. A NaN or larger
-    d multiplies g itself (slower on a subnormal g, the same bits)."""
+    d multiplies g itself (slower on a subnormal g, the same bits). g is
+    picked for the plain product on its bits: through a float select gcc
+    may carry the product into both arms, and multiply the subnormal g."""
     cdef bint unit_d
+    cdef real plain
     if real is float:
         unit_d = (f32_bits(d) & 0x7fffffff) <= 0x3f800000
+        plain = bits_f32(sel_i32(unit_d, f32_bits(normal_part(g)), f32_bits(g)))
     else:
         unit_d = le_quiet(fabs_real(d), 1.0)
-    return pick(is_subnormal(g) & unit_d, mul_subnormal_unit(subnormal_part(g), d),
-                pick(unit_d, normal_part(g), g) * d)
+        plain = bits_f64(sel_i64(unit_d, f64_bits(normal_part(g)), f64_bits(g)))
+    return pick(is_subnormal(g) & unit_d, mul_subnormal_unit(subnormal_part(g), d), plain * d)
+
+
+cdef inline real mul_subnormal_bounded(real g, real d) noexcept nogil:
+    """g * d rounded once, the plain product's bits, for any g and d, with
+    no multiplication of a subnormal g where |d| <= 2^64: that product is
+    taken on the bits (mul_subnormal); every other one is the plain
+    product, of a g made +0 where it was taken so. A NaN or larger d
+    multiplies g itself (slower on a subnormal g, the same bits), where
+    such lanes are rare (sigmoid_backward's): taking them on the bits too
+    cost 1.5-1.9 times as much there. g is picked on its bits, as in
+    mul_subnormal_product."""
+    cdef double two_64 = 18446744073709551616.0
+    cdef bint bounded
+    cdef real plain
+    if real is float:
+        bounded = (f32_bits(d) & 0x7fffffff) <= 0x5f800000
+        plain = bits_f32(sel_i32(bounded, f32_bits(normal_part(g)), f32_bits(g)))
+    else:
+        bounded = le_quiet(fabs_real(d), two_64)
+        plain = bits_f64(sel_i64(bounded, f64_bits(normal_part(g)), f64_bits(g)))
+    return pick(is_subnormal(g) & bounded, mul_subnormal(subnormal_part(g), d), plain * d)
 
 
 cdef inline real mul_subnormal_derivative(real g, real d) noexcept nogil:
