@@ -272,6 +272,7 @@ SPECS = [
         loops=("hand", "generated", "generated")),
     *_family(
         "softsign", 2, 4, abs_eps_derivative=4, grain="cheap",
+        normal_forms=({"f64": ("x",)}, None, None), normal_forms_everywhere=(("f64",), (), ()),
         docs=("x / (1 + |x|), elementwise.",
               "Derivative of softsign, 1 / (1 + |x|)^2.",
               "Backward pass of softsign: grad_out / (1 + |x|)^2.")),

@@ -213,9 +213,11 @@ cdef inline real softsign_1(real x) noexcept nogil:
     # float32 on the bits of |x| (see "Tiny arguments" in _kernels_exp.pxi):
     # capped (NaN too, given back at the end) and raised to the tiny bound,
     # below which a / (1 + a) is a: picked there, as the division is slow on
-    # a subnormal. float64 at AVX-512 by a float max and pick (below);
-    # elsewhere as it was: its 64-bit integer clamps and picks (no 64-bit
-    # min or max below AVX-512) cost 17% on normal inputs.
+    # a subnormal. float64 capped by a float min (64-bit integer clamps and
+    # picks, with no 64-bit min or max below AVX-512, cost 17% on normal
+    # inputs); at AVX-512 raised by a float max and picked back (below);
+    # elsewhere a subnormal |x| is made +0 for the division and put back
+    # after it, on blocks that hold one (softsign_normal_1 on the others).
     cdef real zero = 0, one = 1
     cdef double tiny = bits_f64(0x2d30000000000000LL)     # 2^-300
     cdef int32_t b32, m32, r32
@@ -239,15 +241,39 @@ cdef inline real softsign_1(real x) noexcept nogil:
             # a itself where the raised value is the bound (a / (1 + a) is a
             # there to the last bit). The pick tests the raised value, not
             # a: on a test of a, gcc saw the raised value equal a in every
-            # lane it keeps and divided a again. The AVX2 tier did that
-            # even so: it keeps the plain division.
+            # lane it keeps and divided a again.
             ar = a if a > tiny else tiny
             r = ar / (one + ar)
             r = a if ar == tiny else r
-            r = negative_if(r, xs)
         else:
-            r = negative_if(a / (one + a), xs)
-        return x if nan else r
+            # The AVX2 tier divided a again even so (a subnormal x cost 18
+            # times the normal time there). Here a subnormal a is made +0
+            # by an integer and (normal_part) and put back after the
+            # division: r's bits or those of a xor ar, which are a's where
+            # ar is +0 and 0 elsewhere.
+            ar = normal_part(a)
+            r = ar / (one + ar)
+            r = bits_f64(f64_bits(r) | (f64_bits(a) ^ f64_bits(ar)))
+        return x if nan else negative_if(r, xs)
+
+
+cdef inline real softsign_normal_1(real x) noexcept nogil:
+    # float64 below AVX-512: a / (1 + a) as it stands, right everywhere and
+    # only slow on a subnormal x; its loop runs softsign_1 on the blocks
+    # after one that held a subnormal (the catalogue's normal_forms). The
+    # extra integer operations of that form cost it 1.4-1.5 times the time
+    # on every block. Elsewhere softsign_1 itself.
+    cdef real zero = 0, one = 1
+    cdef real a, xs
+    cdef bint nan
+    if real is float or FA_SMOOTH_AVX512:
+        return softsign_1(x)
+    else:
+        nan = is_nan(x)
+        xs = zero if nan else x
+        a = fabs_real(xs)
+        a = a if a < softsign_cap(a) else softsign_cap(a)
+        return x if nan else negative_if(a / (one + a), xs)
 
 
 cdef inline real softsign_grad_1(real x) noexcept nogil:
