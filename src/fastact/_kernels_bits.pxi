@@ -366,14 +366,6 @@ cdef inline real negative_if(real r, real x) noexcept nogil:
         return bits_f64(f64_bits(r) | (f64_bits(x) & (-9223372036854775807LL - 1)))
 
 
-cdef inline real flip_sign_by(real x, real s, bint flip) noexcept nogil:
-    """x with its sign flipped where flip and s is negative (sign bit set)."""
-    if real is float:
-        return bits_f32(f32_bits(x) ^ sel_i32(flip, f32_bits(s) & (-2147483647 - 1), 0))
-    else:
-        return bits_f64(f64_bits(x) ^ sel_i64(flip, f64_bits(s) & (<int64_t>-9223372036854775807LL - 1), 0))
-
-
 cdef inline real clamp_abs(real x, real bound) noexcept nogil:
     """x limited to [-bound, bound] (x not NaN)."""
     cdef real lo = -bound
