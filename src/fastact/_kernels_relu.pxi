@@ -33,29 +33,11 @@ cdef inline real leaky_relu_small_alpha_normal_1(real x, real alpha) noexcept no
     return x if is_positive(x) else alpha * x
 
 
-cdef inline real scaled_by_unit(real a, real alpha) noexcept nogil:
-    """alpha * a, the plain product's bits, for |alpha| <= 1, with no
-    multiplication of a subnormal a: where |a| is below the smallest normal
-    the product is taken on the bits (mul_subnormal_unit, zeros included),
-    the plain product seeing +0 there. One test of a's bits picks both
-    factors (is_subnormal for the one and normal_part for the other cost
-    the loops of leaky_relu and its backward pass 1.05-1.25x more)."""
-    cdef bint tiny = below_normal(a)
-    cdef real a_tiny, a_normal
-    if real is float:
-        a_tiny = bits_f32(sel_i32(tiny, f32_bits(a), 0))
-        a_normal = bits_f32(sel_i32(tiny, 0, f32_bits(a)))
-    else:
-        a_tiny = bits_f64(sel_i64(tiny, f64_bits(a), 0))
-        a_normal = bits_f64(sel_i64(tiny, 0, f64_bits(a)))
-    return pick(tiny, mul_subnormal_unit(a_tiny, alpha), alpha * a_normal)
-
-
 cdef inline real leaky_relu_small_alpha_1(real x, real alpha) noexcept nogil:
     # leaky_relu_small_alpha_normal_1, and alpha * x by the bits where x is
     # subnormal (as |alpha| <= 1 the product is exact, as the normal form's,
     # and no lane multiplies a subnormal). For the blocks that hold one.
-    return pick(is_positive(x), x, scaled_by_unit(x, alpha))
+    return pick(is_positive(x), x, mul_subnormal_product(x, alpha))
 
 
 cdef inline real leaky_relu_backward_small_alpha_normal_1(real grad_out, real x,
@@ -68,7 +50,7 @@ cdef inline real leaky_relu_backward_small_alpha_1(real grad_out, real x,
                                                    real alpha) noexcept nogil:
     # the normal form, and alpha * grad_out by the bits where grad_out is
     # subnormal (as leaky_relu_small_alpha_1)
-    return nan_or(x, pick(is_positive(x), grad_out, scaled_by_unit(grad_out, alpha)))
+    return nan_or(x, pick(is_positive(x), grad_out, mul_subnormal_product(grad_out, alpha)))
 
 
 cdef inline bint is_small_alpha(real alpha) noexcept nogil:
