@@ -209,6 +209,17 @@ cdef inline real softsign_cap(real x) noexcept nogil:
         return cap_f64
 
 
+cdef inline double softsign_plain_f64(double x) noexcept nogil:
+    """float64 softsign as a / (1 + a) with a = |x| capped: right everywhere,
+    slow on a subnormal x (the division)."""
+    cdef double zero = 0, one = 1
+    cdef bint nan = is_nan(x)
+    cdef double xs = zero if nan else x
+    cdef double a = fabs(xs)
+    a = a if a < softsign_cap(a) else softsign_cap(a)
+    return x if nan else negative_if(a / (one + a), xs)
+
+
 cdef inline real softsign_1(real x) noexcept nogil:
     # float32 on the bits of |x| (see "Tiny arguments" in _kernels_exp.pxi):
     # capped (NaN too, given back at the end) and raised to the tiny bound,
@@ -216,8 +227,9 @@ cdef inline real softsign_1(real x) noexcept nogil:
     # a subnormal. float64 capped by a float min (64-bit integer clamps and
     # picks, with no 64-bit min or max below AVX-512, cost 17% on normal
     # inputs); at AVX-512 raised by a float max and picked back (below);
-    # elsewhere a subnormal |x| is made +0 for the division and put back
-    # after it, on blocks that hold one (softsign_normal_1 on the others).
+    # elsewhere the plain form of x made +0 where subnormal, and x itself
+    # there (softsign(x) = x), on blocks that hold one (softsign_normal_1
+    # on the others).
     cdef real zero = 0, one = 1
     cdef double tiny = bits_f64(0x2d30000000000000LL)     # 2^-300
     cdef int32_t b32, m32, r32
@@ -230,50 +242,39 @@ cdef inline real softsign_1(real x) noexcept nogil:
         r32 = f32_bits(a / (one + a))
         r32 = pick_i32(-<int32_t>(m32 < 0x2b800000), m32, r32) | (b32 ^ m32)
         return bits_f32(pick_i32(-<int32_t>(m32 > 0x7f800000), b32, r32))
-    else:
+    elif FA_SMOOTH_AVX512:
         nan = is_nan(x)
         xs = zero if nan else x
         a = fabs_real(xs)
         cap = softsign_cap(a)
         a = a if a < cap else cap
-        if FA_SMOOTH_AVX512:
-            # |x| raised to 2^-300 by a float max, no assist on a subnormal;
-            # a itself where the raised value is the bound (a / (1 + a) is a
-            # there to the last bit). The pick tests the raised value, not
-            # a: on a test of a, gcc saw the raised value equal a in every
-            # lane it keeps and divided a again.
-            ar = a if a > tiny else tiny
-            r = ar / (one + ar)
-            r = a if ar == tiny else r
-        else:
-            # The AVX2 tier divided a again even so (a subnormal x cost 18
-            # times the normal time there). Here a subnormal a is made +0
-            # by an integer and (normal_part) and put back after the
-            # division: r's bits or those of a xor ar, which are a's where
-            # ar is +0 and 0 elsewhere.
-            ar = normal_part(a)
-            r = ar / (one + ar)
-            r = bits_f64(f64_bits(r) | (f64_bits(a) ^ f64_bits(ar)))
+        # |x| raised to 2^-300 by a float max, no assist on a subnormal;
+        # a itself where the raised value is the bound (a / (1 + a) is a
+        # there to the last bit). The pick tests the raised value, not
+        # a: on a test of a, gcc saw the raised value equal a in every
+        # lane it keeps and divided a again.
+        ar = a if a > tiny else tiny
+        r = ar / (one + ar)
+        r = a if ar == tiny else r
         return x if nan else negative_if(r, xs)
+    else:
+        # The AVX2 tier divided a again even so (a subnormal x cost 18 times
+        # the normal time there): here the subnormal is made +0 by an
+        # integer and (normal_part) and x picked back on the bits.
+        return bits_f64(sel_i64(is_subnormal(x), f64_bits(x),
+                                f64_bits(softsign_plain_f64(normal_part(x)))))
 
 
 cdef inline real softsign_normal_1(real x) noexcept nogil:
-    # float64 below AVX-512: a / (1 + a) as it stands, right everywhere and
-    # only slow on a subnormal x; its loop runs softsign_1 on the blocks
-    # after one that held a subnormal (the catalogue's normal_forms). The
-    # extra integer operations of that form cost it 1.4-1.5 times the time
-    # on every block. Elsewhere softsign_1 itself.
-    cdef real zero = 0, one = 1
-    cdef real a, xs
-    cdef bint nan
+    # float64 below AVX-512: the plain form, right everywhere and only slow
+    # on a subnormal x; its loop runs softsign_1 on the blocks after one
+    # that held a subnormal (the catalogue's normal_forms). The extra
+    # integer operations of that form cost it 1.4-1.5 times the time on
+    # every block. Elsewhere softsign_1 itself.
     if real is float or FA_SMOOTH_AVX512:
         return softsign_1(x)
     else:
-        nan = is_nan(x)
-        xs = zero if nan else x
-        a = fabs_real(xs)
-        a = a if a < softsign_cap(a) else softsign_cap(a)
-        return x if nan else negative_if(a / (one + a), xs)
+        return softsign_plain_f64(x)
 
 
 cdef inline real softsign_grad_1(real x) noexcept nogil:
