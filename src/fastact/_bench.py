@@ -71,7 +71,13 @@ QUICK_VARIANTS = ("forward", "backward")
 # catalogue's "cheap" grain) are compared with the bandwidth bound at
 # BANDWIDTH_N elements.
 BANDWIDTH_N = 10**7
-MAX_BLOCK_INPLACE = 10
+# In place, each timed block is this many calls on the pristine inputs, for
+# every library alike: a backward pass fed its own output decays grad_out
+# into subnormals within 5-10 calls (tanh_backward, sigmoid_backward), whose
+# microcode assists would then be timed; and a block length that followed
+# each library's first-call time gave a library whose first call is slow
+# fewer of those decayed calls than the others.
+INPLACE_BLOCK = 4
 
 
 # ---------------------------------------------------------------------------
@@ -228,14 +234,16 @@ def make_subnormal_inputs(spec, dtype, n, seed=0):
 
 def time_call(call, n, restore=None, budget=0.1, min_repeats=3, max_repeats=50,
               max_block=1000):
-    """Best ns/element of `call` over timed blocks. `restore` (untimed) runs
-    before each block."""
+    """Best ns/element of `call` over timed blocks of calls. `restore`
+    (untimed) runs before each block, and the blocks are then INPLACE_BLOCK
+    calls long (above); otherwise they last about 0.2 ms, at most max_block
+    calls."""
     if restore:
         restore()
     t = time.perf_counter()
     call()                                  # warm-up
     single = max(time.perf_counter() - t, 1e-7)
-    block = int(min(max_block, max(1, 2e-4 / single)))
+    block = INPLACE_BLOCK if restore else int(min(max_block, max(1, 2e-4 / single)))
     best = math.inf
     spent = 0.0
     reps = 0
@@ -269,11 +277,9 @@ class Timer:
             def restore():
                 for a, p in zip(arrays, pristine):
                     np.copyto(a, p)
-            max_block = MAX_BLOCK_INPLACE
         else:
-            restore, max_block = None, 1000
-        return time_call(call, pristine[0].size, restore, self.budget, self.min_repeats,
-                         max_block=max_block)
+            restore = None
+        return time_call(call, pristine[0].size, restore, self.budget, self.min_repeats)
 
 
 # ---------------------------------------------------------------------------
