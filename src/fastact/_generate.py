@@ -247,28 +247,33 @@ def _marked_split_loop(s, d, params, out, args, checked):
     runs <name>_1 if the block before it held a subnormal in one of the
     `checked` inputs (the first block is checked ahead), else
     <name>_normal_1; either gives the same bits. Each block's loop marks
-    the subnormals it reads (subnormal_mark: integer operations,
-    OR-reduced), which costs the cheap functions less than a pass of its
-    own; where subnormals begin after a block without, one block pays the
-    assists."""
+    the subnormals it reads (subnormal_key, fold_marks: integer operations,
+    folded into one record), which costs the cheap functions less than a
+    pass of its own; where subnormals begin after a block without, one block
+    pays the assists."""
     mark_type = {"f32": "int32_t", "f64": "int64_t"}[d.suffix]
-    marks = " | ".join(f"subnormal_mark_{d.suffix}({a}[i])" for a in checked)
+    # each input's key, the keys folded together, then into the record: one
+    # fold carried from element to element
+    keys = [f"subnormal_key_{d.suffix}({a}[i])" for a in checked]
+    while len(keys) > 1:
+        keys = [f"fold_marks_{d.suffix}({keys[0]}, {keys[1]})"] + keys[2:]
+    marks = f"fold_marks_{d.suffix}(marks, {keys[0]})"
     forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
              for form in ("", "_normal")}
     loops = {form: (f"            for i in range(start, stop):\n"
-                    f"                marks |= {marks}\n"
+                    f"                marks = {marks}\n"
                     f"                {out}[i] = {value}\n")
              for form, value in forms.items()}
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
             f"    cdef Py_ssize_t i, start = 0, stop = SUBNORMAL_BLOCK if n > SUBNORMAL_BLOCK else n\n"
-            f"    cdef {mark_type} marks = 0     # sign bit set: the last block held a subnormal\n"
+            f"    cdef {mark_type} marks = NO_MARKS_{d.suffix.upper()}     # the last block's subnormals\n"
             f"{_other_fp_mode(out, forms)}"
             f"    for i in range(stop):\n"
-            f"        marks |= {marks}\n"
+            f"        marks = {marks}\n"
             f"    while start < n:\n"
             f"        stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n\n"
-            f"        if marks < 0:\n"
-            f"            marks = 0\n"
+            f"        if marked_{d.suffix}(marks):\n"
+            f"            marks = NO_MARKS_{d.suffix.upper()}\n"
             f"{loops['']}"
             f"        else:\n"
             f"{loops['_normal']}"

@@ -90,15 +90,66 @@ cdef extern from *:
     static inline int64_t fa_subnormal_mark_f64(double x) {
         int64_t t = (fa_f64_bits(x) & INT64_MAX) - 1;
         return (t - 0x000fffffffffffffLL) & ~t; }
-    /* Whether any of a[0], ..., a[n-1] is subnormal: the marks OR-reduced */
+    /* A loop's record of the subnormals it read: NO_MARKS at the start,
+       each input's key folded in (marks = fold_marks(marks, subnormal_key(x));
+       with two inputs, their keys folded together first, so that the loop
+       carries one fold per element), and marked(marks) tells whether a
+       subnormal went in. Where the tier has a one-cycle signed integer min
+       (32 bits from SSE4.1 and on ARM, 64 bits with AVX-512), the key is m + INT_MAX
+       of the magnitude's bits m, wrapped around: zero maps to INT_MAX, a
+       subnormal below INT_MIN + (smallest normal's bits - 1), every normal,
+       inf and NaN from there up; the record is the least key. An and, an add
+       and a min per input, where the sign-bit marks below take four or five
+       (the marked loops of the memory-bound backward passes were bound by
+       these integer operations at AVX-512). Elsewhere the key is
+       fa_subnormal_mark and the fold an OR: AVX2's 64-bit min, a compare and
+       a blend, made the loop-carried fold five cycles long (leaky_relu
+       float64 ran 1.6x slower). */
+    #if (defined(__x86_64__) || defined(_M_X64)) && !defined(__SSE4_1__) && !defined(__AVX__)
+    #define FA_MARKS_BY_MIN_F32 0
+    #else
+    #define FA_MARKS_BY_MIN_F32 1
+    #endif
+    #if defined(__AVX512F__)
+    #define FA_MARKS_BY_MIN_F64 1
+    #else
+    #define FA_MARKS_BY_MIN_F64 0
+    #endif
+    #if FA_MARKS_BY_MIN_F32
+    #define FA_NO_MARKS_F32 INT32_MAX
+    static inline int32_t fa_subnormal_key_f32(float x) {
+        return (int32_t)(((uint32_t)fa_f32_bits(x) & 0x7fffffffu) + 0x7fffffffu); }
+    static inline int32_t fa_fold_marks_f32(int32_t a, int32_t b) { return a < b ? a : b; }
+    static inline int fa_marked_f32(int32_t marks) { return marks < INT32_MIN + 0x007fffff; }
+    #else
+    #define FA_NO_MARKS_F32 0
+    static inline int32_t fa_subnormal_key_f32(float x) { return fa_subnormal_mark_f32(x); }
+    static inline int32_t fa_fold_marks_f32(int32_t a, int32_t b) { return a | b; }
+    static inline int fa_marked_f32(int32_t marks) { return marks < 0; }
+    #endif
+    #if FA_MARKS_BY_MIN_F64
+    #define FA_NO_MARKS_F64 INT64_MAX
+    static inline int64_t fa_subnormal_key_f64(double x) {
+        return (int64_t)(((uint64_t)fa_f64_bits(x) & 0x7fffffffffffffffULL)
+                         + 0x7fffffffffffffffULL); }
+    static inline int64_t fa_fold_marks_f64(int64_t a, int64_t b) { return a < b ? a : b; }
+    static inline int fa_marked_f64(int64_t marks) {
+        return marks < INT64_MIN + 0x000fffffffffffffLL; }
+    #else
+    #define FA_NO_MARKS_F64 0
+    static inline int64_t fa_subnormal_key_f64(double x) { return fa_subnormal_mark_f64(x); }
+    static inline int64_t fa_fold_marks_f64(int64_t a, int64_t b) { return a | b; }
+    static inline int fa_marked_f64(int64_t marks) { return marks < 0; }
+    #endif
+    /* Whether any of a[0], ..., a[n-1] is subnormal */
     static inline int fa_any_subnormal_f32(const float *a, Py_ssize_t n) {
-        int32_t marks = 0;
-        for (Py_ssize_t i = 0; i < n; i++) marks |= fa_subnormal_mark_f32(a[i]);
-        return marks < 0; }
+        int32_t marks = FA_NO_MARKS_F32;
+        for (Py_ssize_t i = 0; i < n; i++) marks = fa_fold_marks_f32(marks, fa_subnormal_key_f32(a[i]));
+        return fa_marked_f32(marks); }
     static inline int fa_any_subnormal_f64(const double *a, Py_ssize_t n) {
-        int64_t marks = 0;
-        for (Py_ssize_t i = 0; i < n; i++) marks |= fa_subnormal_mark_f64(a[i]);
-        return marks < 0; }
+        int64_t marks = FA_NO_MARKS_F64;
+        for (Py_ssize_t i = 0; i < n; i++) marks = fa_fold_marks_f64(marks, fa_subnormal_key_f64(a[i]));
+        return fa_marked_f64(marks); }
     """
     int32_t min_i32 "fa_min_i32"(int32_t a, int32_t b) noexcept nogil
     int32_t max_i32 "fa_max_i32"(int32_t a, int32_t b) noexcept nogil
@@ -123,6 +174,14 @@ cdef extern from *:
     bint default_fp_mode "fa_default_fp_mode"() noexcept nogil
     int32_t subnormal_mark_f32 "fa_subnormal_mark_f32"(float x) noexcept nogil
     int64_t subnormal_mark_f64 "fa_subnormal_mark_f64"(double x) noexcept nogil
+    const int32_t NO_MARKS_F32 "FA_NO_MARKS_F32"
+    const int64_t NO_MARKS_F64 "FA_NO_MARKS_F64"
+    int32_t subnormal_key_f32 "fa_subnormal_key_f32"(float x) noexcept nogil
+    int64_t subnormal_key_f64 "fa_subnormal_key_f64"(double x) noexcept nogil
+    int32_t fold_marks_f32 "fa_fold_marks_f32"(int32_t a, int32_t b) noexcept nogil
+    int64_t fold_marks_f64 "fa_fold_marks_f64"(int64_t a, int64_t b) noexcept nogil
+    bint marked_f32 "fa_marked_f32"(int32_t marks) noexcept nogil
+    bint marked_f64 "fa_marked_f64"(int64_t marks) noexcept nogil
     bint any_subnormal_f32 "fa_any_subnormal_f32"(const float *a, Py_ssize_t n) noexcept nogil
     bint any_subnormal_f64 "fa_any_subnormal_f64"(const double *a, Py_ssize_t n) noexcept nogil
 

@@ -87,56 +87,56 @@ cdef inline bint leaky_relu_block(const real *x, real *y, Py_ssize_t n, real alp
     here (both forms are exact). The marks in 32-bit integers for float32:
     in 64-bit ones, the loop ran 1.3x slower."""
     cdef Py_ssize_t i
-    cdef int32_t marks32 = 0
-    cdef int64_t marks64 = 0
+    cdef int32_t marks32 = NO_MARKS_F32
+    cdef int64_t marks64 = NO_MARKS_F64
     if real is float:
         if guarded:
             for i in range(n):
-                marks32 |= subnormal_mark_f32(x[i])
+                marks32 = fold_marks_f32(marks32, subnormal_key_f32(x[i]))
                 y[i] = leaky_relu_small_alpha_1(x[i], alpha)
         else:
             for i in range(n):
-                marks32 |= subnormal_mark_f32(x[i])
+                marks32 = fold_marks_f32(marks32, subnormal_key_f32(x[i]))
                 y[i] = leaky_relu_small_alpha_normal_1(x[i], alpha)
-        return marks32 < 0
+        return marked_f32(marks32)
     else:
         if guarded:
             for i in range(n):
-                marks64 |= subnormal_mark_f64(x[i])
+                marks64 = fold_marks_f64(marks64, subnormal_key_f64(x[i]))
                 y[i] = leaky_relu_small_alpha_1(x[i], alpha)
         else:
             for i in range(n):
-                marks64 |= subnormal_mark_f64(x[i])
+                marks64 = fold_marks_f64(marks64, subnormal_key_f64(x[i]))
                 y[i] = leaky_relu_small_alpha_normal_1(x[i], alpha)
-        return marks64 < 0
+        return marked_f64(marks64)
 
 
 cdef inline bint leaky_relu_backward_block(const real *g, const real *x, real *out,
                                            Py_ssize_t n, real alpha, bint guarded) noexcept nogil:
     """leaky_relu_block for the backward pass: grad_out's subnormals."""
     cdef Py_ssize_t i
-    cdef int32_t marks32 = 0
-    cdef int64_t marks64 = 0
+    cdef int32_t marks32 = NO_MARKS_F32
+    cdef int64_t marks64 = NO_MARKS_F64
     if real is float:
         if guarded:
             for i in range(n):
-                marks32 |= subnormal_mark_f32(g[i])
+                marks32 = fold_marks_f32(marks32, subnormal_key_f32(g[i]))
                 out[i] = leaky_relu_backward_small_alpha_1(g[i], x[i], alpha)
         else:
             for i in range(n):
-                marks32 |= subnormal_mark_f32(g[i])
+                marks32 = fold_marks_f32(marks32, subnormal_key_f32(g[i]))
                 out[i] = leaky_relu_backward_small_alpha_normal_1(g[i], x[i], alpha)
-        return marks32 < 0
+        return marked_f32(marks32)
     else:
         if guarded:
             for i in range(n):
-                marks64 |= subnormal_mark_f64(g[i])
+                marks64 = fold_marks_f64(marks64, subnormal_key_f64(g[i]))
                 out[i] = leaky_relu_backward_small_alpha_1(g[i], x[i], alpha)
         else:
             for i in range(n):
-                marks64 |= subnormal_mark_f64(g[i])
+                marks64 = fold_marks_f64(marks64, subnormal_key_f64(g[i]))
                 out[i] = leaky_relu_backward_small_alpha_normal_1(g[i], x[i], alpha)
-        return marks64 < 0
+        return marked_f64(marks64)
 
 
 cdef inline void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) noexcept nogil:
