@@ -103,20 +103,29 @@ cdef inline real sigmoid_derivative_of_output(real y) noexcept nogil:
     # for y >= 1/2 by Sterbenz) and Dekker's exact y c, so again one
     # rounding. y = +-inf gives -inf (its limit), NaN NaN.
     cdef real zero = 0, one = 1, two = 2
-    cdef bint finite = is_finite(y)
-    cdef real y_finite = y if finite else zero   # no inf - inf below
-    cdef real w, w_lo, c, c_lo, y_small
+    cdef bint finite
+    cdef real y_finite, w, w_lo, c, c_lo, y_small
     if FA_FMA:
-        w = y_finite - y_finite * y_finite       # contracted: one rounding
-    else:
-        # on y in [-2, 2] (the outputs of sigmoid, with room): no overflow
-        # in Dekker's splitting; anything else takes the plain product
-        y_small = y_finite if fabs_real(y_finite) <= two else zero
-        c = one - y_small
-        c_lo = -y_small - ((one - y_small) - one)
-        w = two_prod(y_small, c, &w_lo)
-        w = w + (w_lo + y_small * c_lo)
-        w = w if y_small == y_finite else y_finite * (one - y_finite)
+        # -y^2 + y, with the addend's +inf (only +inf: -inf gives -inf +
+        # -inf) lowered to the largest float by an integer min on the bits,
+        # so that y = +inf gives -inf + max = -inf, not inf - inf. One
+        # operation where the finite test and its select took five, in the
+        # memory-bound backward pass. (+NaN is lowered too: the product's
+        # NaN stays.)
+        if real is float:
+            return fmaf(-y, y, bits_f32(min_i32(f32_bits(y), 0x7f7fffff)))
+        else:
+            return fma(-y, y, bits_f64(min_i64(f64_bits(y), 0x7fefffffffffffffLL)))
+    finite = is_finite(y)
+    y_finite = y if finite else zero             # no inf - inf below
+    # on y in [-2, 2] (the outputs of sigmoid, with room): no overflow in
+    # Dekker's splitting; anything else takes the plain product
+    y_small = y_finite if fabs_real(y_finite) <= two else zero
+    c = one - y_small
+    c_lo = -y_small - ((one - y_small) - one)
+    w = two_prod(y_small, c, &w_lo)
+    w = w + (w_lo + y_small * c_lo)
+    w = w if y_small == y_finite else y_finite * (one - y_finite)
     return w if finite else -fabs_real(y)
 
 
