@@ -9,8 +9,18 @@ import numpy as np
 import pytest
 
 import fastact
+from fastact import kernels
 
 DTYPES = [np.float32, np.float64]
+
+
+def ties_in_smallest_normal_binade(dtype, k):
+    """Integers m = 6j + 3 with 2^p <= m < 2^(p+1), p the mantissa's bits:
+    m times the smallest subnormal is a normal whose sixth is a tie between
+    two subnormals."""
+    p = np.finfo(dtype).nmant
+    first = (2 ** p + 5) // 6
+    return (6 * (first + k.astype(np.int64)) + 3).astype(dtype)
 
 
 def inputs(dtype):
@@ -23,6 +33,9 @@ def inputs(dtype):
         rng.uniform(-7, 7, 20000).astype(dtype),
         k * tiny, -k * tiny,                                  # subnormals: (6k + 3) * tiny ties
         (6 * k + 3) * tiny,
+        # ties in the smallest normal binade (|grad_out| < 2^-125 or 2^-1021,
+        # where hard_sigmoid_backward's division scales before it divides)
+        ties_in_smallest_normal_binade(dtype, k) * tiny,
         fi.smallest_normal * rng.uniform(-8, 8, 4000).astype(dtype),
         np.exp(rng.uniform(np.log(float(tiny)), 1.1, 20000)).astype(dtype),
         np.array([0.0, -0.0, 3, -3, 6, -6, 1.5, -1.5, fi.max, -fi.max], dtype),
@@ -47,12 +60,18 @@ def test_hard_swish_is_the_rounded_quotient_inside(dtype):
     np.testing.assert_array_equal(fastact.hard_swish(x).view(np.uint8), want.view(np.uint8))
 
 
+@pytest.mark.parametrize("tier", kernels.available_isas())
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_hard_sigmoid_backward_divides_every_grad_out(dtype):
-    g = inputs(dtype)
+def test_hard_sigmoid_backward_divides_every_grad_out(dtype, tier):
+    g = np.concatenate([inputs(dtype), [np.inf, -np.inf, np.nan]]).astype(dtype)
     x = np.full_like(g, 1)
-    np.testing.assert_array_equal(fastact.hard_sigmoid_backward(g, x).view(np.uint8),
-                                  (g / dtype(6)).view(np.uint8))
+    before = kernels.current_isa()
+    kernels._set_isa(tier)
+    try:
+        got = fastact.hard_sigmoid_backward(g, x)
+    finally:
+        kernels._set_isa(before)
+    np.testing.assert_array_equal(got.view(np.uint8), (g / dtype(6)).view(np.uint8))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
