@@ -187,3 +187,26 @@ def test_outer_is_every_pair(spec, dtype):
     with np.errstate(all="ignore"):
         want = np.array([[f(x, y) for y in b] for x in a], dtype=dtype)
         assert_same_bits(f.outer(a, b), want)
+
+
+@DTYPES
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.kind == "elementwise"],
+                         ids=lambda s: s.name)
+def test_exactly_in_place_on_a_large_array_gives_the_out_of_place_result(spec, dtype):
+    # In place on more than 1 MiB, the costly kernels prefetch ahead of
+    # their loop in chunks (_generate.py, _prefetching_loop): the result is
+    # the one written elsewhere, through every input position, on one thread
+    # so that a single kernel call runs all the chunks.
+    n = (1 << 20) // np.dtype(dtype).itemsize + 4_099
+    f, params = ufunc_and_params(spec)
+    before = fastact.get_num_threads()
+    fastact.set_num_threads(1)
+    try:
+        for position in range(len(spec.inputs)):
+            arrays = [sample(spec, dtype, n, seed=20 + k) for k in range(len(spec.inputs))]
+            with np.errstate(all="ignore"):
+                expected = f(*arrays, *params)
+                f(*arrays, *params, out=arrays[position])
+            assert_same_bits(arrays[position], expected)
+    finally:
+        fastact.set_num_threads(before)

@@ -187,6 +187,9 @@ def loops_pxi(catalog):
                 lines.append(split(s, d, params, out, args, s.normal_form[d.suffix]))
                 continue
             value = d.store.format(f"{s.name}_1({', '.join(args)})")
+            if s.grain == "exp":
+                lines.append(_prefetching_loop(s, d, params, out, value))
+                continue
             lines.append(f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
                          f"    cdef Py_ssize_t i\n"
                          f"    for i in range(n):\n"
@@ -203,6 +206,43 @@ def loops_pxi(catalog):
                 loop = f"k_{s.name}[{d.compute}]"
             lines.append(f"    t.{s.name}_{d.suffix} = {loop}\n")
     return "".join(lines)
+
+
+def _prefetch_lines(s, d, out, indent):
+    """The declaration of `ahead` (whether this call prefetches: in place on
+    an array above PREFETCH_FROM_BYTES) and the statement that prefetches
+    the inputs for the chunk at `start` (see _prefetching_loop)."""
+    c_type = {"f32": "float", "f64": "double"}[d.suffix]
+    in_place = " or ".join(f"<const void *>{out} == <const void *>{a}" for a in s.inputs)
+    declare = (f"    cdef bint ahead = n > PREFETCH_FROM_BYTES // sizeof({c_type}) "
+               f"and ({in_place})\n")
+    pad = " " * indent
+    prefetch = (f"{pad}if ahead:\n"
+                + "".join(f"{pad}    prefetch_ahead({a}, start, n)\n" for a in s.inputs))
+    return declare, prefetch
+
+
+def _prefetching_loop(s, d, params, out, value):
+    """The loop of a costly function (grain "exp") without a normal form.
+    In place on an array larger than PREFETCH_FROM_BYTES it runs in chunks
+    of PREFETCH_CHUNK elements, each first touching its inputs' cache lines
+    PREFETCH_DISTANCE elements ahead (prefetch_ahead): there the hardware
+    prefetcher fell behind these loops, whose every vector waits on a long
+    chain of arithmetic (float64 sigmoid in place at 4e6 elements: 3.1
+    ns/element, 1.15 with the prefetches, 1.0 at 1e5; float32 0.53 -> 0.41).
+    Out of place the prefetches measured 0.94-1.05x at 1e6, and smaller
+    arrays gain nothing: those run in one chunk with no prefetch."""
+    declare, prefetch = _prefetch_lines(s, d, out, 8)
+    return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
+            f"    cdef Py_ssize_t i, start = 0, stop\n"
+            f"{declare}"
+            f"    cdef Py_ssize_t chunk = PREFETCH_CHUNK if ahead else n\n"
+            f"    while start < n:\n"
+            f"        stop = start + chunk if n - start > chunk else n\n"
+            f"{prefetch}"
+            f"        for i in range(start, stop):\n"
+            f"            {out}[i] = {value}\n"
+            f"        start = stop\n")
 
 
 def _split_loop(s, d, params, out, args, checked):
@@ -264,14 +304,19 @@ def _marked_split_loop(s, d, params, out, args, checked):
                     f"                marks = {marks}\n"
                     f"                {out}[i] = {value}\n")
              for form, value in forms.items()}
+    # the costly ones prefetch in place on large arrays, as _prefetching_loop
+    # (their blocks are PREFETCH_CHUNK long)
+    declare, prefetch = _prefetch_lines(s, d, out, 8) if s.grain == "exp" else ("", "")
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
             f"    cdef Py_ssize_t i, start = 0, stop = SUBNORMAL_BLOCK if n > SUBNORMAL_BLOCK else n\n"
             f"    cdef {mark_type} marks = NO_MARKS_{d.suffix.upper()}     # the last block's subnormals\n"
+            f"{declare}"
             f"{_other_fp_mode(out, forms)}"
             f"    for i in range(stop):\n"
             f"        marks = {marks}\n"
             f"    while start < n:\n"
             f"        stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n\n"
+            f"{prefetch}"
             f"        if marked_{d.suffix}(marks):\n"
             f"            marks = NO_MARKS_{d.suffix.upper()}\n"
             f"{loops['']}"

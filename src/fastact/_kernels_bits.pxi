@@ -262,6 +262,36 @@ cdef enum:
     SUBNORMAL_BLOCK = 512
 
 
+# The prefetching loops (_generate.py, _prefetching_loop): on arrays above
+# 1 MiB, chunks of 512 elements, each touching the chunk 4096 elements
+# ahead (32 KiB of float64, at most 1.5 ns/element of arithmetic: some 6
+# microseconds of lead). One burst per chunk: the whole next block of 4096
+# at once kept the fill buffers full, and the prefetches themselves took a
+# fifth of the loop's time.
+cdef enum:
+    PREFETCH_CHUNK = 512
+    PREFETCH_DISTANCE = 4096
+    PREFETCH_FROM_BYTES = 1048576
+
+
+cdef extern from *:
+    """
+    /* A hint to bring the cache lines of p[0 .. bytes) into L2 */
+    static inline void fa_prefetch_bytes(const char *p, Py_ssize_t bytes) {
+        for (Py_ssize_t k = 0; k < bytes; k += 64) __builtin_prefetch(p + k, 0, 2); }
+    """
+    void prefetch_bytes "fa_prefetch_bytes"(const char *p, Py_ssize_t bytes) noexcept nogil
+
+
+cdef inline void prefetch_ahead(const real *a, Py_ssize_t start, Py_ssize_t n) noexcept nogil:
+    """Touch the cache lines of the chunk PREFETCH_DISTANCE elements after
+    the one at `start` (clipped to n)."""
+    cdef Py_ssize_t first = start + PREFETCH_DISTANCE
+    cdef Py_ssize_t stop = first + PREFETCH_CHUNK if n - first > PREFETCH_CHUNK else n
+    if stop > first:
+        prefetch_bytes(<const char *>(a + first), (stop - first) * sizeof(real))
+
+
 cdef inline bint any_subnormal(const real *a, Py_ssize_t n) noexcept nogil:
     """Whether a[0..n) holds a subnormal (not zero): picks the per-element
     form of the loops the catalogue splits (Spec.normal_form)."""

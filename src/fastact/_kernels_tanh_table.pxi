@@ -167,9 +167,19 @@ cdef extern from *:
 
 
 cdef inline void k_tanh(const real *x, real *y, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
+    # the generated loops' prefetches in place on large arrays
+    # (_generate.py, _prefetching_loop): float64 at 4e6 elements 2.5 -> 1.2
+    # ns/element
+    cdef Py_ssize_t i, start = 0, stop
+    cdef bint ahead = n > PREFETCH_FROM_BYTES // sizeof(real) and y == x
+    cdef Py_ssize_t chunk = PREFETCH_CHUNK if ahead else n
     if real is float and FA_TANH_TABLE:
         tanh_table_f32(x, y, n)
-    else:
-        for i in range(n):
+        return
+    while start < n:
+        stop = start + chunk if n - start > chunk else n
+        if ahead:
+            prefetch_ahead(x, start, n)
+        for i in range(start, stop):
             y[i] = tanh_1(x[i])
+        start = stop
