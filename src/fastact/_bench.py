@@ -71,12 +71,17 @@ QUICK_VARIANTS = ("forward", "backward")
 # catalogue's "cheap" grain) are compared with the bandwidth bound at
 # BANDWIDTH_N elements.
 BANDWIDTH_N = 10**7
-# In place, each timed block is this many calls on the pristine inputs, for
-# every library alike: a backward pass fed its own output decays grad_out
-# into subnormals within 5-10 calls (tanh_backward, sigmoid_backward), whose
-# microcode assists would then be timed; and a block length that followed
-# each library's first-call time gave a library whose first call is slow
-# fewer of those decayed calls than the others.
+# In place, each timed block is one call on the pristine inputs (restored,
+# untimed, before it), for every library alike: a call fed the previous
+# one's output times other inputs than the row says. A backward pass decays
+# grad_out into subnormals within 5-10 calls (tanh_backward,
+# sigmoid_backward), selu turns subnormal inputs into tiny normal ones that
+# its polynomial squares into underflow (6.5 ns/element from the second
+# call, 0.85 on the first), and a block length that followed each
+# library's first-call time gave a library whose first call is slow fewer
+# of those calls than the others. Below INPLACE_ONE_CALL_FROM elements a
+# call lasts too little to time alone: blocks of INPLACE_BLOCK calls.
+INPLACE_ONE_CALL_FROM = 10_000
 INPLACE_BLOCK = 4
 
 
@@ -235,15 +240,18 @@ def make_subnormal_inputs(spec, dtype, n, seed=0):
 def time_call(call, n, restore=None, budget=0.1, min_repeats=3, max_repeats=50,
               max_block=1000):
     """Best ns/element of `call` over timed blocks of calls. `restore`
-    (untimed) runs before each block, and the blocks are then INPLACE_BLOCK
-    calls long (above); otherwise they last about 0.2 ms, at most max_block
-    calls."""
+    (untimed) runs before each block, and the blocks are then one call long,
+    or INPLACE_BLOCK calls below INPLACE_ONE_CALL_FROM elements (above);
+    otherwise they last about 0.2 ms, at most max_block calls."""
     if restore:
         restore()
     t = time.perf_counter()
     call()                                  # warm-up
     single = max(time.perf_counter() - t, 1e-7)
-    block = INPLACE_BLOCK if restore else int(min(max_block, max(1, 2e-4 / single)))
+    if restore:
+        block = 1 if n >= INPLACE_ONE_CALL_FROM else INPLACE_BLOCK
+    else:
+        block = int(min(max_block, max(1, 2e-4 / single)))
     best = math.inf
     spent = 0.0
     reps = 0
