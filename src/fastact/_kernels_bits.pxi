@@ -95,16 +95,16 @@ cdef extern from *:
        with two inputs, their keys folded together first, so that the loop
        carries one fold per element), and marked(marks) tells whether a
        subnormal went in. Where the tier has a one-cycle signed integer min
-       (32 bits from SSE4.1 and on ARM, 64 bits with AVX-512), the key is m + INT_MAX
-       of the magnitude's bits m, wrapped around: zero maps to INT_MAX, a
-       subnormal below INT_MIN + (smallest normal's bits - 1), every normal,
-       inf and NaN from there up; the record is the least key. An and, an add
-       and a min per input, where the sign-bit marks below take four or five
-       (the marked loops of the memory-bound backward passes were bound by
-       these integer operations at AVX-512). Elsewhere the key is
-       fa_subnormal_mark and the fold an OR: AVX2's 64-bit min, a compare and
-       a blend, made the loop-carried fold five cycles long (leaky_relu
-       float64 ran 1.6x slower). */
+       (32 bits from SSE4.1 and on ARM, 64 bits with AVX-512), the key is
+       m + INT_MAX of the magnitude's bits m, wrapped around: zero maps to
+       INT_MAX, a subnormal below INT_MIN + (smallest normal's bits - 1),
+       every normal, inf and NaN from there up; the record is the least key.
+       An and, an add and a min per input, where the sign-bit marks above
+       take four or five (the marked loops of the memory-bound backward
+       passes were bound by these integer operations at AVX-512). Elsewhere
+       the key is fa_subnormal_mark and the fold an OR: AVX2's 64-bit min, a
+       compare and a blend, made the loop-carried fold five cycles long
+       (leaky_relu float64 ran 1.6x slower). */
     #if (defined(__x86_64__) || defined(_M_X64)) && !defined(__SSE4_1__) && !defined(__AVX__)
     #define FA_MARKS_BY_MIN_F32 0
     #else

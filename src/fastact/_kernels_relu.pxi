@@ -314,15 +314,15 @@ cdef inline real div6_any(real a) noexcept nogil:
     backward pass, float64; the baseline tier has no FMA). div6 needs
     |a| >= 2^-125 (2^-1021) and a finite a (its remainder is inf - inf at
     inf), so a below that bound is scaled by 2^64 (2^128) first, exactly,
-    and the quotient scaled back: rounded twice
-    there, and still right: the quotient is then subnormal, v units of the
-    smallest subnormal rounded to a whole number of them, and v = a/6 in
-    those units has a fraction that is a multiple of 1/6, at least 1/6 from
-    1/2 unless it is 1/2 itself, which the scaled quotient holds exactly;
-    that quotient is normal and, v being below 2^22 (2^51), within 2^-3 of
-    v. inf and NaN give themselves (inf / 6 = inf), kept out of the
-    arithmetic (inf - inf would raise "invalid"). A subnormal a is right
-    too, slowly (its scaling multiplies a subnormal: a microcode assist)."""
+    and the quotient scaled back: rounded twice there, and still right. The
+    quotient is then subnormal, v units of the smallest subnormal rounded to
+    a whole number of them, and v = a/6 in those units has a fraction that
+    is a multiple of 1/6, at least 1/6 from 1/2 unless it is 1/2 itself,
+    which the scaled quotient holds exactly; that quotient is normal and, v
+    being below 2^22 (2^51), within 2^-3 of v. inf and NaN give themselves
+    (inf / 6 = inf), kept out of the arithmetic (inf - inf would raise
+    "invalid"). A subnormal a is right too, slowly (its scaling multiplies
+    a subnormal: a microcode assist)."""
     cdef real six = 6
     cdef real up, down, q
     cdef bint tiny, finite
