@@ -214,7 +214,7 @@ def _prefetch_lines(s, d, out, indent):
     the inputs for the chunk at `start` (see _prefetching_loop)."""
     c_type = {"f32": "float", "f64": "double"}[d.suffix]
     in_place = " or ".join(f"<const void *>{out} == <const void *>{a}" for a in s.inputs)
-    declare = (f"    cdef bint ahead = n > PREFETCH_FROM_BYTES // sizeof({c_type}) "
+    declare = (f"    cdef bint ahead = n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof({c_type})) "
                f"and ({in_place})\n")
     pad = " " * indent
     prefetch = (f"{pad}if ahead:\n"

@@ -171,7 +171,7 @@ cdef inline void k_tanh(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     # (_generate.py, _prefetching_loop): float64 at 4e6 elements 2.5 -> 1.4
     # ns/element
     cdef Py_ssize_t i, start = 0, stop
-    cdef bint ahead = n > PREFETCH_FROM_BYTES // sizeof(real) and y == x
+    cdef bint ahead = n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof(real)) and y == x
     cdef Py_ssize_t chunk = PREFETCH_CHUNK if ahead else n
     if real is float and FA_TANH_TABLE:
         tanh_table_f32(x, y, n)
