@@ -426,7 +426,8 @@ cdef inline real hard_sigmoid_backward_normal_1(real grad_out, real x) noexcept 
         return nan_or(x, between(nan_to_one(x), -three, three, grad_out, zero) / six)
     if real is double:
         return nan_or(x, pick(abs_below_3(x), div6_any(grad_out), zero))
-    return nan_or(x, pick(abs_below_3(x), grad_out, zero) / six)
+    else:
+        return nan_or(x, pick(abs_below_3(x), grad_out, zero) / six)
 
 
 cdef inline real hard_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
