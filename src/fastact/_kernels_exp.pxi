@@ -238,30 +238,42 @@ cdef inline real mul_subnormal_unit(real a, real s) noexcept nogil:
         return mul_subnormal_unit_f64(a, s)
 
 
+cdef inline bint factors_on_bits(real g, bint d_in_bound, real *g_tiny, real *plain) noexcept nogil:
+    """Whether g * d is taken on the bits (g below the smallest normal, d
+    within the caller's bound), and g's two factors for the pick that
+    follows: g itself for the product on the bits (+0 elsewhere), g for
+    the plain product (+0 where taken on the bits). A zero g takes the bits
+    too (its product is the signed zero either way), so one test of g's
+    bits picks both factors, on the bits: through a float select gcc may
+    carry the product into both arms, and multiply the subnormal g. (Three
+    tests, is_subnormal, subnormal_part and normal_part, cost the guarded
+    loops of leaky_relu and the backward passes 1.02-1.3x more at AVX-512,
+    Intel Xeon.)"""
+    cdef bint on_bits = below_normal(g) & d_in_bound
+    if real is float:
+        g_tiny[0] = bits_f32(sel_i32(on_bits, f32_bits(g), 0))
+        plain[0] = bits_f32(sel_i32(on_bits, 0, f32_bits(g)))
+    else:
+        g_tiny[0] = bits_f64(sel_i64(on_bits, f64_bits(g), 0))
+        plain[0] = bits_f64(sel_i64(on_bits, 0, f64_bits(g)))
+    return on_bits
+
+
 cdef inline real mul_subnormal_product(real g, real d) noexcept nogil:
     """g * d rounded once, the plain product's bits, with no multiplication
     of a subnormal g where |d| <= 1 (the derivatives of log_sigmoid and
     softplus, elu's and leaky_relu's alpha for |alpha| <= 1): that product,
-    subnormal itself, is
-    taken on the bits (one FMA onto the grid of units); every other one is
-    the plain product, of a g made +0 where it was taken so. A NaN or larger
-    d multiplies g itself (slower on a subnormal g, the same bits). A zero g
-    takes the bits too (its product is the signed zero either way), so one
-    test of g's bits picks both factors, on the bits: through a float select
-    gcc may carry the product into both arms, and multiply the subnormal g.
-    (Three tests, is_subnormal, subnormal_part and normal_part, cost the
-    guarded loops of leaky_relu and the backward passes 1.02-1.3x more at
-    AVX-512, Intel Xeon.)"""
-    cdef bint on_bits
+    subnormal itself, is taken on the bits (one FMA onto the grid of units);
+    every other one is the plain product, of a g made +0 where it was taken
+    so (factors_on_bits). A NaN or larger d multiplies g itself (slower on a
+    subnormal g, the same bits)."""
     cdef real g_tiny, plain
+    cdef bint unit_d, on_bits
     if real is float:
-        on_bits = below_normal(g) & ((f32_bits(d) & 0x7fffffff) <= 0x3f800000)
-        g_tiny = bits_f32(sel_i32(on_bits, f32_bits(g), 0))
-        plain = bits_f32(sel_i32(on_bits, 0, f32_bits(g)))
+        unit_d = (f32_bits(d) & 0x7fffffff) <= 0x3f800000
     else:
-        on_bits = below_normal(g) & le_quiet(fabs_real(d), 1.0)
-        g_tiny = bits_f64(sel_i64(on_bits, f64_bits(g), 0))
-        plain = bits_f64(sel_i64(on_bits, 0, f64_bits(g)))
+        unit_d = le_quiet(fabs_real(d), 1.0)
+    on_bits = factors_on_bits(g, unit_d, &g_tiny, &plain)
     return pick(on_bits, mul_subnormal_unit(g_tiny, d), plain * d)
 
 
@@ -269,22 +281,18 @@ cdef inline real mul_subnormal_bounded(real g, real d) noexcept nogil:
     """g * d rounded once, the plain product's bits, for any g and d, with
     no multiplication of a subnormal g where |d| <= 2^64: that product is
     taken on the bits (mul_subnormal); every other one is the plain
-    product, of a g made +0 where it was taken so. A NaN or larger d
-    multiplies g itself (slower on a subnormal g, the same bits), where
-    such lanes are rare (sigmoid_backward's): taking them on the bits too
-    cost 1.5-1.9 times as much there. g's factors are picked by one test of
-    its bits, as in mul_subnormal_product."""
+    product, of a g made +0 where it was taken so (factors_on_bits). A NaN
+    or larger d multiplies g itself (slower on a subnormal g, the same
+    bits), where such lanes are rare (sigmoid_backward's): taking them on
+    the bits too cost 1.5-1.9 times as much there."""
     cdef double two_64 = 18446744073709551616.0
-    cdef bint on_bits
     cdef real g_tiny, plain
+    cdef bint bounded, on_bits
     if real is float:
-        on_bits = below_normal(g) & ((f32_bits(d) & 0x7fffffff) <= 0x5f800000)
-        g_tiny = bits_f32(sel_i32(on_bits, f32_bits(g), 0))
-        plain = bits_f32(sel_i32(on_bits, 0, f32_bits(g)))
+        bounded = (f32_bits(d) & 0x7fffffff) <= 0x5f800000
     else:
-        on_bits = below_normal(g) & le_quiet(fabs_real(d), two_64)
-        g_tiny = bits_f64(sel_i64(on_bits, f64_bits(g), 0))
-        plain = bits_f64(sel_i64(on_bits, 0, f64_bits(g)))
+        bounded = le_quiet(fabs_real(d), two_64)
+    on_bits = factors_on_bits(g, bounded, &g_tiny, &plain)
     return pick(on_bits, mul_subnormal(g_tiny, d), plain * d)
 
 

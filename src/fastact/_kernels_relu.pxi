@@ -295,17 +295,17 @@ cdef inline real div6(real a) noexcept nogil:
         return a / six
 
 
-cdef inline real finite_part(real a) noexcept nogil:
-    """a, with inf and NaN lowered to the largest finite value of their sign:
-    an integer min of the magnitude's bits. (A select of +0 there, gcc
-    split into a path of its own, and ran the arithmetic after it on the
-    inf lanes too.)"""
+cdef inline real magnitude_at_most(real x, real limit) noexcept nogil:
+    """x with its magnitude limited to the positive finite `limit`, on its
+    bits: an integer min of the magnitude's bits, x's sign bit kept. -0
+    stays -0; inf and NaN give +-limit (callers restore NaN). No float
+    compare or select: gcc has no condition to split the kernel on."""
     if real is float:
-        return bits_f32(min_i32(f32_bits(a) & 0x7fffffff, 0x7f7fffff)
-                        | (f32_bits(a) & (-2147483647 - 1)))
+        return bits_f32(min_i32(f32_bits(x) & 0x7fffffff, f32_bits(limit))
+                        | (f32_bits(x) & (-2147483647 - 1)))
     else:
-        return bits_f64(min_i64(f64_bits(a) & 0x7fffffffffffffffLL, 0x7fefffffffffffffLL)
-                        | (f64_bits(a) & (-9223372036854775807LL - 1)))
+        return bits_f64(min_i64(f64_bits(x) & 0x7fffffffffffffffLL, f64_bits(limit))
+                        | (f64_bits(x) & (-9223372036854775807LL - 1)))
 
 
 cdef inline real div6_any(real a) noexcept nogil:
@@ -324,21 +324,25 @@ cdef inline real div6_any(real a) noexcept nogil:
     "invalid"). A subnormal a is right too, slowly (its scaling multiplies
     a subnormal: a microcode assist)."""
     cdef real six = 6
-    cdef real up, down, q
+    cdef real up, down, q, largest
     cdef bint tiny, finite
     if not (FA_FMA and FA_AVX512):
         return a / six
     if real is float:
+        largest = bits_f32(0x7f7fffff)
         tiny = (f32_bits(a) & 0x7fffffff) < 0x01000000            # |a| < 2^-125
         finite = (f32_bits(a) & 0x7fffffff) < 0x7f800000
         up = bits_f32(sel_i32(tiny, 0x5f800000, 0x3f800000))      # 2^64 or 1
         down = bits_f32(sel_i32(tiny, 0x1f800000, 0x3f800000))    # 2^-64 or 1
     else:
+        largest = bits_f64(0x7fefffffffffffffLL)
         tiny = (f64_bits(a) & 0x7fffffffffffffffLL) < 0x0020000000000000LL
         finite = (f64_bits(a) & 0x7fffffffffffffffLL) < 0x7ff0000000000000LL
         up = bits_f64(sel_i64(tiny, 0x47f0000000000000LL, 0x3ff0000000000000LL))
         down = bits_f64(sel_i64(tiny, 0x37f0000000000000LL, 0x3ff0000000000000LL))
-    q = div6(finite_part(a) * up) * down
+    # inf and NaN lowered to the largest float for the arithmetic (a select
+    # of +0 there, gcc split into a path of its own and ran div6 on inf)
+    q = div6(magnitude_at_most(a, largest) * up) * down
     return pick(finite, q, a)
 
 
@@ -442,15 +446,9 @@ cdef inline real hard_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
 
 
 cdef inline real clamp_abs_3(real x) noexcept nogil:
-    """x limited to [-3, 3] on its bits: the magnitude's bits (an integer
-    min) with x's sign bit. -0 stays -0; NaN gives +-3 (callers restore
-    NaN). No float compare: gcc has no condition to split the kernel on."""
-    if real is float:
-        return bits_f32(min_i32(f32_bits(x) & 0x7fffffff, 0x40400000)
-                        | (f32_bits(x) & (-2147483647 - 1)))
-    else:
-        return bits_f64(min_i64(f64_bits(x) & 0x7fffffffffffffffLL, 0x4008000000000000LL)
-                        | (f64_bits(x) & (-9223372036854775807LL - 1)))
+    """x limited to [-3, 3] on its bits (magnitude_at_most)."""
+    cdef real three = 3
+    return magnitude_at_most(x, three)
 
 
 cdef inline float clamp_abs_3_by_mins(float x) noexcept nogil:
