@@ -189,24 +189,43 @@ def test_outer_is_every_pair(spec, dtype):
         assert_same_bits(f.outer(a, b), want)
 
 
+def with_subnormal_stretches(a, seed):
+    """`a` with a few stretches and single elements of subnormals of either
+    sign, so that a large array's marked loops switch form."""
+    rng = np.random.default_rng(seed)
+    tiny = np.finfo(a.dtype).smallest_subnormal
+    for start in rng.integers(0, a.size - 700, 6):
+        length = int(rng.integers(1, 700))
+        a[start:start + length] = tiny * rng.integers(-1000, 1000, length).astype(a.dtype)
+    a[rng.integers(0, a.size, 40)] = tiny * a.dtype.type(3)
+    return a
+
+
 @DTYPES
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.kind == "elementwise"],
                          ids=lambda s: s.name)
-def test_exactly_in_place_on_a_large_array_gives_the_out_of_place_result(spec, dtype):
-    # In place on more than 1 MiB, the costly kernels prefetch ahead of
-    # their loop in chunks (_generate.py, _prefetching_loop): the result is
-    # the one written elsewhere, through every input position, on one thread
-    # so that a single kernel call runs all the chunks.
+def test_a_large_array_gives_the_result_of_small_pieces(spec, dtype):
+    # Above 1 MiB the costly kernels run in short chunks, each asking for the
+    # cache lines ahead of it (_generate.py, _prefetching_loop), and their
+    # marked loops switch form on those chunks: the result is the one
+    # computed in pieces below that size, out of place and exactly in place
+    # through every input position, on one thread so that a single kernel
+    # call runs all the chunks.
     n = (1 << 20) // np.dtype(dtype).itemsize + 4_099
+    piece = 10_007
     f, params = ufunc_and_params(spec)
     before = fastact.get_num_threads()
     fastact.set_num_threads(1)
     try:
-        for position in range(len(spec.inputs)):
-            arrays = [sample(spec, dtype, n, seed=20 + k) for k in range(len(spec.inputs))]
-            with np.errstate(all="ignore"):
-                expected = f(*arrays, *params)
-                f(*arrays, *params, out=arrays[position])
-            assert_same_bits(arrays[position], expected)
+        arrays = [with_subnormal_stretches(sample(spec, dtype, n, seed=20 + k), seed=k)
+                  for k in range(len(spec.inputs))]
+        with np.errstate(all="ignore"):
+            expected = np.concatenate([f(*(a[k:k + piece] for a in arrays), *params)
+                                       for k in range(0, n, piece)])
+            assert_same_bits(f(*arrays, *params), expected)
+            for position in range(len(spec.inputs)):
+                copies = [a.copy() for a in arrays]
+                f(*copies, *params, out=copies[position])
+                assert_same_bits(copies[position], expected)
     finally:
         fastact.set_num_threads(before)

@@ -209,22 +209,19 @@ def loops_pxi(catalog):
 
 
 def _prefetches(s):
-    """Whether the loops of `s` prefetch in place on large arrays: the costly
-    one-input ones. With two inputs the prefetches cost more than they gave
-    (in place at 1e6, the backward passes of grain "exp" ran 1.04-1.37x
-    slower with them, float32 and float64): the hardware keeps up with
-    those loops, and a chunk's burst of lines is twice as long."""
-    return s.grain == "exp" and len(s.inputs) == 1
+    """Whether the loops of `s` prefetch on large arrays: the costly ones
+    (see PREFETCH_CHUNK_BYTES in _kernels_bits.pxi)."""
+    return s.grain == "exp"
 
 
-def _prefetch_lines(s, d, out, indent):
-    """The declaration of `ahead` (whether this call prefetches: in place on
-    an array above PREFETCH_FROM_BYTES) and the statement that prefetches
-    the inputs for the chunk at `start` (see _prefetching_loop)."""
+def _prefetch_lines(s, d, indent):
+    """The declaration of `ahead` (whether this call prefetches: on an array
+    above PREFETCH_FROM_BYTES) and `chunk` (its chunk length when it does),
+    and the statement that asks for the inputs of the chunk at `start`
+    (see _prefetching_loop)."""
     c_type = {"f32": "float", "f64": "double"}[d.suffix]
-    in_place = " or ".join(f"<const void *>{out} == <const void *>{a}" for a in s.inputs)
-    declare = (f"    cdef bint ahead = n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof({c_type})) "
-               f"and ({in_place})\n")
+    declare = (f"    cdef bint ahead = n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof({c_type}))\n"
+               f"    cdef Py_ssize_t chunk = <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof({c_type}))\n")
     pad = " " * indent
     prefetch = (f"{pad}if ahead:\n"
                 + "".join(f"{pad}    prefetch_ahead({a}, start, n)\n" for a in s.inputs))
@@ -233,19 +230,16 @@ def _prefetch_lines(s, d, out, indent):
 
 def _prefetching_loop(s, d, params, out, value):
     """The loop of a costly function (grain "exp") without a normal form.
-    In place on an array larger than PREFETCH_FROM_BYTES it runs in chunks
-    of PREFETCH_CHUNK elements, each first touching its inputs' cache lines
-    PREFETCH_DISTANCE elements ahead (prefetch_ahead): there the hardware
-    prefetcher fell behind these loops, whose every vector waits on a long
-    chain of arithmetic (float64 sigmoid in place at 4e6 elements: 3.1
-    ns/element, 1.15 with the prefetches, 1.0 at 1e5; float32 0.53 -> 0.41).
-    Out of place the prefetches measured 0.94-1.05x at 1e6, and smaller
-    arrays gain nothing: those run in one chunk with no prefetch."""
-    declare, prefetch = _prefetch_lines(s, d, out, 8)
+    On an array larger than PREFETCH_FROM_BYTES it runs in chunks of
+    PREFETCH_CHUNK_BYTES, each first asking for its inputs' cache lines
+    ahead (prefetch_ahead); smaller arrays run in one chunk with no
+    prefetch."""
+    declare, prefetch = _prefetch_lines(s, d, 8)
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
             f"    cdef Py_ssize_t i, start = 0, stop\n"
             f"{declare}"
-            f"    cdef Py_ssize_t chunk = PREFETCH_CHUNK if ahead else n\n"
+            f"    if not ahead:\n"
+            f"        chunk = n\n"
             f"    while start < n:\n"
             f"        stop = start + chunk if n - start > chunk else n\n"
             f"{prefetch}"
@@ -313,18 +307,22 @@ def _marked_split_loop(s, d, params, out, args, checked):
                     f"                marks = {marks}\n"
                     f"                {out}[i] = {value}\n")
              for form, value in forms.items()}
-    # the costly one-input ones prefetch in place on large arrays, as
-    # _prefetching_loop (their blocks are PREFETCH_CHUNK long)
-    declare, prefetch = _prefetch_lines(s, d, out, 8) if _prefetches(s) else ("", "")
+    # the costly ones prefetch on large arrays, as _prefetching_loop: their
+    # blocks are then the prefetch's chunks
+    if _prefetches(s):
+        declare, prefetch = _prefetch_lines(s, d, 8)
+        declare += ("    cdef Py_ssize_t block = chunk if ahead else SUBNORMAL_BLOCK\n")
+    else:
+        declare, prefetch = "    cdef Py_ssize_t block = SUBNORMAL_BLOCK\n", ""
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
-            f"    cdef Py_ssize_t i, start = 0, stop = SUBNORMAL_BLOCK if n > SUBNORMAL_BLOCK else n\n"
+            f"    cdef Py_ssize_t i, start = 0, stop\n"
             f"    cdef {mark_type} marks = NO_MARKS_{d.suffix.upper()}     # the last block's subnormals\n"
             f"{declare}"
             f"{_other_fp_mode(out, forms)}"
-            f"    for i in range(stop):\n"
+            f"    for i in range(block if n > block else n):\n"
             f"        marks = {marks}\n"
             f"    while start < n:\n"
-            f"        stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n\n"
+            f"        stop = start + block if n - start > block else n\n"
             f"{prefetch}"
             f"        if marked_{d.suffix}(marks):\n"
             f"            marks = NO_MARKS_{d.suffix.upper()}\n"

@@ -262,32 +262,36 @@ cdef enum:
     SUBNORMAL_BLOCK = 512
 
 
-# The prefetching loops (_generate.py, _prefetching_loop): on arrays above
-# 1 MiB, chunks of 512 elements, each touching the chunk 4096 elements
-# ahead (32 KiB of float64, at most 1.5 ns/element of arithmetic: some 6
-# microseconds of lead). One burst per chunk: the whole next block of 4096
-# at once kept the fill buffers full, and the prefetches themselves took a
-# fifth of the loop's time.
+# The costly loops (grain "exp": _generate.py, _prefetching_loop and the
+# marked loops; k_tanh) on an array above PREFETCH_FROM_BYTES: chunks of
+# PREFETCH_CHUNK_BYTES, each first asking for its inputs' cache lines
+# PREFETCH_DISTANCE_BYTES ahead, into L1. The hardware prefetcher falls
+# behind these loops, whose every vector waits on a long chain of arithmetic
+# (a 2-input float64 loop of 0.85 ns/element at 1e5 ran 1.12 in place at 1e6
+# and 1.93 at 4e6; 0.85 and 0.89 with the prefetches). A chunk asks for 8
+# lines per input, within the L1's fill buffers: chunks of 2 KiB, or 512
+# elements asked for into L2, ran 1.2-1.4x slower than these.
 cdef enum:
-    PREFETCH_CHUNK = 512
-    PREFETCH_DISTANCE = 4096
+    PREFETCH_CHUNK_BYTES = 512
+    PREFETCH_DISTANCE_BYTES = 4096
     PREFETCH_FROM_BYTES = 1048576
 
 
 cdef extern from *:
     """
-    /* A hint to bring the cache lines of p[0 .. bytes) into L2 */
+    /* A hint to bring the cache lines of p[0 .. bytes) into L1 */
     static inline void fa_prefetch_bytes(const char *p, Py_ssize_t bytes) {
-        for (Py_ssize_t k = 0; k < bytes; k += 64) __builtin_prefetch(p + k, 0, 2); }
+        for (Py_ssize_t k = 0; k < bytes; k += 64) __builtin_prefetch(p + k, 0, 3); }
     """
     void prefetch_bytes "fa_prefetch_bytes"(const char *p, Py_ssize_t bytes) noexcept nogil
 
 
 cdef inline void prefetch_ahead(const real *a, Py_ssize_t start, Py_ssize_t n) noexcept nogil:
-    """Touch the cache lines of the chunk PREFETCH_DISTANCE elements after
-    the one at `start` (clipped to n)."""
-    cdef Py_ssize_t first = start + PREFETCH_DISTANCE
-    cdef Py_ssize_t stop = first + PREFETCH_CHUNK if n - first > PREFETCH_CHUNK else n
+    """Ask for the cache lines of the chunk PREFETCH_DISTANCE_BYTES after the
+    one at `start` (clipped to n)."""
+    cdef Py_ssize_t first = start + <Py_ssize_t>(PREFETCH_DISTANCE_BYTES // sizeof(real))
+    cdef Py_ssize_t chunk = <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof(real))
+    cdef Py_ssize_t stop = first + chunk if n - first > chunk else n
     if stop > first:
         prefetch_bytes(<const char *>(a + first), (stop - first) * sizeof(real))
 
