@@ -88,13 +88,36 @@ cdef extern from *:
     #define FA_HIGH4(v) ((fa_f64x4){(v)[4], (v)[5], (v)[6], (v)[7]})
     #define FA_TWO_SUM_V8(s, c, v) do { fa_f64x8 t_ = (s) + (v); fa_f64x8 b_ = t_ - (s); \
         (c) += ((s) - (t_ - b_)) + ((v) - b_); (s) = t_; } while (0)
+    typedef float fa_f32x16 __attribute__((vector_size(64)));
+    typedef int32_t fa_i32x16 __attribute__((vector_size(64)));
+    typedef int64_t fa_i64x8 __attribute__((vector_size(64)));
+    /* a = the greater of a and b, lane by lane (neither holds a NaN) */
+    #define FA_MAX_INTO(VT, IT, a, b) { IT up_ = (b) > (a); \
+        a = (VT)(((IT)(b) & up_) | ((IT)(a) & ~up_)); }
+    /* The row max of the AVX-512 tier: x[i ..) on 64-byte vectors while four
+       of them fill, *m and *seen updated. The max is exact, so the lane
+       layout cannot change it, but for the sign of a zero max when the row
+       holds both zeros: either gives the same results (x - m is then +-0,
+       and every e^(x - m) is 1). Macro body shared by both types. */
+    #define FA_ROW_MAX_WIDE(VT, IT, LANES) { \
+        VT m0, m1, m2, m3; IT seen = {0}; \
+        for (k = 0; k < LANES; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; m2[k] = -INFINITY; m3[k] = -INFINITY; } \
+        for (; i + 4 * LANES <= n; i += 4 * LANES) { \
+            FA_MAX_STEP(VT, IT, 0, 0) FA_MAX_STEP(VT, IT, 1, LANES) \
+            FA_MAX_STEP(VT, IT, 2, 2 * LANES) FA_MAX_STEP(VT, IT, 3, 3 * LANES) \
+        } \
+        FA_MAX_INTO(VT, IT, m0, m1) FA_MAX_INTO(VT, IT, m2, m3) FA_MAX_INTO(VT, IT, m0, m2) \
+        for (k = 0; k < LANES; k++) { if (m0[k] > m) m = m0[k]; any |= seen[k] != 0; } }
     #endif
 
     /* Max of x[0..n) into the return value; *nan = 1 if a NaN was seen. */
     static inline float fa_row_max_f32(const float *x, Py_ssize_t n, int *nan) {
         Py_ssize_t i = 0; int k, any = 0; float m = -INFINITY;
+    #ifdef FA_WIDE
+        if (n >= 64) FA_ROW_MAX_WIDE(fa_f32x16, fa_i32x16, 16)
+    #endif
     #ifdef FA_VEC
-        if (n >= 8) {
+        if (n - i >= 8) {
             fa_f32x8 m0, m1, m2, m3; fa_i32x8 seen = {0};
             for (k = 0; k < 8; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; m2[k] = -INFINITY; m3[k] = -INFINITY; }
             for (; i + 32 <= n; i += 32) {
@@ -118,8 +141,11 @@ cdef extern from *:
 
     static inline double fa_row_max_f64(const double *x, Py_ssize_t n, int *nan) {
         Py_ssize_t i = 0; int k, any = 0; double m = -INFINITY;
+    #ifdef FA_WIDE
+        if (n >= 32) FA_ROW_MAX_WIDE(fa_f64x8, fa_i64x8, 8)
+    #endif
     #ifdef FA_VEC
-        if (n >= 4) {
+        if (n - i >= 4) {
             fa_f64x4 m0, m1, m2, m3; fa_i64x4 seen = {0};
             for (k = 0; k < 4; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; m2[k] = -INFINITY; m3[k] = -INFINITY; }
             for (; i + 16 <= n; i += 16) {
