@@ -263,6 +263,8 @@ SPECS = [
     # Derivatives within 4 ulp, or 4 eps where |value| < 1.
     *_family(
         "tanh", 2, 4, backward_input="y", abs_eps_derivative=4,
+        normal_forms=(None, None, {"f32": ("grad_out",), "f64": ("grad_out",)}),
+        normal_forms_everywhere=((), (), ("f32", "f64")),
         docs=("Hyperbolic tangent, elementwise; within 2 ulp.",
               "Derivative of tanh, 1 - tanh(x)^2, accurate in the tails.",
               "Backward pass of tanh: grad_out * (1 - y^2), where y is the\n"

@@ -186,13 +186,26 @@ cdef inline real tanh_grad_1(real x) noexcept nogil:
     return x if nan else g
 
 
-cdef inline real tanh_backward_1(real grad_out, real y) noexcept nogil:
-    # grad_out (1 - y^2), y = tanh(x), as (1 - |y|)(1 + |y|): exact 1 - |y|
-    # near |y| = 1 where it matters, 1.5 ulp at most elsewhere. No compare,
-    # so a NaN y just flows through.
+cdef inline real tanh_derivative_of_output(real y) noexcept nogil:
+    # 1 - y^2, y = tanh(x), as (1 - |y|)(1 + |y|): exact 1 - |y| near |y| =
+    # 1 where it matters, 1.5 ulp at most elsewhere. No compare, so a NaN y
+    # just flows through; a subnormal y meets only the adds (no assist).
     cdef real one = 1
     cdef real a = fabs_real(y)
-    return mul_flush(grad_out, (one - a) * (one + a))
+    return (one - a) * (one + a)
+
+
+cdef inline real tanh_backward_normal_1(real grad_out, real y) noexcept nogil:
+    # A plain product: right everywhere, only slower on a subnormal grad_out
+    # (tanh_backward_1 gives its bits without the assist). The loop checks
+    # grad_out only (see tanh_derivative_of_output for y).
+    return grad_out * tanh_derivative_of_output(y)
+
+
+cdef inline real tanh_backward_1(real grad_out, real y) noexcept nogil:
+    # tanh_backward_normal_1's bits, a subnormal grad_out's product (by a
+    # derivative of at most 1 for |y| <= 1) taken on the bits
+    return mul_subnormal_product(grad_out, tanh_derivative_of_output(y))
 
 
 # softsign x / (1 + |x|): two roundings, |x| capped where the quotient rounds
