@@ -218,8 +218,12 @@ SPLIT = [(s.name, np.dtype(d.numpy).type) for s in catalog.KERNEL_SPECS
          for d in catalog.DTYPES if d.suffix in s.normal_form]
 
 
+# SUBNORMAL_BLOCK of _kernels_bits.pxi: the split and marked loops' block
+BLOCK = 2048
+
+
 @pytest.mark.parametrize("name, dtype", SPLIT)
-@pytest.mark.parametrize("n", [511, 512, 513, 1500])
+@pytest.mark.parametrize("n", [BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 400])
 def test_split_loop_bits_do_not_depend_on_the_block(name, dtype, n):
     # the loops the catalogue splits (Spec.normal_form) run <name>_1 on the
     # blocks that hold a subnormal input and <name>_normal_1 on the others:
@@ -234,7 +238,7 @@ def test_split_loop_bits_do_not_depend_on_the_block(name, dtype, n):
                     -np.inf, np.nan, fi.smallest_normal, 1.0, -0.6], dtype)
     which = n % len(inputs)
     inputs[which][600 % n:600 % n + odd.size] = odd[:n - 600 % n]
-    # in the last block, which holds no other subnormal (n = 513, 1500),
+    # in the last block, which holds no other subnormal (n > BLOCK),
     # with partners of magnitude at most 1: flushed when seen
     inputs[len(inputs) - 1 - which][n - 3:] = fi.smallest_subnormal
     inputs[which][n - 3:] = 0.5
@@ -264,7 +268,7 @@ def test_marked_loop_normal_form_is_right_on_subnormals(name, dtype, checked, fa
     # One thread: the whole array is one run of blocks from index 0.
     fastact_threads(1)
     spec = catalog.BY_NAME[name]
-    block = 512                     # SUBNORMAL_BLOCK
+    block = BLOCK
     fi = np.finfo(dtype)
     uint = np.uint32 if dtype == np.float32 else np.uint64
     largest = int(np.array(fi.smallest_normal, dtype).view(uint)) - 1
