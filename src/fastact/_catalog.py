@@ -79,6 +79,13 @@ class Spec:
     abs_eps: float = 0.0
     # "cheap" (memory-bound: threads pay only on long runs) or "exp".
     grain: str = "exp"
+    # Whether its generated loop, on an array above PREFETCH_FROM_BYTES, asks
+    # for its inputs' cache lines ahead (_generate.py, _prefetching_loop):
+    # every one but the loops of a compare and a select per element (the
+    # relu, leaky_relu and relu6 families), which the hardware prefetcher
+    # keeps at the bandwidth bound (relu_backward ran 0.90x at 1e7 with the
+    # prefetches, relu6 float64 0.8x).
+    prefetch: bool = True
     # "generated": the loop is `out[i] = <name>_1(inputs[i]..., params...)`
     # over the per-element function of the math files, written by
     # _generate.py. "hand": the math file defines the fused loop k_<name>
@@ -177,7 +184,7 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
             abs_eps_derivative=0.0, grain="exp", docs=("", "", ""), torch=(None, None, None),
             np_ufunc=(None, None, None), numexpr=(None, None, None), scipy=(None, None, None),
             loops=("generated", "generated", "generated"), normal_forms=(None, None, None),
-            normal_forms_everywhere=(), exhaustive=False, aliases=None):
+            normal_forms_everywhere=(), exhaustive=False, aliases=None, prefetch=True):
     """The forward, grad and backward entries of one activation. A backward
     pass that takes the forward output y is a product: memory-bound, cheap."""
     params = dict(params or {})
@@ -198,16 +205,16 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
 
     return [
         Spec(activation, activation, "forward", ("x",), params, ulp_forward,
-             grain=grain, loop=loops[0], normal_form=forms[0],
+             grain=grain, loop=loops[0], prefetch=prefetch, normal_form=forms[0],
              normal_form_everywhere=everywhere[0], doc=docs[0],
              peers=peers(0), exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative,
-             abs_eps_derivative, grain=grain, loop=loops[1], normal_form=forms[1],
+             abs_eps_derivative, grain=grain, loop=loops[1], prefetch=prefetch, normal_form=forms[1],
              normal_form_everywhere=everywhere[1], doc=docs[1], peers=peers(1),
              exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_backward", activation, "backward",
              ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative,
-             grain=backward_grain, loop=loops[2], normal_form=forms[2],
+             grain=backward_grain, loop=loops[2], prefetch=prefetch, normal_form=forms[2],
              normal_form_everywhere=everywhere[2], doc=docs[2], peers=peers(2),
              exhaustive=exhaustive, aliases=aliases),
     ]
@@ -236,7 +243,7 @@ SPECS = [
         numexpr=("1 / (1 + exp(-x))", None, "grad_out * y * (1 - y)"),
         scipy=("scipy.special.expit(x, out=out)", None, None)),
     *_family(
-        "relu", 0, 0, backward_input="y", grain="cheap",
+        "relu", 0, 0, backward_input="y", grain="cheap", prefetch=False,
         docs=("max(x, 0) elementwise (relu(-0.0) is +0.0, NaN stays NaN); exact.",
               "Derivative of relu: 1 where x > 0, else 0 (0 at x = 0); NaN stays NaN.",
               "Backward pass of relu: grad_out where y > 0, else 0. y may be relu's\n"
@@ -249,6 +256,7 @@ SPECS = [
         numexpr=("where(x > 0, x, 0)", None, "where(y > 0, grad_out, 0)")),
     *_family(
         "leaky_relu", 0, 0, {"alpha": 0.01}, grain="cheap", aliases={"negative_slope": "alpha"},
+        prefetch=False,
         loops=("hand", "generated", "hand"),
         docs=("x where x > 0, else alpha * x (alpha broadcasts against x).",
               "Derivative of leaky_relu: 1 where x > 0, else alpha (alpha at x = 0).",
@@ -353,7 +361,7 @@ SPECS = [
         torch=("aten.gelu.out(x, approximate='none', out=out)", None,
                "aten.gelu_backward.grad_input(grad_out, x, approximate='none', grad_input=out)")),
     *_family(
-        "relu6", 0, 0, grain="cheap",
+        "relu6", 0, 0, grain="cheap", prefetch=False,
         docs=("min(max(x, 0), 6) elementwise (F.relu6); exact. NaN stays NaN.",
               "Derivative of relu6: 1 where 0 < x < 6, else 0 (0 at both kinks, as torch).",
               "Backward pass of relu6: grad_out where 0 < x < 6, else 0; x is the input."),

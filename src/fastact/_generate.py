@@ -209,9 +209,9 @@ def loops_pxi(catalog):
 
 
 def _prefetches(s):
-    """Whether the loops of `s` prefetch on large arrays: the costly ones
-    (see PREFETCH_CHUNK_BYTES in _kernels_bits.pxi)."""
-    return s.grain == "exp"
+    """Whether the loops of `s` prefetch on large arrays (Spec.prefetch; see
+    PREFETCH_CHUNK_BYTES in _kernels_bits.pxi)."""
+    return s.prefetch
 
 
 def _prefetch_lines(s, d, indent):
@@ -229,10 +229,10 @@ def _prefetch_lines(s, d, indent):
 
 
 def _prefetching_loop(s, d, params, out, value):
-    """The loop of a costly function (grain "exp") without a normal form.
-    On an array larger than PREFETCH_FROM_BYTES it runs in chunks of
-    PREFETCH_CHUNK_BYTES, each first asking for its inputs' cache lines
-    ahead (prefetch_ahead); smaller arrays run in one chunk with no
+    """The loop of a function without a normal form that prefetches
+    (Spec.prefetch). On an array larger than PREFETCH_FROM_BYTES it runs in
+    chunks of PREFETCH_CHUNK_BYTES, each first asking for its inputs' cache
+    lines ahead (prefetch_ahead); smaller arrays run in one chunk with no
     prefetch."""
     declare, prefetch = _prefetch_lines(s, d, 8)
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
@@ -307,8 +307,8 @@ def _marked_split_loop(s, d, params, out, args, checked):
                     f"                marks = {marks}\n"
                     f"                {out}[i] = {value}\n")
              for form, value in forms.items()}
-    # the costly ones prefetch on large arrays, as _prefetching_loop: their
-    # blocks are then the prefetch's chunks
+    # on large arrays they prefetch (Spec.prefetch), as _prefetching_loop:
+    # their blocks are then the prefetch's chunks
     if _prefetches(s):
         declare, prefetch = _prefetch_lines(s, d, 8)
         declare += ("    cdef Py_ssize_t block = chunk if ahead else SUBNORMAL_BLOCK\n")
