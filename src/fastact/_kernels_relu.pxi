@@ -159,12 +159,19 @@ cdef inline void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) 
 
 cdef inline void k_leaky_relu_backward(const real *g, const real *x, real *out, Py_ssize_t n,
                                 real alpha) noexcept nogil:
+    # on large arrays in blocks that prefetch, as the generated marked loops
+    # (_generate.py, _prefetching_loop)
     cdef Py_ssize_t i, start = 0, stop
     cdef bint guarded
+    cdef bint ahead = n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof(real))
+    cdef Py_ssize_t block = <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof(real)) if ahead else SUBNORMAL_BLOCK
     if is_small_alpha(alpha) and default_fp_mode():
-        guarded = any_subnormal(g, SUBNORMAL_BLOCK if n > SUBNORMAL_BLOCK else n)
+        guarded = any_subnormal(g, block if n > block else n)
         while start < n:
-            stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n
+            stop = start + block if n - start > block else n
+            if ahead:
+                prefetch_ahead(g, start, n)
+                prefetch_ahead(x, start, n)
             guarded = leaky_relu_backward_block(g + start, x + start, out + start,
                                                 stop - start, alpha, guarded)
             start = stop
