@@ -187,7 +187,7 @@ def loops_pxi(catalog):
                 lines.append(split(s, d, params, out, args, s.normal_form[d.suffix]))
                 continue
             value = d.store.format(f"{s.name}_1({', '.join(args)})")
-            if _prefetches(s):
+            if s.prefetch:
                 lines.append(_prefetching_loop(s, d, params, out, value))
                 continue
             lines.append(f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
@@ -208,17 +208,11 @@ def loops_pxi(catalog):
     return "".join(lines)
 
 
-def _prefetches(s):
-    """Whether the loops of `s` prefetch on large arrays (Spec.prefetch; see
-    PREFETCH_CHUNK_BYTES in _kernels_bits.pxi)."""
-    return s.prefetch
-
-
 def _prefetch_lines(s, d, indent):
     """The declaration of `ahead` (whether this call prefetches: on an array
     above PREFETCH_FROM_BYTES) and `chunk` (its chunk length when it does),
     and the statement that asks for the inputs of the chunk at `start`
-    (see _prefetching_loop)."""
+    (see _prefetching_loop; PREFETCH_CHUNK_BYTES in _kernels_bits.pxi)."""
     c_type = {"f32": "float", "f64": "double"}[d.suffix]
     declare = (f"    cdef bint ahead = n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof({c_type}))\n"
                f"    cdef Py_ssize_t chunk = <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof({c_type}))\n")
@@ -309,9 +303,9 @@ def _marked_split_loop(s, d, params, out, args, checked):
              for form, value in forms.items()}
     # on large arrays they prefetch (Spec.prefetch), as _prefetching_loop:
     # their blocks are then the prefetch's chunks
-    if _prefetches(s):
+    if s.prefetch:
         declare, prefetch = _prefetch_lines(s, d, 8)
-        declare += ("    cdef Py_ssize_t block = chunk if ahead else SUBNORMAL_BLOCK\n")
+        declare += "    cdef Py_ssize_t block = chunk if ahead else SUBNORMAL_BLOCK\n"
     else:
         declare, prefetch = "    cdef Py_ssize_t block = SUBNORMAL_BLOCK\n", ""
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"

@@ -267,15 +267,17 @@ cdef enum:
     SUBNORMAL_BLOCK = 2048
 
 
-# The costly loops (grain "exp": _generate.py, _prefetching_loop and the
-# marked loops; k_tanh) on an array above PREFETCH_FROM_BYTES: chunks of
-# PREFETCH_CHUNK_BYTES, each first asking for its inputs' cache lines
-# PREFETCH_DISTANCE_BYTES ahead, into L1. The hardware prefetcher falls
-# behind these loops, whose every vector waits on a long chain of arithmetic
-# (a 2-input float64 loop of 0.85 ns/element at 1e5 ran 1.12 in place at 1e6
-# and 1.93 at 4e6; 0.85 and 0.89 with the prefetches). A chunk asks for 8
-# lines per input, within the L1's fill buffers: chunks of 2 KiB, or 512
-# elements asked for into L2, ran 1.2-1.4x slower than these.
+# The generated loops (Spec.prefetch: _generate.py, _prefetching_loop and
+# the marked loops), k_tanh and k_leaky_relu_backward on an array above
+# PREFETCH_FROM_BYTES: chunks of PREFETCH_CHUNK_BYTES, each first asking for
+# its inputs' cache lines PREFETCH_DISTANCE_BYTES ahead, into L1. The
+# hardware prefetcher falls behind loops whose vectors wait on a long chain
+# of arithmetic (a 2-input float64 loop of 0.85 ns/element at 1e5 ran 1.12
+# in place at 1e6 and 1.93 at 4e6; 0.85 and 0.89 with the prefetches), and
+# behind the cheap ones with more than a compare and a select per element at
+# 1e7 (float32 1.08-1.30x with them). A chunk asks for 8 lines per input,
+# within the L1's fill buffers: chunks of 2 KiB, or 512 elements asked for
+# into L2, ran 1.2-1.4x slower than these.
 cdef enum:
     PREFETCH_CHUNK_BYTES = 512
     PREFETCH_DISTANCE_BYTES = 4096
