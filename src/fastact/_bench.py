@@ -42,7 +42,8 @@ output under "softmax".
 It also measures the machine's memory-bandwidth bound (an in-place
 `np.multiply(x, 1, out=x)` pass over 1e7 elements, and `np.add(a, b, out=a)`
 for the two-input functions, each on restored inputs as the kernels in place
-are), compares the memory-bound functions at 1e7 with it, and the call overhead on a 1-element array with `np.negative(x, out=x)`.
+are), compares the memory-bound functions at 1e7 with it, and the call
+overhead on a 1-element array with `np.negative(x, out=x)`.
 """
 import argparse
 import functools

@@ -97,8 +97,9 @@ cdef extern from *:
     /* The row max of the AVX-512 tier: x[i ..) on 64-byte vectors while four
        of them fill, *m and *seen updated. The max is exact, so the lane
        layout cannot change it, but for the sign of a zero max when the row
-       holds both zeros: either gives the same results (x - m is then +-0,
-       and every e^(x - m) is 1). Macro body shared by both types. */
+       holds both zeros: either gives the same results (x - m is then x for
+       a nonzero x, +-0 with an exp of 1 for a zero). Macro body shared by
+       both types. */
     #define FA_ROW_MAX_WIDE(VT, IT, LANES) { \
         VT m0, m1, m2, m3; IT seen = {0}; \
         for (k = 0; k < LANES; k++) { m0[k] = -INFINITY; m1[k] = -INFINITY; m2[k] = -INFINITY; m3[k] = -INFINITY; } \
