@@ -164,7 +164,9 @@ cdef inline void k_leaky_relu_backward(const real *g, const real *x, real *out, 
     cdef Py_ssize_t i, start = 0, stop
     cdef bint guarded
     cdef bint ahead = n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof(real))
-    cdef Py_ssize_t block = <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof(real)) if ahead else SUBNORMAL_BLOCK
+    cdef Py_ssize_t block = SUBNORMAL_BLOCK
+    if ahead:
+        block = <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof(real))
     if is_small_alpha(alpha) and default_fp_mode():
         guarded = any_subnormal(g, block if n > block else n)
         while start < n:
