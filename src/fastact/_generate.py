@@ -208,14 +208,13 @@ def loops_pxi(catalog):
     return "".join(lines)
 
 
-def _prefetch_lines(s, d, indent):
-    """The declaration of `ahead` (whether this call prefetches: on an array
-    above PREFETCH_FROM_BYTES) and `chunk` (its chunk length when it does),
-    and the statement that asks for the inputs of the chunk at `start`
-    (see _prefetching_loop; PREFETCH_CHUNK_BYTES in _kernels_bits.pxi)."""
-    c_type = {"f32": "float", "f64": "double"}[d.suffix]
-    declare = (f"    cdef bint ahead = n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof({c_type}))\n"
-               f"    cdef Py_ssize_t chunk = <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof({c_type}))\n")
+def _prefetch_lines(s, indent):
+    """The declarations of `chunk` (the chunk length where this call
+    prefetches, else 0: prefetch_chunk in _kernels_bits.pxi) and `ahead`
+    (whether it does), and the statement that asks for the inputs of the
+    chunk at `start` (see _prefetching_loop)."""
+    declare = (f"    cdef Py_ssize_t chunk = prefetch_chunk({s.inputs[0]}, n)\n"
+               f"    cdef bint ahead = chunk != 0\n")
     pad = " " * indent
     prefetch = (f"{pad}if ahead:\n"
                 + "".join(f"{pad}    prefetch_ahead({a}, start, n)\n" for a in s.inputs))
@@ -228,7 +227,7 @@ def _prefetching_loop(s, d, params, out, value):
     chunks of PREFETCH_CHUNK_BYTES, each first asking for its inputs' cache
     lines ahead (prefetch_ahead); smaller arrays run in one chunk with no
     prefetch."""
-    declare, prefetch = _prefetch_lines(s, d, 8)
+    declare, prefetch = _prefetch_lines(s, 8)
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
             f"    cdef Py_ssize_t i, start = 0, stop\n"
             f"{declare}"
@@ -304,7 +303,7 @@ def _marked_split_loop(s, d, params, out, args, checked):
     # on large arrays they prefetch (Spec.prefetch), as _prefetching_loop:
     # their blocks are then the prefetch's chunks
     if s.prefetch:
-        declare, prefetch = _prefetch_lines(s, d, 8)
+        declare, prefetch = _prefetch_lines(s, 8)
         declare += "    cdef Py_ssize_t block = chunk if ahead else SUBNORMAL_BLOCK\n"
     else:
         declare, prefetch = "    cdef Py_ssize_t block = SUBNORMAL_BLOCK\n", ""

@@ -293,6 +293,15 @@ cdef extern from *:
     void prefetch_bytes "fa_prefetch_bytes"(const char *p, Py_ssize_t bytes) noexcept nogil
 
 
+cdef inline Py_ssize_t prefetch_chunk(const real *a, Py_ssize_t n) noexcept nogil:
+    """The chunk length of a loop over a[0..n) that prefetches:
+    PREFETCH_CHUNK_BYTES of elements on an array above PREFETCH_FROM_BYTES,
+    else 0 (no prefetch)."""
+    if n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof(real)):
+        return <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof(real))
+    return 0
+
+
 cdef inline void prefetch_ahead(const real *a, Py_ssize_t start, Py_ssize_t n) noexcept nogil:
     """Ask for the cache lines of the chunk PREFETCH_DISTANCE_BYTES after the
     one at `start` (clipped to n)."""

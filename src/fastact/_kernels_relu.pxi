@@ -163,10 +163,10 @@ cdef inline void k_leaky_relu_backward(const real *g, const real *x, real *out, 
     # (_generate.py, _prefetching_loop)
     cdef Py_ssize_t i, start = 0, stop
     cdef bint guarded
-    cdef bint ahead = n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof(real))
-    cdef Py_ssize_t block = SUBNORMAL_BLOCK
-    if ahead:
-        block = <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof(real))
+    cdef Py_ssize_t block = prefetch_chunk(g, n)
+    cdef bint ahead = block != 0
+    if not ahead:
+        block = SUBNORMAL_BLOCK
     if is_small_alpha(alpha) and default_fp_mode():
         guarded = any_subnormal(g, block if n > block else n)
         while start < n:

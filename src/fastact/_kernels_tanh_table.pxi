@@ -170,8 +170,10 @@ cdef inline void k_tanh(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     # the generated loops' prefetches on large arrays (_generate.py,
     # _prefetching_loop)
     cdef Py_ssize_t i, start = 0, stop
-    cdef bint ahead = n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof(real))
-    cdef Py_ssize_t chunk = <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof(real)) if ahead else n
+    cdef Py_ssize_t chunk = prefetch_chunk(x, n)
+    cdef bint ahead = chunk != 0
+    if not ahead:
+        chunk = n
     if real is float and FA_TANH_TABLE:
         tanh_table_f32(x, y, n)
         return
