@@ -34,7 +34,8 @@ def inputs(dtype):
         k * tiny, -k * tiny,                                  # subnormals: (6k + 3) * tiny ties
         (6 * k + 3) * tiny,
         # ties in the smallest normal binade (|grad_out| < 2^-125 or 2^-1021,
-        # where hard_sigmoid_backward's division scales before it divides)
+        # where hard_sigmoid_backward's division takes the quotient in units
+        # of the smallest subnormal)
         ties_in_smallest_normal_binade(dtype, k) * tiny,
         fi.smallest_normal * rng.uniform(-8, 8, 4000).astype(dtype),
         np.exp(rng.uniform(np.log(float(tiny)), 1.1, 20000)).astype(dtype),
@@ -94,3 +95,75 @@ def test_hard_swish_outside_is_minus_zero_and_x(dtype):
     np.testing.assert_array_equal(fastact.hard_swish(above), above)
     zeros = np.array([0.0, -0.0], dtype)
     np.testing.assert_array_equal(fastact.hard_swish(zeros).view(np.uint8), zeros.view(np.uint8))
+
+
+def odd_grads(dtype):
+    """grad_out values outside the range where the AVX-512 loops divide by
+    6 with products (0 < |g| < 2^-125 or 2^-1021, inf, NaN), and either side
+    of its bounds: each must send its block to the form that divides every
+    value (any_outside_div6)."""
+    fi = np.finfo(dtype)
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+    bound = dtype(2.0 ** (-125 if dtype == np.float32 else -1021))
+    tie = ties_in_smallest_normal_binade(dtype, np.arange(1, 2, dtype=dtype))[0] * fi.smallest_subnormal
+    odd = [np.inf, -np.inf, np.nan, -np.nan, tie, -tie, fi.smallest_subnormal * 9,
+           fi.smallest_normal, np.nextafter(bound, dtype(0)), -np.nextafter(bound, dtype(0))]
+    edges = [bound, -bound, np.nextafter(bound, dtype(1)), fi.max, -fi.max, 0.0, -0.0]
+    return np.array(odd, dtype), np.array(edges, dtype), uint
+
+
+@pytest.mark.parametrize("tier", kernels.available_isas())
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_hard_sigmoid_backward_one_odd_grad_out_in_a_block(dtype, tier, fastact_threads):
+    # One odd grad_out among normal ones, first, inside and last in a block
+    # of 2048 (SUBNORMAL_BLOCK) or a prefetch chunk (arrays above 1 MiB),
+    # out of place and in place: the quotient of every element, exactly.
+    fastact_threads(1)
+    odd, edges, uint = odd_grads(dtype)
+    rng = np.random.default_rng(3)
+    before = kernels.current_isa()
+    kernels._set_isa(tier)
+    try:
+        for n in (2 * 2048 + 100, (1 << 20) // np.dtype(dtype).itemsize + 5000):
+            base = (rng.standard_normal(n) * 100).astype(dtype)
+            base[7::1000] = np.resize(edges, base[7::1000].size)
+            x = rng.uniform(-3.5, 3.5, n).astype(dtype)
+            for value in odd:
+                g = base.copy()
+                for at in (0, 1, 127, 128, 2047, 2048, n - 1):
+                    g[at] = value
+                with np.errstate(all="ignore"):
+                    want = np.where(np.abs(x) < 3, g / dtype(6), dtype(0))
+                got = fastact.hard_sigmoid_backward(g, x)
+                in_place = g.copy()
+                fastact.hard_sigmoid_backward(in_place, x, out=in_place)
+                np.testing.assert_array_equal(got.view(uint), want.view(uint), err_msg=repr(value))
+                np.testing.assert_array_equal(in_place.view(uint), want.view(uint))
+    finally:
+        kernels._set_isa(before)
+
+
+@pytest.mark.parametrize("tier", kernels.available_isas())
+@pytest.mark.parametrize("narrow", ["float16", "bfloat16"])
+def test_hard_sigmoid_backward_narrow_every_grad_out(narrow, tier):
+    # every float16 / bfloat16 grad_out (bfloat16 has float32's tiny values,
+    # which its widened blocks must route as the float32 loop does): the
+    # float32 quotient rounded once
+    if narrow == "bfloat16":
+        ml_dtypes = pytest.importorskip("ml_dtypes", reason="bfloat16 is the fastact[bfloat16] extra")
+        dtype = np.dtype(ml_dtypes.bfloat16)
+    else:
+        dtype = np.dtype(np.float16)
+    g = np.arange(1 << 16, dtype=np.uint16).view(dtype)
+    x = np.ones(g.size, dtype)
+    before = kernels.current_isa()
+    kernels._set_isa(tier)
+    try:
+        got = fastact.hard_sigmoid_backward(g, x)
+    finally:
+        kernels._set_isa(before)
+    with np.errstate(invalid="ignore"):        # signaling NaN patterns
+        want = (g.astype(np.float32) / np.float32(6)).astype(dtype)
+    nan = np.isnan(want.astype(np.float32))
+    np.testing.assert_array_equal(got.view(np.uint16)[~nan], want.view(np.uint16)[~nan])
+    assert np.isnan(got[nan].astype(np.float32)).all()

@@ -105,6 +105,13 @@ class Spec:
     # subnormals as it reads them, instead of checking each block first
     # (_generate.py, _marked_split_loop).
     normal_form_everywhere: tuple = ()
+    # What a block's checked inputs must not hold for <name>_normal_1 to run
+    # on it: "subnormal", or "outside_div6" for a normal form that divides
+    # by 6 with div6_fast, which at AVX-512 takes div6's products, wrong on
+    # tiny values, inf and NaN (any_outside_div6, _kernels_bits.pxi): the
+    # loop then checks each block ahead at that tier, and runs <name>_1 in
+    # the other floating-point modes (_generate.py, _marked_split_loop).
+    normal_form_check: str = "subnormal"
     # "elementwise" (a ufunc, kernel over n elements) or "rows" (the
     # softmax trio: kernel over a C-ordered (rows, cols) block).
     kind: str = "elementwise"
@@ -184,7 +191,8 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
             abs_eps_derivative=0.0, grain="exp", docs=("", "", ""), torch=(None, None, None),
             np_ufunc=(None, None, None), numexpr=(None, None, None), scipy=(None, None, None),
             loops=("generated", "generated", "generated"), normal_forms=(None, None, None),
-            normal_forms_everywhere=(), exhaustive=False, aliases=None, prefetch=True):
+            normal_forms_everywhere=(), normal_form_check="subnormal", exhaustive=False,
+            aliases=None, prefetch=True):
     """The forward, grad and backward entries of one activation. A backward
     pass that takes the forward output y is a product: memory-bound, cheap."""
     params = dict(params or {})
@@ -206,18 +214,18 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
     return [
         Spec(activation, activation, "forward", ("x",), params, ulp_forward,
              grain=grain, loop=loops[0], prefetch=prefetch, normal_form=forms[0],
-             normal_form_everywhere=everywhere[0], doc=docs[0],
-             peers=peers(0), exhaustive=exhaustive, aliases=aliases),
+             normal_form_everywhere=everywhere[0], normal_form_check=normal_form_check,
+             doc=docs[0], peers=peers(0), exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative,
              abs_eps_derivative, grain=grain, loop=loops[1], prefetch=prefetch,
-             normal_form=forms[1], normal_form_everywhere=everywhere[1], doc=docs[1],
-             peers=peers(1),
+             normal_form=forms[1], normal_form_everywhere=everywhere[1],
+             normal_form_check=normal_form_check, doc=docs[1], peers=peers(1),
              exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_backward", activation, "backward",
              ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative,
              grain=backward_grain, loop=loops[2], prefetch=prefetch, normal_form=forms[2],
-             normal_form_everywhere=everywhere[2], doc=docs[2], peers=peers(2),
-             exhaustive=exhaustive, aliases=aliases),
+             normal_form_everywhere=everywhere[2], normal_form_check=normal_form_check,
+             doc=docs[2], peers=peers(2), exhaustive=exhaustive, aliases=aliases),
     ]
 
 
@@ -370,7 +378,7 @@ SPECS = [
                "aten.hardtanh_backward.grad_input(grad_out, x, 0.0, 6.0, grad_input=out)")),
     *_family(
         "hard_sigmoid", 0, 0, grain="cheap", normal_forms=(None, None, CHECK_GRAD_OUT),
-        normal_forms_everywhere=("f32", "f64"),
+        normal_forms_everywhere=("f32", "f64"), normal_form_check="outside_div6",
         docs=("relu6(x + 3) / 6 elementwise (F.hardsigmoid), torch's arithmetic:\n"
               "fl(fl(x + 3) / 6).",
               "Derivative of hard_sigmoid: 1/6 where -3 < x < 3, else 0 (as torch).",

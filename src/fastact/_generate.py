@@ -249,13 +249,14 @@ def _split_loop(s, d, params, out, args, checked):
     so the result does not depend on the blocks. The check is one pass of
     integer operations over the block, which leaves it in L1 for the loop;
     the common case pays that instead of the guards."""
+    assert s.normal_form_check == "subnormal", s.name
     # the kernel's arrays are named as the catalogue's inputs (_kernel_params)
     check = " or ".join(f"any_subnormal({a} + start, stop - start)" for a in checked)
     forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
              for form in ("", "_normal")}
     return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
             f"    cdef Py_ssize_t i, start = 0, stop\n"
-            f"{_other_fp_mode(out, forms)}"
+            f"{_other_fp_mode(s, out, forms)}"
             f"    while start < n:\n"
             f"        stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n\n"
             f"        if {check}:\n"
@@ -267,14 +268,24 @@ def _split_loop(s, d, params, out, args, checked):
             f"        start = stop\n")
 
 
-def _other_fp_mode(out, forms):
+def _other_fp_mode(s, out, forms):
     """The start of a split loop: in a floating-point mode other than the
-    default (round toward zero, flush-to-zero, denormals-are-zero) the normal
-    form throughout, which computes in that mode, as the other loops do."""
+    default (round toward zero, flush-to-zero, denormals-are-zero) one form
+    throughout, which computes in that mode, as the other loops do: the
+    normal form, or <name>_1 where the normal form is wrong on some inputs
+    at some tier whatever the mode (normal_form_check "outside_div6": inf
+    and NaN at AVX-512)."""
+    form = forms[_other_mode_form(s)]
     return (f"    if not default_fp_mode():\n"
             f"        for i in range(n):\n"
-            f"            {out}[i] = {forms['_normal']}\n"
+            f"            {out}[i] = {form}\n"
             f"        return\n")
+
+
+def _other_mode_form(s):
+    """The per-element form a split loop runs throughout in a floating-point
+    mode other than the default (_other_fp_mode): "_normal" or ""."""
+    return "_normal" if s.normal_form_check == "subnormal" else ""
 
 
 def _marked_split_loop(s, d, params, out, args, checked):
@@ -286,7 +297,11 @@ def _marked_split_loop(s, d, params, out, args, checked):
     the subnormals it reads (subnormal_key, fold_marks: integer operations,
     folded into one record), which costs the cheap functions less than a
     pass of its own; where subnormals begin after a block without, one block
-    pays the assists."""
+    pays the assists. With normal_form_check "outside_div6" the normal form
+    is right for every input only where div6_fast is the divide: where it
+    takes div6's products (DIV6_BY_PRODUCTS, _kernels_bits.pxi) each block
+    is checked ahead instead (any_outside_div6, one pass over it, as
+    _split_loop), and the marks go unused."""
     mark_type = {"f32": "int32_t", "f64": "int64_t"}[d.suffix]
     # each input's key, the keys folded together, then into the record: one
     # fold carried from element to element
@@ -296,6 +311,12 @@ def _marked_split_loop(s, d, params, out, args, checked):
     marks = f"fold_marks_{d.suffix}(marks, {keys[0]})"
     forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
              for form in ("", "_normal")}
+    choose = f"marked_{d.suffix}(marks)"
+    if s.normal_form_check == "outside_div6":
+        ahead = " or ".join(f"any_outside_div6({a} + start, stop - start)" for a in checked)
+        choose = f"({ahead}) if DIV6_BY_PRODUCTS else {choose}"
+    else:
+        assert s.normal_form_check == "subnormal", s.name
     loops = {form: (f"            for i in range(start, stop):\n"
                     f"                marks = {marks}\n"
                     f"                {out}[i] = {value}\n")
@@ -311,13 +332,13 @@ def _marked_split_loop(s, d, params, out, args, checked):
             f"    cdef Py_ssize_t i, start = 0, stop\n"
             f"    cdef {mark_type} marks = NO_MARKS_{d.suffix.upper()}     # the last block's subnormals\n"
             f"{declare}"
-            f"{_other_fp_mode(out, forms)}"
+            f"{_other_fp_mode(s, out, forms)}"
             f"    for i in range(block if n > block else n):\n"
             f"        marks = {marks}\n"
             f"    while start < n:\n"
             f"        stop = start + block if n - start > block else n\n"
             f"{prefetch}"
-            f"        if marked_{d.suffix}(marks):\n"
+            f"        if {choose}:\n"
             f"            marks = NO_MARKS_{d.suffix.upper()}\n"
             f"{loops['']}"
             f"        else:\n"
@@ -345,8 +366,8 @@ def _narrow_loop(s, d):
             "    cdef Py_ssize_t i = 0" + ("\n" if s.loop == "hand" else ", j\n"),
             f"    cdef {d.storage} spare[NARROW_BLOCK]\n"]
     text += [f"    cdef float {b}[NARROW_BLOCK]\n" for b in blocks]
-    split = (s.loop != "hand" and not s.narrow_derivative_table
-             and "f32" in s.normal_form and "f32" not in s.normal_form_everywhere)
+    split = (s.loop != "hand" and not s.narrow_derivative_table and "f32" in s.normal_form
+             and ("f32" not in s.normal_form_everywhere or s.normal_form_check != "subnormal"))
     if split:
         text.append("    cdef bint default_mode = default_fp_mode()\n")
     text.append("    while i < n:\n")
@@ -367,14 +388,20 @@ def _narrow_loop(s, d):
                  f"            b1[j] = {s.activation}_grad_1({grad_args})\n",
                  f"            b0[j] = nan_or(b1[j], {s.activation}_backward_of(b0[j], b1[j]))\n"]
     elif split:
-        # the float32 loop's choice (_split_loop) on the widened block, so
-        # that the bits are its bits in every floating-point mode: <name>_1
-        # where a checked input holds a float32 subnormal (bfloat16 has
-        # them; float16 widens to none), else <name>_normal_1
+        # the float32 loop's choice (_split_loop; for a check ahead,
+        # _marked_split_loop's) on the widened block, so that the bits are its
+        # bits in every floating-point mode: <name>_1 where a checked input
+        # holds what the normal form must not see (a float32 subnormal:
+        # bfloat16 has them, float16 widens to none; outside div6's range),
+        # else <name>_normal_1; in another mode, _other_fp_mode's form
         args = ", ".join([f"{b}[j]" for b in blocks] + list(s.params))
-        check = " or ".join(f"any_subnormal({blocks[arrays.index(a)]}, NARROW_BLOCK)"
+        check = " or ".join(f"any_{s.normal_form_check}({blocks[arrays.index(a)]}, NARROW_BLOCK)"
                             for a in s.normal_form["f32"])
-        text += [f"        if default_mode and ({check}):\n",
+        if _other_mode_form(s) == "":
+            choose = f"not default_mode or {check}"
+        else:
+            choose = f"default_mode and ({check})"
+        text += [f"        if {choose}:\n",
                  "            for j in range(NARROW_BLOCK):\n",
                  f"                b0[j] = {s.name}_1({args})\n",
                  "        else:\n",

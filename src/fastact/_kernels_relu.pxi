@@ -317,42 +317,67 @@ cdef inline real magnitude_at_most(real x, real limit) noexcept nogil:
                         | (f64_bits(x) & (-9223372036854775807LL - 1)))
 
 
-cdef inline real div6_any(real a) noexcept nogil:
-    """fl(a / 6), correctly rounded, for every a: without a divide at
-    AVX-512 (at AVX2 the divide measured 1.25x faster in hard_sigmoid's
-    backward pass, float64; the baseline tier has no FMA). div6 needs
-    |a| >= 2^-125 (2^-1021) and a finite a (its remainder is inf - inf at
-    inf), so a below that bound is scaled by 2^64 (2^128) first, exactly,
-    and the quotient scaled back: rounded twice there, and still right. The
-    quotient is then subnormal, v units of the smallest subnormal rounded to
-    a whole number of them, and v = a/6 in those units has a fraction that
-    is a multiple of 1/6, at least 1/6 from 1/2 unless it is 1/2 itself,
-    which the scaled quotient holds exactly; that quotient is normal and, v
-    being below 2^22 (2^51), within 2^-3 of v. inf and NaN give themselves
-    (inf / 6 = inf), kept out of the arithmetic (inf - inf would raise
-    "invalid"). A subnormal a is right too, slowly (its scaling multiplies
-    a subnormal: a microcode assist)."""
+cdef inline real div6_fast(real a) noexcept nogil:
+    """fl(a / 6) for a in div6's range by its products where the tier is
+    fastest so (DIV6_BY_PRODUCTS: AVX-512); elsewhere the divide, right for
+    every a. For normal forms run on the blocks that any_outside_div6 passes
+    (_kernels_bits.pxi)."""
     cdef real six = 6
-    cdef real up, down, q, largest
-    cdef bint tiny, finite
-    if not (FA_FMA and FA_AVX512):
-        return a / six
+    if DIV6_BY_PRODUCTS:
+        return div6(a)
+    return a / six
+
+
+cdef inline real in_div6_range(real a) noexcept nogil:
+    """a where div6 takes it (0, or finite and at least 2^-125 (2^-1021) in
+    magnitude), else +0: a's bits masked by one unsigned compare."""
     if real is float:
-        largest = bits_f32(0x7f7fffff)
-        tiny = (f32_bits(a) & 0x7fffffff) < 0x01000000            # |a| < 2^-125
-        finite = (f32_bits(a) & 0x7fffffff) < 0x7f800000
-        up = bits_f32(sel_i32(tiny, 0x5f800000, 0x3f800000))      # 2^64 or 1
-        down = bits_f32(sel_i32(tiny, 0x1f800000, 0x3f800000))    # 2^-64 or 1
+        return bits_f32(f32_bits(a) & -<int32_t>(
+            <uint32_t>((f32_bits(a) & 0x7fffffff) - 0x01000000) < <uint32_t>(0x7f800000 - 0x01000000)))
     else:
-        largest = bits_f64(0x7fefffffffffffffLL)
-        tiny = (f64_bits(a) & 0x7fffffffffffffffLL) < 0x0020000000000000LL
+        return bits_f64(f64_bits(a) & -<int64_t>(
+            <uint64_t>((f64_bits(a) & 0x7fffffffffffffffLL) - 0x0020000000000000LL)
+            < <uint64_t>(0x7ff0000000000000LL - 0x0020000000000000LL)))
+
+
+cdef inline real div6_any(real a) noexcept nogil:
+    """fl(a / 6), correctly rounded, for every a, with no divide where
+    div6_fast takes none and no microcode assist on a subnormal a at any
+    tier. Outside div6's range: for 0 < |a| < 2^-125 (2^-1021; subnormals
+    and the smallest normals) the quotient is subnormal, a/6 in units of
+    the smallest subnormal rounded to a whole number of them (div6_units),
+    and |a| in those units is its magnitude's bits read as an integer (below
+    2^24 / 2^53); inf and NaN give themselves (inf / 6 = inf), kept out of
+    the arithmetic (inf - inf in div6 would raise "invalid"), as are the
+    tiny values (a subnormal product: an assist). Elsewhere the divide, with
+    a subnormal a taken in units the same way (at AVX2 this form made
+    hard_sigmoid_backward's float64 loop on subnormals 0.73x as fast)."""
+    cdef real six = 6
+    cdef real tiny_part, tiny_units, tiny_quotient
+    cdef bint tiny, finite
+    if not DIV6_BY_PRODUCTS:
+        return pick(is_subnormal(a), div6_units(units(subnormal_part(a)), a), normal_part(a) / six)
+    # a where |a| < 2^-125 (2^-1021; zeros included), else +0, by an integer
+    # mask (the units of inf would be inf, and div6_units would raise
+    # "invalid" on it)
+    if real is float:
+        finite = (f32_bits(a) & 0x7fffffff) < 0x7f800000
+        tiny = (f32_bits(a) & 0x7fffffff) < 0x01000000
+        tiny_part = bits_f32(f32_bits(a) & -<int32_t>tiny)
+        tiny_units = units(tiny_part)           # the bits as an integer, converted
+    else:
         finite = (f64_bits(a) & 0x7fffffffffffffffLL) < 0x7ff0000000000000LL
-        up = bits_f64(sel_i64(tiny, 0x47f0000000000000LL, 0x3ff0000000000000LL))
-        down = bits_f64(sel_i64(tiny, 0x37f0000000000000LL, 0x3ff0000000000000LL))
-    # inf and NaN lowered to the largest float for the arithmetic (a select
-    # of +0 there, gcc split into a path of its own and ran div6 on inf)
-    q = div6(magnitude_at_most(a, largest) * up) * down
-    return pick(finite, q, a)
+        tiny = (f64_bits(a) & 0x7fffffffffffffffLL) < 0x0020000000000000LL
+        tiny_part = bits_f64(f64_bits(a) & -<int64_t>tiny)
+        # units() reads the low 52 bits (below 2^52 units): the smallest
+        # normals' bit 52 added back
+        tiny_units = units(tiny_part) + bits_f64(sel_i64(
+            (f64_bits(tiny_part) & 0x7fffffffffffffffLL) >= 0x0010000000000000LL,
+            0x4330000000000000LL, 0))
+    tiny_quotient = div6_units(tiny_units, a)
+    # div6 on a made +0 where outside its range, by an integer mask: a select
+    # there, gcc moved after the products, which then met the subnormals
+    return pick(finite, pick(tiny, tiny_quotient, div6(in_div6_range(a))), a)
 
 
 cdef inline real relu6_1(real x) noexcept nogil:
@@ -428,30 +453,24 @@ cdef inline real hard_sigmoid_grad_1(real x) noexcept nogil:
 
 
 cdef inline real hard_sigmoid_backward_normal_1(real grad_out, real x) noexcept nogil:
-    # grad_out / 6 rather than grad_out * fl(1/6): one rounding, not two.
-    # float64: div6_any, no divide at AVX-512, where a float64 divide (one
-    # vector per 16 cycles on the Intel Xeon) bound this loop; the quotient
-    # picked after it is taken (a zero picked before, gcc carried into
-    # div6_any as a path of its own). float32: the divide (div6_any
-    # measured 1.07x slower at AVX-512).
+    # grad_out / 6 rather than grad_out * fl(1/6): one rounding, not two; by
+    # div6_fast (at AVX-512 div6's products, no divide: the float32 loop ran
+    # 1.13-1.18x faster than with the divide), so this form is right only
+    # where grad_out is in its range: the loop runs it on the blocks that
+    # hold no other grad_out (Spec.normal_form_check), hard_sigmoid_backward_1
+    # on the others. The zero picked before the quotient: 1.04x at baseline.
     cdef real zero = 0, three = 3, six = 6
     if real is double and not FA_I64_CMP:
         return nan_or(x, between(nan_to_one(x), -three, three, grad_out, zero) / six)
-    if real is double:
-        return nan_or(x, pick(abs_below_3(x), div6_any(grad_out), zero))
-    else:
-        return nan_or(x, pick(abs_below_3(x), grad_out, zero) / six)
+    return nan_or(x, div6_fast(pick(abs_below_3(x), grad_out, zero)))
 
 
 cdef inline real hard_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
-    # hard_sigmoid_backward_normal_1, and where grad_out is subnormal and
-    # -3 < x < 3, grad_out / 6 by its bits (div6_units); the normal form
-    # sees 0 there. The loop runs this form only on blocks that hold a
-    # subnormal grad_out.
-    cdef bint sub = is_subnormal(grad_out)
-    cdef bint inside = abs_below_3(x) & (x == x)     # (no NaN at any tier)
-    cdef real normal = hard_sigmoid_backward_normal_1(normal_part(grad_out), x)
-    return pick(sub & inside, div6_units(units(subnormal_part(grad_out)), grad_out), normal)
+    # every grad_out: div6_any (no assist on a subnormal one either)
+    cdef real zero = 0, three = 3
+    if real is double and not FA_I64_CMP:
+        return nan_or(x, between(nan_to_one(x), -three, three, div6_any(grad_out), zero))
+    return nan_or(x, pick(abs_below_3(x), div6_any(grad_out), zero))
 
 
 cdef inline real clamp_abs_3(real x) noexcept nogil:
