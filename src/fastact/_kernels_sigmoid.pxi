@@ -263,11 +263,15 @@ cdef inline real silu_1(real x) noexcept nogil:
     # raises |x| to 2^-40 for the exp ("Tiny arguments", _kernels_exp.pxi;
     # e^-x is 1 there either way) and to 2^-125 for the numerator, and
     # takes x/2 on the bits below that (half_finite: the quotient's bits).
-    # float64 takes x/2 on the bits where x is tiny (is_tiny; the value
-    # silu_normal_1 rounds to there, division and all) and runs
-    # silu_normal_1 on the raised value. Without 64-bit integer compares
-    # (the baseline tier), silu_normal_1.
+    # float64 takes x/2 on the bits where |x| < 2^-300 (the value
+    # silu_normal_1 rounds to there, division and all; zeros too) and runs
+    # silu_normal_1 on |x| raised to that bound by an integer max. (With
+    # raise_tiny's select on the same test as the pick after it, gcc ran the
+    # arithmetic on x itself, the tiny lanes masked off: a masked divide of
+    # a subnormal still took the assist, 4.6x the normal time.) Without
+    # 64-bit integer compares (the baseline tier), silu_normal_1.
     cdef int32_t b, m
+    cdef int64_t b64, m64
     cdef float r
     if real is float:
         b = f32_bits(x)
@@ -275,9 +279,14 @@ cdef inline real silu_1(real x) noexcept nogil:
         r = silu_lean_f32(bits_f32(max_i32(m, 0x2b800000) | (b ^ m)),
                           bits_f32(max_i32(m, 0x01000000) | (b ^ m)))
         return bits_f32(sel_i32(m < 0x01000000, f32_bits(half_finite_f32(x)), f32_bits(r)))
+    elif FA_I64_CMP:
+        b64 = f64_bits(x)
+        m64 = b64 & 0x7fffffffffffffffLL
+        return bits_f64(sel_i64(m64 < 0x2d30000000000000LL, f64_bits(half_finite_f64(x)),
+                                f64_bits(silu_normal_1(bits_f64(max_i64(m64, 0x2d30000000000000LL)
+                                                                | (b64 ^ m64))))))
     else:
-        return bits_f64(sel_i64(is_tiny(x), f64_bits(half_finite_f64(x)),
-                                f64_bits(silu_normal_1(raise_tiny(x)))))
+        return silu_normal_1(x)
 
 
 cdef inline real silu_normal_1(real x) noexcept nogil:
