@@ -5,6 +5,8 @@ Both must give the correctly rounded quotient of torch's formula, which
 numpy's own arithmetic in the same dtype computes: checked on inputs dense
 near the kinks, on tiny and subnormal ones (where a quotient can be a tie
 between two subnormals) and on every grad_out scale."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,17 @@ import fastact
 from fastact import kernels
 
 DTYPES = [np.float32, np.float64]
+
+
+@contextlib.contextmanager
+def tier_in_use(tier):
+    """The kernels of ISA tier `tier` for the block, the tier before after."""
+    before = kernels.current_isa()
+    kernels._set_isa(tier)
+    try:
+        yield
+    finally:
+        kernels._set_isa(before)
 
 
 def ties_in_smallest_normal_binade(dtype, k):
@@ -66,12 +79,8 @@ def test_hard_swish_is_the_rounded_quotient_inside(dtype):
 def test_hard_sigmoid_backward_divides_every_grad_out(dtype, tier):
     g = np.concatenate([inputs(dtype), [np.inf, -np.inf, np.nan]]).astype(dtype)
     x = np.full_like(g, 1)
-    before = kernels.current_isa()
-    kernels._set_isa(tier)
-    try:
+    with tier_in_use(tier):
         got = fastact.hard_sigmoid_backward(g, x)
-    finally:
-        kernels._set_isa(before)
     np.testing.assert_array_equal(got.view(np.uint8), (g / dtype(6)).view(np.uint8))
 
 
@@ -121,9 +130,7 @@ def test_hard_sigmoid_backward_one_odd_grad_out_in_a_block(dtype, tier, fastact_
     fastact_threads(1)
     odd, edges, uint = odd_grads(dtype)
     rng = np.random.default_rng(3)
-    before = kernels.current_isa()
-    kernels._set_isa(tier)
-    try:
+    with tier_in_use(tier):
         for n in (2 * 2048 + 100, (1 << 20) // np.dtype(dtype).itemsize + 5000):
             base = (rng.standard_normal(n) * 100).astype(dtype)
             base[7::1000] = np.resize(edges, base[7::1000].size)
@@ -139,8 +146,6 @@ def test_hard_sigmoid_backward_one_odd_grad_out_in_a_block(dtype, tier, fastact_
                 fastact.hard_sigmoid_backward(in_place, x, out=in_place)
                 np.testing.assert_array_equal(got.view(uint), want.view(uint), err_msg=repr(value))
                 np.testing.assert_array_equal(in_place.view(uint), want.view(uint))
-    finally:
-        kernels._set_isa(before)
 
 
 @pytest.mark.parametrize("tier", kernels.available_isas())
@@ -156,12 +161,8 @@ def test_hard_sigmoid_backward_narrow_every_grad_out(narrow, tier):
         dtype = np.dtype(np.float16)
     g = np.arange(1 << 16, dtype=np.uint16).view(dtype)
     x = np.ones(g.size, dtype)
-    before = kernels.current_isa()
-    kernels._set_isa(tier)
-    try:
+    with tier_in_use(tier):
         got = fastact.hard_sigmoid_backward(g, x)
-    finally:
-        kernels._set_isa(before)
     with np.errstate(invalid="ignore"):        # signaling NaN patterns
         want = (g.astype(np.float32) / np.float32(6)).astype(dtype)
     nan = np.isnan(want.astype(np.float32))
