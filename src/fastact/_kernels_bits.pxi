@@ -158,10 +158,11 @@ cdef extern from *:
         return fa_marked_f64(marks); }
     /* Whether any of a[0], ..., a[n-1] is outside the range of a quotient
        by 6 in a normal form (div6_fast, _kernels_relu.pxi). Where that is
-       div6's products (FA_DIV6_BY_PRODUCTS): 0 < |a| < 2^-125 (2^-1021), inf or NaN
-       (an unsigned min of the magnitudes' bits less 1, zero wrapping to the
-       top, and a max of them). Elsewhere, where it is the divide, right for
-       every a: a subnormal, whose quotient takes a microcode assist. */
+       div6's products (FA_DIV6_BY_PRODUCTS): 0 < |a| < 2^-125 (2^-1021),
+       inf or NaN (an unsigned min of the magnitudes' bits less 1, zero
+       wrapping to the top, and a max of them). Elsewhere, where it is the
+       divide, right for every a: a subnormal, whose quotient takes a
+       microcode assist. */
     static inline int fa_any_outside_div6_f32(const float *a, Py_ssize_t n) {
     #if FA_DIV6_BY_PRODUCTS
         uint32_t low = UINT32_MAX, high = 0;
