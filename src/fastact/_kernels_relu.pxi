@@ -390,13 +390,6 @@ cdef inline real relu6_1(real x) noexcept nogil:
     return nan_or(x, r)
 
 
-cdef inline real relu6_grad_1(real x) noexcept nogil:
-    cdef real zero = 0, one = 1, six = 6
-    cdef real xs = not_nan_or_zero(x)
-    cdef real g = one if (xs > zero) & (xs < six) else zero
-    return x if is_nan(x) else g
-
-
 cdef inline bint in_0_6(real x) noexcept nogil:
     """0 < x < 6, False for NaN; no ordered compare on NaN. (Without 64-bit
     integer compares, True for NaN: NaN is tested as 1. Callers restore NaN.)"""
@@ -423,6 +416,14 @@ cdef inline bint abs_below_3(real x) noexcept nogil:
         return (f64_bits(x) & 0x7fffffffffffffffLL) < 0x4008000000000000LL
     else:
         return fabs_real(nan_to_one(x)) < three
+
+
+cdef inline real relu6_grad_1(real x) noexcept nogil:
+    # relu6_backward_1's test with a grad_out of 1
+    cdef real zero = 0, one = 1, six = 6
+    if real is double and not FA_I64_CMP:
+        return nan_or(x, between(nan_to_one(x), zero, six, one, zero))
+    return nan_or(x, pick(in_0_6(x), one, zero))
 
 
 cdef inline real relu6_backward_1(real grad_out, real x) noexcept nogil:
