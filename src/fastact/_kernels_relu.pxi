@@ -445,12 +445,15 @@ cdef inline real hard_sigmoid_1(real x) noexcept nogil:
     return nan_or(x, div6(a))
 
 
+
+
 cdef inline real hard_sigmoid_grad_1(real x) noexcept nogil:
+    # hard_sigmoid_backward's test of -3 < x < 3 (on the bits), 1/6 there
     cdef real zero = 0, one = 1, three = 3, six = 6
-    cdef real xs = not_nan_or_zero(x)
     cdef real sixth = one / six
-    cdef real g = sixth if (xs > -three) & (xs < three) else zero
-    return x if is_nan(x) else g
+    if real is double and not FA_I64_CMP:
+        return nan_or(x, between(nan_to_one(x), -three, three, sixth, zero))
+    return nan_or(x, pick(abs_below_3(x), sixth, zero))
 
 
 cdef inline real hard_sigmoid_backward_normal_1(real grad_out, real x) noexcept nogil:
