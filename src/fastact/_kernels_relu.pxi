@@ -418,19 +418,17 @@ cdef inline bint abs_below_3(real x) noexcept nogil:
         return fabs_real(nan_to_one(x)) < three
 
 
-cdef inline real relu6_grad_1(real x) noexcept nogil:
-    # relu6_backward_1's test with a grad_out of 1
-    cdef real zero = 0, one = 1, six = 6
-    if real is double and not FA_I64_CMP:
-        return nan_or(x, between(nan_to_one(x), zero, six, one, zero))
-    return nan_or(x, pick(in_0_6(x), one, zero))
-
-
 cdef inline real relu6_backward_1(real grad_out, real x) noexcept nogil:
     cdef real zero = 0, six = 6
     if real is double and not FA_I64_CMP:
         return nan_or(x, between(nan_to_one(x), zero, six, grad_out, zero))
     return nan_or(x, pick(in_0_6(x), grad_out, zero))
+
+
+cdef inline real relu6_grad_1(real x) noexcept nogil:
+    # the backward pass with a grad_out of 1: its test of 0 < x < 6 on the bits
+    cdef real one = 1
+    return relu6_backward_1(one, x)
 
 
 cdef inline real hard_sigmoid_1(real x) noexcept nogil:
