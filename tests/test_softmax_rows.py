@@ -128,6 +128,26 @@ def test_special_rows_like_torch(dtype):
     np.testing.assert_array_equal(y[5], [1, 0, 0])
 
 
+@pytest.mark.parametrize("cols", [*range(33, 100), 1000, 1001, 1007])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_row_max_sees_every_position(isa, cols, dtype):
+    # Row p holds one large value at p, so large that a shift by any other
+    # element would overflow the exp, and row p + cols a NaN at p: the row
+    # max's vector steps, its overlapping last step and its lane folds must
+    # each see every position.
+    big = 200 if dtype == np.float32 else 1000
+    x = np.concatenate([rows_of(cols, cols, dtype, seed=cols, scale=1)] * 2)
+    x[np.arange(cols), np.arange(cols)] = big
+    x[cols + np.arange(cols), np.arange(cols)] = np.nan
+    with np.errstate(all="ignore"):
+        y, ly = fastact.softmax(x), fastact.log_softmax(x)
+    diag = np.arange(cols)
+    np.testing.assert_array_equal(y[diag, diag], 1)
+    np.testing.assert_array_equal(ly[diag, diag], 0)
+    assert np.isfinite(ly[:cols]).all()
+    assert np.isnan(y[cols:]).all() and np.isnan(ly[cols:]).all()
+
+
 @pytest.mark.parametrize("cols", [10, 5000])
 def test_rows_are_bitwise_identical_whatever_the_threads(cols):
     x = rows_of(320_000 // cols + 3, cols, np.float32)
