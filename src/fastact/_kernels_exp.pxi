@@ -640,17 +640,18 @@ cdef inline real exp_neg_abs_scaled(real x, real *lo, real *unscale) noexcept no
 # within 1 ulp, at half the operations.
 
 
-cdef inline float exp_lean_scaled_f32(float a) noexcept nogil:
-    """e^a * 2^24 for -104 <= a <= 0, within 1 ulp, always normal."""
-    cdef float two_24 = 16777216.0
-    return exp_lean_times_f32(a, two_24)
-
-
-cdef inline float exp_lean_times_f32(float a, float scale) noexcept nogil:
-    """e^a * scale for a power of 2 scale (per lane: it may differ between
-    lanes), within 1 ulp, where the result and scale * 2^round(a / ln2) are
-    normal: the power of 2 of the reduction is added to scale's exponent."""
-    cdef float magic = 12582912.0
+cdef inline float exp_lean_parts_f32(float a, float magic, float mult,
+                                     int32_t *k_biased) noexcept nogil:
+    """e^r * mult (mult 1 or 1/2: exact), within 1 ulp, for a = k ln2 + r
+    (|r| <= ln2/2, a not NaN), k rounded by adding magic = 1.5 * 2^23 +
+    bias (an even integer 0 <= bias < 2^22: an odd one would turn a tie in
+    that rounding, possible where a * log2e is rounded on its own, without
+    FMA, the other way): *k_biased = the sum's pattern, whose low bits are
+    k + bias, so that 2^(k + bias - 127) is one shift. The lean exps below
+    and tanh's far side (_kernels_smooth.pxi) share these operations; the
+    scaled ones build their power of 2 so, with an even bias one above
+    theirs and mult 1/2, where adding the scale's exponent to k took three
+    operations (the same bits: the halving is exact)."""
     cdef float log2e = 1.44269504088896341
     cdef float ln2_hi = 0.693145751953125
     cdef float ln2_lo = 1.42860682030941723212e-6
@@ -660,25 +661,16 @@ cdef inline float exp_lean_times_f32(float a, float scale) noexcept nogil:
     cdef float q4 = 0.0013926176119935578884
     cdef float half = 0.5, one = 1
     cdef float kf = a * log2e + magic
-    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
+    k_biased[0] = f32_bits(kf)
     kf = kf - magic
     cdef float r = (a - kf * ln2_hi) - kf * ln2_lo
     cdef float q = (((q4 * r + q3) * r + q2) * r + q1) * r + half
-    cdef float p = one + (r + r * r * q)
-    # k is often negative: shifted as unsigned (a left shift of a negative
-    # int is undefined in C; UBSan stops on it)
-    return p * bits_f32(<int32_t>(<uint32_t>k << 23) + f32_bits(scale))
+    return mult + (r + r * r * q) * mult
 
 
-cdef inline double exp_lean_scaled_f64(double a) noexcept nogil:
-    """e^a * 2^60 for -746 <= a <= 0, within 1 ulp, always normal."""
-    cdef double two_60 = 1152921504606846976.0
-    return exp_lean_times_f64(a, two_60)
-
-
-cdef inline double exp_lean_times_f64(double a, double scale) noexcept nogil:
-    """exp_lean_times_f32 in float64."""
-    cdef double magic = 6755399441055744.0
+cdef inline double exp_lean_parts_f64(double a, double magic, double mult,
+                                      int64_t *k_biased) noexcept nogil:
+    """exp_lean_parts_f32 in float64: magic = 1.5 * 2^52 + bias."""
     cdef double log2e = 1.4426950408889634074
     cdef double ln2_hi = 6.93147180369123816490e-01
     cdef double ln2_lo = 1.90821492927058770002e-10
@@ -694,12 +686,55 @@ cdef inline double exp_lean_times_f64(double a, double scale) noexcept nogil:
     cdef double q0 = 0.50000000000000010211
     cdef double one = 1
     cdef double kf = a * log2e + magic
-    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
+    k_biased[0] = f64_bits(kf)
     kf = kf - magic
     cdef double r = (a - kf * ln2_hi) - kf * ln2_lo
     cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
                       + q3) * r + q2) * r + q1) * r + q0
-    cdef double p = one + (r + r * r * q)
+    return mult + (r + r * r * q) * mult
+
+
+cdef inline float exp_lean_scaled_f32(float a) noexcept nogil:
+    """e^a * 2^24 for -104 <= a <= 0, within 1 ulp, always normal: e^r / 2
+    times 2^(k+25) (k + 152 is 2 to 152 here)."""
+    cdef float magic = 12583064.0       # 1.5 * 2^23 + 152
+    cdef float half = 0.5
+    cdef int32_t kb
+    cdef float p = exp_lean_parts_f32(a, magic, half, &kb)
+    return p * bits_f32(<int32_t>(<uint32_t>kb << 23))
+
+
+cdef inline float exp_lean_times_f32(float a, float scale) noexcept nogil:
+    """e^a * scale for a power of 2 scale (per lane: it may differ between
+    lanes), within 1 ulp, where the result and scale * 2^round(a / ln2) are
+    normal: the power of 2 of the reduction is added to scale's exponent."""
+    cdef float magic = 12582912.0       # 1.5 * 2^23
+    cdef float one = 1
+    cdef int32_t kb
+    cdef float p = exp_lean_parts_f32(a, magic, one, &kb)
+    cdef int32_t k = kb - f32_bits(magic)
+    # k is often negative: shifted as unsigned (a left shift of a negative
+    # int is undefined in C; UBSan stops on it)
+    return p * bits_f32(<int32_t>(<uint32_t>k << 23) + f32_bits(scale))
+
+
+cdef inline double exp_lean_scaled_f64(double a) noexcept nogil:
+    """e^a * 2^60 for -746 <= a <= 0, within 1 ulp, always normal: e^r / 2
+    times 2^(k+61) (k + 1084 is 8 to 1084 here)."""
+    cdef double magic = 6755399441056828.0      # 1.5 * 2^52 + 1084
+    cdef double half = 0.5
+    cdef int64_t kb
+    cdef double p = exp_lean_parts_f64(a, magic, half, &kb)
+    return p * bits_f64(<int64_t>(<uint64_t>kb << 52))
+
+
+cdef inline double exp_lean_times_f64(double a, double scale) noexcept nogil:
+    """exp_lean_times_f32 in float64."""
+    cdef double magic = 6755399441055744.0      # 1.5 * 2^52
+    cdef double one = 1
+    cdef int64_t kb
+    cdef double p = exp_lean_parts_f64(a, magic, one, &kb)
+    cdef int64_t k = kb - f64_bits(magic)
     return p * bits_f64(<int64_t>(<uint64_t>k << 52) + f64_bits(scale))
 
 

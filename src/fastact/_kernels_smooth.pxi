@@ -61,53 +61,24 @@ cdef inline double tanh_p_f64(double w) noexcept nogil:
 
 cdef inline float tanh_exp_f32(float a) noexcept nogil:
     """e^a for -44 <= a <= 0 (tanh's far side), within 1 ulp: the lean exp
-    of _kernels_exp.pxi (exp_lean_scaled_f32, same constants and
-    operations) with 2^k built directly, normal for k >= -64: the same bits
-    as its result times 2^-24, one multiply fewer."""
-    cdef float magic = 12582912.0
-    cdef float log2e = 1.44269504088896341
-    cdef float ln2_hi = 0.693145751953125
-    cdef float ln2_lo = 1.42860682030941723212e-6
-    cdef float q1 = 0.1666657702559798819
-    cdef float q2 = 0.041666554662050533982
-    cdef float q3 = 0.0083631730745137109028
-    cdef float q4 = 0.0013926176119935578884
-    cdef float half = 0.5, one = 1
-    cdef float kf = a * log2e + magic
-    cdef int32_t k = f32_bits(kf) - f32_bits(magic)
-    kf = kf - magic
-    cdef float r = (a - kf * ln2_hi) - kf * ln2_lo
-    cdef float q = (((q4 * r + q3) * r + q2) * r + q1) * r + half
-    cdef float p = one + (r + r * r * q)
-    return p * bits_f32((k + 127) << 23)
+    of _kernels_exp.pxi (exp_lean_parts_f32) with 2^k built directly, normal
+    for k >= -64: the same bits as exp_lean_scaled_f32's result times 2^-24,
+    one multiply fewer."""
+    cdef float magic = 12583040.0       # 1.5 * 2^23 + 128: 2^(k+1)
+    cdef float half = 0.5
+    cdef int32_t kb
+    cdef float p = exp_lean_parts_f32(a, magic, half, &kb)
+    return p * bits_f32(<int32_t>(<uint32_t>kb << 23))
 
 
 cdef inline double tanh_exp_f64(double a) noexcept nogil:
-    """e^a for -44 <= a <= 0, within 1 ulp: exp_lean_scaled_f64's
-    operations with 2^k built directly (see tanh_exp_f32)."""
-    cdef double magic = 6755399441055744.0
-    cdef double log2e = 1.4426950408889634074
-    cdef double ln2_hi = 6.93147180369123816490e-01
-    cdef double ln2_lo = 1.90821492927058770002e-10
-    cdef double q1 = 0.16666666666666667452
-    cdef double q2 = 0.041666666666624161903
-    cdef double q3 = 0.0083333333333300644495
-    cdef double q4 = 0.0013888888917196719077
-    cdef double q5 = 0.00019841269863040545271
-    cdef double q6 = 0.000024801521322368693266
-    cdef double q7 = 2.7557268480310025526e-6
-    cdef double q8 = 2.7620075879983366586e-7
-    cdef double q9 = 2.5100375832561233664e-8
-    cdef double q0 = 0.50000000000000010211
-    cdef double one = 1
-    cdef double kf = a * log2e + magic
-    cdef int64_t k = f64_bits(kf) - f64_bits(magic)
-    kf = kf - magic
-    cdef double r = (a - kf * ln2_hi) - kf * ln2_lo
-    cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
-                      + q3) * r + q2) * r + q1) * r + q0
-    cdef double p = one + (r + r * r * q)
-    return p * bits_f64((k + 1023) << 52)
+    """e^a for -44 <= a <= 0, within 1 ulp: exp_lean_parts_f64 with 2^k
+    built directly (see tanh_exp_f32)."""
+    cdef double magic = 6755399441056768.0      # 1.5 * 2^52 + 1024: 2^(k+1)
+    cdef double half = 0.5
+    cdef int64_t kb
+    cdef double p = exp_lean_parts_f64(a, magic, half, &kb)
+    return p * bits_f64(<int64_t>(<uint64_t>kb << 52))
 
 
 cdef inline real tanh_1(real x) noexcept nogil:
