@@ -114,10 +114,11 @@ cdef extern from *:
        0 <= u <= 2^23, is rounded onto the integers, where the grid there is
        1, and its bits less 2^23's are the result's pattern (2^23 itself
        gives the smallest normal's, also right). A normal result is the
-       product of the units rounded as a float, moved down to its place by
-       subtracting 149 (1074) from its exponent field, an exact integer
-       operation (two power-of-2 products took three operations, and an
-       integer max to keep their other lanes off the subnormal range). */
+       product of the units rounded as a float, moved down to its place:
+       float32 by two exact power-of-2 factors (on the other lanes, the
+       smallest normal's units: no subnormal result there either), float64
+       by subtracting 1074 from its exponent field, an exact integer
+       operation (the two products took three operations with their max). */
     static inline float fa_units_f32(float a) { return (float)(fa_f32_bits(a) & INT32_MAX); }
     static inline double fa_units_f64(double a) {
         return fa_bits_f64((fa_f64_bits(a) & INT64_MAX) | 0x4330000000000000LL)
@@ -131,9 +132,14 @@ cdef extern from *:
     #if FA_FMA
         float p = m * as;
         float u = fmaf(m, as, 8388608.0f);
-        /* the units' product times 2^-149, where it is normal (p >= 2^23) */
-        int32_t normal = fa_f32_bits(p) - (149 << 23);
-        int32_t r = p >= 8388608.0f ? normal : fa_f32_bits(u) - 0x4b000000;
+        /* the units' product moved down by 2^-149; an integer max, as gcc
+           carries the factors into both arms of a float select with a
+           constant arm. (float64's exponent subtraction, below, made
+           mish's subnormal form here twice as slow, and with the max kept,
+           sigmoid_backward's 8% slower, in gcc 12's code for the loops
+           around it; why, I did not establish.) */
+        float normal = fa_bits_f32(fa_max_i32(fa_f32_bits(p), 0x4b000000)) * 0x1p-75f * 0x1p-74f;
+        int32_t r = p >= 8388608.0f ? fa_f32_bits(normal) : fa_f32_bits(u) - 0x4b000000;
     #else
         double p = (double)m * (double)as;
         float normal = (float)((p >= 8388608.0 ? p : 8388608.0) * 0x1p-149);
