@@ -85,7 +85,7 @@ for dtype in NARROW:
         for tag, got, want in (("table", looked_up, computed), ("in place", in_place, computed),
                                ("offset", odd, computed[3:65000])):
             # every bit, where grad_out and x are both NaN too (both loops
-            # pick x's NaN there, as the float32 kernels return)
+            # finish with the same product, so they pick the same NaN)
             if not np.array_equal(bits(got), bits(want)):
                 report["mismatch"].append([name, dtype.name, tag])
         report["checked"] += 1
