@@ -72,8 +72,9 @@ cdef extern from *:
        max is exact, so the lane layout cannot change it, but for the sign of
        a zero max when the row holds both zeros: either gives the same
        results (x - m is then x for a nonzero x, +-0 with an exp of 1 for a
-       zero). Per row of 1000 float32 this and the folds below took a third
-       of the time that the scalar tail and the lane-by-lane combine did.
+       zero). On float32 rows of 1000 a scalar tail and a lane-by-lane
+       combine had taken two thirds of the row max's samples (perf), the row
+       max a fifth of log_softmax's: this form made those rows 1.13x faster.
        Macro body shared by every vector type. */
     #define FA_ROW_MAX_V(VT, IT, LANES) \
         VT m0, m1, m2, m3; IT seen = {0}; \
