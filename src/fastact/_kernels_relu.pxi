@@ -443,15 +443,20 @@ cdef inline real hard_sigmoid_1(real x) noexcept nogil:
     return nan_or(x, div6(a))
 
 
+cdef inline real where_abs_below_3(real x, real v) noexcept nogil:
+    """v where -3 < x < 3, else +0 (either for NaN x: callers restore x):
+    the test on the bits (abs_below_3), by float compares on x with NaN made
+    1 where the tier has no 64-bit integer compares (float64 at baseline)."""
+    cdef real zero = 0, three = 3
+    if real is double and not FA_I64_CMP:
+        return between(nan_to_one(x), -three, three, v, zero)
+    return pick(abs_below_3(x), v, zero)
 
 
 cdef inline real hard_sigmoid_grad_1(real x) noexcept nogil:
-    # hard_sigmoid_backward's test of -3 < x < 3 (on the bits), 1/6 there
-    cdef real zero = 0, one = 1, three = 3, six = 6
-    cdef real sixth = one / six
-    if real is double and not FA_I64_CMP:
-        return nan_or(x, between(nan_to_one(x), -three, three, sixth, zero))
-    return nan_or(x, pick(abs_below_3(x), sixth, zero))
+    # hard_sigmoid_backward's test of -3 < x < 3, 1/6 there
+    cdef real one = 1, six = 6
+    return nan_or(x, where_abs_below_3(x, one / six))
 
 
 cdef inline real hard_sigmoid_backward_normal_1(real grad_out, real x) noexcept nogil:
@@ -461,18 +466,12 @@ cdef inline real hard_sigmoid_backward_normal_1(real grad_out, real x) noexcept 
     # where grad_out is in its range: the loop runs it on the blocks that
     # hold no other grad_out (Spec.normal_form_check), hard_sigmoid_backward_1
     # on the others. The zero picked before the quotient: 1.04x at baseline.
-    cdef real zero = 0, three = 3, six = 6
-    if real is double and not FA_I64_CMP:
-        return nan_or(x, between(nan_to_one(x), -three, three, grad_out, zero) / six)
-    return nan_or(x, div6_fast(pick(abs_below_3(x), grad_out, zero)))
+    return nan_or(x, div6_fast(where_abs_below_3(x, grad_out)))
 
 
 cdef inline real hard_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
     # every grad_out: div6_any (no assist on a subnormal one either)
-    cdef real zero = 0, three = 3
-    if real is double and not FA_I64_CMP:
-        return nan_or(x, between(nan_to_one(x), -three, three, div6_any(grad_out), zero))
-    return nan_or(x, pick(abs_below_3(x), div6_any(grad_out), zero))
+    return nan_or(x, where_abs_below_3(x, div6_any(grad_out)))
 
 
 cdef inline real clamp_abs_3(real x) noexcept nogil:
