@@ -355,6 +355,35 @@ cdef inline real div6_units(real u, real a) noexcept nogil:
 # it throughout: split, they gained nothing.
 
 
+# The float64 polynomials are evaluated by Estrin's scheme: independent
+# pairs a + b r, then r^2 and r^4 join them, so that the longest chain is
+# four or five multiply-adds rather than Horner's nine or ten. Profiled on
+# an AMD Zen 5, sigmoid's float64 loop waited on that chain, not on an
+# execution port (1.17x faster so). The float32 ones keep Horner's form: at
+# degree 4 the difference is one multiply-add and their bits were verified
+# over every input.
+
+
+cdef inline double exp_q_f64(double r) noexcept nogil:
+    """q(r) with e^r = 1 + r + r^2 q(r) for |r| <= ln2/2: degree 9, relative
+    error of 1 + r + r^2 q about 0.2 ulp. Shared by every float64 exp but
+    expm1's."""
+    cdef double q0 = 0.50000000000000010211
+    cdef double q1 = 0.16666666666666667452
+    cdef double q2 = 0.041666666666624161903
+    cdef double q3 = 0.0083333333333300644495
+    cdef double q4 = 0.0013888888917196719077
+    cdef double q5 = 0.00019841269863040545271
+    cdef double q6 = 0.000024801521322368693266
+    cdef double q7 = 2.7557268480310025526e-6
+    cdef double q8 = 2.7620075879983366586e-7
+    cdef double q9 = 2.5100375832561233664e-8
+    cdef double r2 = r * r
+    cdef double r4 = r2 * r2
+    return (((q9 * r + q8) * r4 + ((q7 * r + q6) * r2 + (q5 * r + q4))) * r4
+            + ((q3 * r + q2) * r2 + (q1 * r + q0)))
+
+
 # ---------------------------------------------------------------------------
 # exp on the non-positive axis
 
@@ -415,16 +444,6 @@ cdef inline double exp_nonpos_scaled_f64(double a, double *lo) noexcept nogil:
     cdef double log2e = 1.4426950408889634074
     cdef double ln2_hi = 6.93147180369123816490e-01   # 32 bits: k * ln2_hi exact
     cdef double ln2_lo = 1.90821492927058770002e-10
-    cdef double q1 = 0.16666666666666667452
-    cdef double q2 = 0.041666666666624161903
-    cdef double q3 = 0.0083333333333300644495
-    cdef double q4 = 0.0013888888917196719077
-    cdef double q5 = 0.00019841269863040545271
-    cdef double q6 = 0.000024801521322368693266
-    cdef double q7 = 2.7557268480310025526e-6
-    cdef double q8 = 2.7620075879983366586e-7
-    cdef double q9 = 2.5100375832561233664e-8
-    cdef double q0 = 0.50000000000000010211
     cdef double one = 1
     cdef double kf = a * log2e + magic
     cdef int64_t k = f64_bits(kf) - f64_bits(magic)
@@ -432,9 +451,7 @@ cdef inline double exp_nonpos_scaled_f64(double a, double *lo) noexcept nogil:
     cdef double r_hi = a - kf * ln2_hi     # exact
     cdef double r_lo = -(kf * ln2_lo)
     cdef double r = r_hi + r_lo
-    cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
-                      + q3) * r + q2) * r + q1) * r + q0
-    cdef double small = r_hi + (r_lo + r * r * q)
+    cdef double small = r_hi + (r_lo + r * r * exp_q_f64(r))
     cdef double p = one + small
     cdef double p_lo = small - (p - one)    # exact: Fast2Sum, |small| < 1
     # 2^(k+60): k >= -1076 keeps the exponent field positive
@@ -522,8 +539,10 @@ cdef inline double expm1_in_range_f64(double a) noexcept nogil:
     cdef double r_hi = a - kf * ln2_hi
     cdef double r_lo = -(kf * ln2_lo)
     cdef double r = r_hi + r_lo
-    cdef double q = (((((((((q10 * r + q9) * r + q8) * r + q7) * r + q6) * r + q5) * r
-                        + q4) * r + q3) * r + q2) * r + q1) * r + q0
+    cdef double r2 = r * r
+    cdef double r4 = r2 * r2
+    cdef double q = (((q10 * r2 + (q9 * r + q8)) * r4 + ((q7 * r + q6) * r2 + (q5 * r + q4))) * r4
+                     + ((q3 * r + q2) * r2 + (q1 * r + q0)))     # Estrin (above)
     cdef double p = r_hi + (r_lo + r * r * q)
     cdef double scale = bits_f64((k + 1023) << 52)  # 2^k, -58 <= k <= 0
     return (scale - one) + scale * p
@@ -561,7 +580,9 @@ cdef inline double log1p_r_f64(double z) noexcept nogil:
     cdef double r4 = 0.1818288912526172208
     cdef double r5 = 0.15331721600556041269
     cdef double r6 = 0.1461644968504340586
-    return (((((r6 * z + r5) * z + r4) * z + r3) * z + r2) * z + r1) * z + r0
+    cdef double z2 = z * z
+    # Estrin's scheme (see exp_q_f64)
+    return (r6 * z2 + (r5 * z + r4)) * (z2 * z2) + ((r3 * z + r2) * z2 + (r1 * z + r0))
 
 
 cdef inline real log1p_unit(real t, real t_lo) noexcept nogil:
@@ -676,24 +697,12 @@ cdef inline double exp_lean_parts_f64(double a, double magic, double mult,
     cdef double log2e = 1.4426950408889634074
     cdef double ln2_hi = 6.93147180369123816490e-01
     cdef double ln2_lo = 1.90821492927058770002e-10
-    cdef double q1 = 0.16666666666666667452
-    cdef double q2 = 0.041666666666624161903
-    cdef double q3 = 0.0083333333333300644495
-    cdef double q4 = 0.0013888888917196719077
-    cdef double q5 = 0.00019841269863040545271
-    cdef double q6 = 0.000024801521322368693266
-    cdef double q7 = 2.7557268480310025526e-6
-    cdef double q8 = 2.7620075879983366586e-7
-    cdef double q9 = 2.5100375832561233664e-8
-    cdef double q0 = 0.50000000000000010211
     cdef double one = 1
     cdef double kf = a * log2e + magic
     k_biased[0] = f64_bits(kf)
     kf = kf - magic
     cdef double r = (a - kf * ln2_hi) - kf * ln2_lo
-    cdef double q = ((((((((q9 * r + q8) * r + q7) * r + q6) * r + q5) * r + q4) * r
-                      + q3) * r + q2) * r + q1) * r + q0
-    return mult + (r + r * r * q) * mult
+    return mult + (r + r * r * exp_q_f64(r)) * mult
 
 
 cdef inline float exp_lean_scaled_f32(float a) noexcept nogil:
@@ -826,16 +835,6 @@ cdef inline real exp_scaled(real a, real *small) noexcept nogil:
     cdef double log2e64 = 1.4426950408889634074
     cdef double ln2_hi64 = 6.93147180369123816490e-01   # 32 bits
     cdef double ln2_lo64 = 1.90821492927058770002e-10
-    cdef double d1 = 0.16666666666666667452
-    cdef double d2 = 0.041666666666624161903
-    cdef double d3 = 0.0083333333333300644495
-    cdef double d4 = 0.0013888888917196719077
-    cdef double d5 = 0.00019841269863040545271
-    cdef double d6 = 0.000024801521322368693266
-    cdef double d7 = 2.7557268480310025526e-6
-    cdef double d8 = 2.7620075879983366586e-7
-    cdef double d9 = 2.5100375832561233664e-8
-    cdef double d0 = 0.50000000000000010211
     cdef real kf, r, q
     cdef int32_t scale_bits
     cdef int64_t scale_bits64
@@ -854,9 +853,7 @@ cdef inline real exp_scaled(real a, real *small) noexcept nogil:
         scale_bits64 = <int64_t>(<uint64_t>f64_bits(kf) << 52)
         kf = kf - m64
         r = (a - kf * ln2_hi64) - kf * ln2_lo64
-        q = ((((((((d9 * r + d8) * r + d7) * r + d6) * r + d5) * r + d4) * r
-              + d3) * r + d2) * r + d1) * r + d0
-        small[0] = r + r * r * q
+        small[0] = r + r * r * exp_q_f64(r)
         return bits_f64(scale_bits64)
 
 
