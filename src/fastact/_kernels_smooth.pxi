@@ -55,11 +55,8 @@ cdef inline double tanh_p_f64(double w) noexcept nogil:
     cdef double p8 = -0.000230776162695198579
     cdef double p9 = 0.000079599557352648080002
     cdef double p10 = -0.000017244874494844330172
-    cdef double w2 = w * w
-    cdef double w4 = w2 * w2
-    # Estrin's scheme (exp_q_f64, _kernels_exp.pxi)
-    return (((p10 * w2 + (p9 * w + p8)) * w4 + ((p7 * w + p6) * w2 + (p5 * w + p4))) * w4
-            + ((p3 * w + p2) * w2 + (p1 * w + p0)))
+    return (((((((((p10 * w + p9) * w + p8) * w + p7) * w + p6) * w + p5) * w + p4) * w
+              + p3) * w + p2) * w + p1) * w + p0
 
 
 cdef inline float tanh_exp_f32(float a) noexcept nogil:
