@@ -459,7 +459,7 @@ cdef inline double exp_nonpos_scaled_f64(double a, double *lo) noexcept nogil:
     cdef double r = r_hi + r_lo
     # Horner's form here: in pairs, mish's subnormal form (x raised to 2^-300
     # before this exp) ran 2.4x slower on Zen 5, in gcc's code for that loop
-    # (its other users, softplus and log_sigmoid, gained 1.13-1.16x)
+    # (its other users, softplus and log_sigmoid, would gain 1.13-1.16x)
     cdef double small = r_hi + (r_lo + r * r * exp_q_f64(r, False))
     cdef double p = one + small
     cdef double p_lo = small - (p - one)    # exact: Fast2Sum, |small| < 1
