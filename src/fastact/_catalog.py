@@ -112,6 +112,17 @@ class Spec:
     # loop then checks each block ahead at that tier, and runs <name>_1 in
     # the other floating-point modes (_generate.py, _marked_split_loop).
     normal_form_check: str = "subnormal"
+    # The number of values its per-element function hands from its first
+    # part to its second, for the generated loops that run it in two passes
+    # (0: one pass). The math file then defines <name>_parts(inputs...,
+    # params..., real *p0, ...), which computes them, <name>_from_parts(
+    # inputs..., params..., p0, ...), which finishes, and <name>_1 as the
+    # two in a row. The loop runs the first part over a block of PASS_BLOCK
+    # elements into buffers on the stack, then the second over the block
+    # (_generate.py, _two_pass_loop): each pass's chain from load to store
+    # is half the one-pass loop's, so the out-of-order core overlaps more
+    # vectors (_kernels_bits.pxi, PASS_BLOCK).
+    parts: int = 0
     # "elementwise" (a ufunc, kernel over n elements) or "rows" (the
     # softmax trio: kernel over a C-ordered (rows, cols) block).
     kind: str = "elementwise"
@@ -192,7 +203,7 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
             np_ufunc=(None, None, None), numexpr=(None, None, None), scipy=(None, None, None),
             loops=("generated", "generated", "generated"), normal_forms=(None, None, None),
             normal_forms_everywhere=(), normal_form_check="subnormal", exhaustive=False,
-            aliases=None, prefetch=True):
+            aliases=None, prefetch=True, parts=(0, 0, 0)):
     """The forward, grad and backward entries of one activation. A backward
     pass that takes the forward output y is a product: memory-bound, cheap."""
     params = dict(params or {})
@@ -215,17 +226,19 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
         Spec(activation, activation, "forward", ("x",), params, ulp_forward,
              grain=grain, loop=loops[0], prefetch=prefetch, normal_form=forms[0],
              normal_form_everywhere=everywhere[0], normal_form_check=normal_form_check,
-             doc=docs[0], peers=peers(0), exhaustive=exhaustive, aliases=aliases),
+             parts=parts[0], doc=docs[0], peers=peers(0), exhaustive=exhaustive,
+             aliases=aliases),
         Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative,
              abs_eps_derivative, grain=grain, loop=loops[1], prefetch=prefetch,
              normal_form=forms[1], normal_form_everywhere=everywhere[1],
-             normal_form_check=normal_form_check, doc=docs[1], peers=peers(1),
-             exhaustive=exhaustive, aliases=aliases),
+             normal_form_check=normal_form_check, parts=parts[1], doc=docs[1],
+             peers=peers(1), exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_backward", activation, "backward",
              ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative,
              grain=backward_grain, loop=loops[2], prefetch=prefetch, normal_form=forms[2],
              normal_form_everywhere=everywhere[2], normal_form_check=normal_form_check,
-             doc=docs[2], peers=peers(2), exhaustive=exhaustive, aliases=aliases),
+             parts=parts[2], doc=docs[2], peers=peers(2), exhaustive=exhaustive,
+             aliases=aliases),
     ]
 
 
@@ -234,7 +247,7 @@ _NP_SIGMOID = ("np.negative(x, out=out), np.exp(out, out=out), np.add(out, 1, ou
 
 SPECS = [
     *_family(
-        "sigmoid", 2, 2, backward_input="y", exhaustive=True,
+        "sigmoid", 2, 2, backward_input="y", exhaustive=True, parts=(2, 0, 0),
         normal_forms=(None, None, {"f32": ("grad_out", "y"), "f64": ("grad_out", "y")}),
         normal_forms_everywhere=("f32", "f64"),
         docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.",

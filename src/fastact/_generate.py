@@ -186,6 +186,9 @@ def loops_pxi(catalog):
                 split = _marked_split_loop if d.suffix in s.normal_form_everywhere else _split_loop
                 lines.append(split(s, d, params, out, args, s.normal_form[d.suffix]))
                 continue
+            if s.parts:
+                lines.append(_two_pass_loop(s, d, params, out, args))
+                continue
             value = d.store.format(f"{s.name}_1({', '.join(args)})")
             if s.prefetch:
                 lines.append(_prefetching_loop(s, d, params, out, value))
@@ -208,16 +211,16 @@ def loops_pxi(catalog):
     return "".join(lines)
 
 
-def _prefetch_lines(s, indent):
+def _prefetch_lines(s, indent, at="start"):
     """The declarations of `chunk` (the chunk length where this call
     prefetches, else 0: prefetch_chunk in _kernels_bits.pxi) and `ahead`
     (whether it does), and the statement that asks for the inputs of the
-    chunk at `start` (see _prefetching_loop)."""
+    chunk at index `at` (see _prefetching_loop)."""
     declare = (f"    cdef Py_ssize_t chunk = prefetch_chunk({s.inputs[0]}, n)\n"
                f"    cdef bint ahead = chunk != 0\n")
     pad = " " * indent
     prefetch = (f"{pad}if ahead:\n"
-                + "".join(f"{pad}    prefetch_ahead({a}, start, n)\n" for a in s.inputs))
+                + "".join(f"{pad}    prefetch_ahead({a}, {at}, n)\n" for a in s.inputs))
     return declare, prefetch
 
 
@@ -238,6 +241,37 @@ def _prefetching_loop(s, d, params, out, value):
             f"{prefetch}"
             f"        for i in range(start, stop):\n"
             f"            {out}[i] = {value}\n"
+            f"        start = stop\n")
+
+
+def _two_pass_loop(s, d, params, out, args):
+    """The loop of a function in two parts (Spec.parts): over blocks of
+    PASS_BLOCK elements, <name>_parts into one buffer on the stack per part,
+    then <name>_from_parts from them. On a large array the first pass runs
+    in the prefetch's chunks, each asking for its inputs ahead, as
+    _prefetching_loop."""
+    assert not s.normal_form and not d.storage, s.name
+    buffers = [f"part{k}" for k in range(s.parts)]
+    declare, prefetch = _prefetch_lines(s, 12, at="sub")
+    first = f"{s.name}_parts({', '.join(args + [f'&{b}[i - start]' for b in buffers])})"
+    second = d.store.format(f"{s.name}_from_parts({', '.join(args + [f'{b}[i - start]' for b in buffers])})")
+    return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
+            f"    cdef Py_ssize_t i, start = 0, stop, sub, sub_stop\n"
+            + "".join(f"    cdef {d.compute} {b}[PASS_BLOCK]\n" for b in buffers)
+            + f"{declare}"
+            f"    if not ahead:\n"
+            f"        chunk = PASS_BLOCK\n"
+            f"    while start < n:\n"
+            f"        stop = start + PASS_BLOCK if n - start > PASS_BLOCK else n\n"
+            f"        sub = start\n"
+            f"        while sub < stop:\n"
+            f"            sub_stop = sub + chunk if stop - sub > chunk else stop\n"
+            f"{prefetch}"
+            f"            for i in range(sub, sub_stop):\n"
+            f"                {first}\n"
+            f"            sub = sub_stop\n"
+            f"        for i in range(start, stop):\n"
+            f"            {out}[i] = {second}\n"
             f"        start = stop\n")
 
 

@@ -307,6 +307,13 @@ cdef enum:
     SUBNORMAL_BLOCK = 2048
 
 
+# The block of the two-pass loops (Spec.parts, _generate.py _two_pass_loop):
+# their buffers, PASS_BLOCK elements per part, stay in L1 between the
+# passes.
+cdef enum:
+    PASS_BLOCK = 512
+
+
 # The generated loops (Spec.prefetch: _generate.py, _prefetching_loop and
 # the marked loops), k_tanh and k_leaky_relu_backward on an array above
 # PREFETCH_FROM_BYTES: chunks of PREFETCH_CHUNK_BYTES, each first asking for

@@ -47,19 +47,34 @@ cdef inline void sigmoid_pair_lean(real v, real *s, real *s_neg) noexcept nogil:
 cdef inline real sigmoid_1(real x) noexcept nogil:
     # With t = e^-|x| <= 1: sigmoid(x) = 1/(1+t) for x >= 0 and t/(1+t)
     # below, so nothing overflows and the lower tail keeps its precision.
-    # t = S (1 + small) = t + t_lo exactly (Fast2Sum of S and S*small, which
-    # is exact as S is a power of 2); d + dl = 1 + t + t_lo (Fast2Sum). The
-    # quotient num/d is corrected to first order for what num and d leave
-    # out: q + (num_lo - q dl)/d, with 1/d from a line (6% off: the
-    # correction is at most ~1.5 ulp, so that costs < 0.1 ulp).
+    # In two parts (the catalogue's Spec.parts): its loop runs them as two
+    # passes over a block.
+    cdef real t, t_lo
+    sigmoid_parts(x, &t, &t_lo)
+    return sigmoid_from_parts(x, t, t_lo)
+
+
+cdef inline void sigmoid_parts(real x, real *t_out, real *t_lo_out) noexcept nogil:
+    """sigmoid_1's first part: t + t_lo = e^-|x| exactly as a double word,
+    t = S (1 + small) (Fast2Sum of S and S*small, which is exact as S is a
+    power of 2)."""
+    cdef real small, s, t
+    s = exp_scaled(neg_abs_clamped(x), &small)
+    t = s + s * small
+    t_out[0] = t
+    t_lo_out[0] = (s - t) + s * small
+
+
+cdef inline real sigmoid_from_parts(real x, real t, real t_lo) noexcept nogil:
+    """sigmoid_1's second part, from sigmoid_parts' t + t_lo: d + dl = 1 + t +
+    t_lo (Fast2Sum). The quotient num/d is corrected to first order for what
+    num and d leave out: q + (num_lo - q dl)/d, with 1/d from a line (6% off:
+    the correction is at most ~1.5 ulp, so that costs < 0.1 ulp)."""
     cdef real zero = 0, one = 1
     cdef real inv_c0 = 1.4117647058823529   # 24/17
     cdef real inv_c1 = 0.47058823529411765  # 8/17
-    cdef real small, s, t, t_lo, d, dl, num, num_lo, q
+    cdef real d, dl, num, num_lo, q
     cdef bint upper = sign_clear(x)
-    s = exp_scaled(neg_abs_clamped(x), &small)
-    t = s + s * small
-    t_lo = (s - t) + s * small
     d = one + t
     dl = (t - (d - one)) + t_lo
     if real is float:
