@@ -247,7 +247,7 @@ _NP_SIGMOID = ("np.negative(x, out=out), np.exp(out, out=out), np.add(out, 1, ou
 
 SPECS = [
     *_family(
-        "sigmoid", 2, 2, backward_input="y", exhaustive=True, parts=(2, 0, 0),
+        "sigmoid", 2, 2, backward_input="y", exhaustive=True, parts=(2, 2, 0),
         normal_forms=(None, None, {"f32": ("grad_out", "y"), "f64": ("grad_out", "y")}),
         normal_forms_everywhere=("f32", "f64"),
         docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.",
@@ -311,6 +311,7 @@ SPECS = [
     *_family(
         "softplus", 2, 4, {"beta": 1.0, "threshold": 20.0}, abs_eps_derivative=4,
         normal_forms=(None, None, CHECK_GRAD_OUT), normal_forms_everywhere=("f32", "f64"),
+        parts=(2, 0, 0),
         docs=("log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold\n"
               "(torch.nn.functional.softplus). beta and threshold broadcast against x.",
               "Derivative of softplus: sigmoid(beta * x), 1 where beta * x > threshold.",
@@ -320,6 +321,7 @@ SPECS = [
     *_family(
         "log_sigmoid", 2, 4, abs_eps_derivative=4,
         normal_forms=(None, None, CHECK_GRAD_OUT), normal_forms_everywhere=("f32", "f64"),
+        parts=(2, 0, 0),
         docs=("log(sigmoid(x)) = -softplus(-x), stable for all x (log_sigmoid(-800.0)\n"
               "is -800.0).",
               "Derivative of log_sigmoid: sigmoid(-x).",
@@ -328,6 +330,7 @@ SPECS = [
         "silu", 4, 4, abs_eps_derivative=4,
         normal_forms=({"f32": ("x",), "f64": ("x",)}, None, CHECK_GRAD_OUT),
         normal_forms_everywhere=("f32", "f64"),
+        parts=(0, 1, 1),
         docs=("x * sigmoid(x) (swish), elementwise.",
               "Derivative of silu: s (1 + x (1 - s)), s = sigmoid(x).",
               "Backward pass of silu: grad_out * silu_grad(x)."),

@@ -182,12 +182,15 @@ def loops_pxi(catalog):
             params = _kernel_params(s, d)
             out = params[len(s.inputs)][1]
             args = [d.load.format(f"{a}[i]") for a in s.inputs] + list(s.params)
-            if d.suffix in s.normal_form:
-                split = _marked_split_loop if d.suffix in s.normal_form_everywhere else _split_loop
-                lines.append(split(s, d, params, out, args, s.normal_form[d.suffix]))
-                continue
+            checked = s.normal_form.get(d.suffix, ())
             if s.parts:
-                lines.append(_two_pass_loop(s, d, params, out, args))
+                # a normal form in parts must be right everywhere (marks)
+                assert not checked or d.suffix in s.normal_form_everywhere, s.name
+                lines.append(_two_pass_loop(s, d, params, out, args, checked))
+                continue
+            if checked:
+                split = _marked_split_loop if d.suffix in s.normal_form_everywhere else _split_loop
+                lines.append(split(s, d, params, out, args, checked))
                 continue
             value = d.store.format(f"{s.name}_1({', '.join(args)})")
             if s.prefetch:
@@ -244,35 +247,75 @@ def _prefetching_loop(s, d, params, out, value):
             f"        start = stop\n")
 
 
-def _two_pass_loop(s, d, params, out, args):
+def _two_pass_loop(s, d, params, out, args, checked=()):
     """The loop of a function in two parts (Spec.parts): over blocks of
     PASS_BLOCK elements, <name>_parts into one buffer on the stack per part,
     then <name>_from_parts from them. On a large array the first pass runs
     in the prefetch's chunks, each asking for its inputs ahead, as
-    _prefetching_loop."""
-    assert not s.normal_form and not d.storage, s.name
+    _prefetching_loop. With `checked` inputs (a normal form right for every
+    input, Spec.normal_form_everywhere) the first pass marks their
+    subnormals, and a block runs <name>_parts and <name>_from_parts if the
+    block before it held one (the first block is checked ahead), else
+    <name>_normal_parts and <name>_normal_from_parts, as _marked_split_loop."""
+    assert not d.storage and (not checked or s.normal_form_check == "subnormal"), s.name
     buffers = [f"part{k}" for k in range(s.parts)]
-    declare, prefetch = _prefetch_lines(s, 12, at="sub")
-    first = f"{s.name}_parts({', '.join(args + [f'&{b}[i - start]' for b in buffers])})"
-    second = d.store.format(f"{s.name}_from_parts({', '.join(args + [f'{b}[i - start]' for b in buffers])})")
-    return (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
+    declare, prefetch = _prefetch_lines(s, 12 + 4 * bool(checked), at="sub")
+    marks = _marks(d, checked)
+    no_marks = f"NO_MARKS_{d.suffix.upper()}"
+
+    def passes(form, pad):
+        """The block's two passes with the per-element forms <name><form>_parts
+        and <name><form>_from_parts, indented by `pad`."""
+        first = f"{s.name}{form}_parts({', '.join(args + [f'&{b}[i - start]' for b in buffers])})"
+        second = d.store.format(f"{s.name}{form}_from_parts("
+                                f"{', '.join(args + [f'{b}[i - start]' for b in buffers])})")
+        mark = f"{pad}        marks = {marks}\n" if checked else ""
+        return (f"{pad}sub = start\n"
+                f"{pad}while sub < stop:\n"
+                f"{pad}    sub_stop = sub + chunk if stop - sub > chunk else stop\n"
+                f"{prefetch}"
+                f"{pad}    for i in range(sub, sub_stop):\n"
+                f"{mark}"
+                f"{pad}        {first}\n"
+                f"{pad}    sub = sub_stop\n"
+                f"{pad}for i in range(start, stop):\n"
+                f"{pad}    {out}[i] = {second}\n")
+
+    mark_type = {"f32": "int32_t", "f64": "int64_t"}[d.suffix]
+    head = (f"\n\ncdef void k_{s.name}_{d.suffix}({_decl(params)}) noexcept nogil:\n"
             f"    cdef Py_ssize_t i, start = 0, stop, sub, sub_stop\n"
             + "".join(f"    cdef {d.compute} {b}[PASS_BLOCK]\n" for b in buffers)
+            + (f"    cdef {mark_type} marks = {no_marks}     # the last block's subnormals\n"
+               if checked else "")
             + f"{declare}"
             f"    if not ahead:\n"
-            f"        chunk = PASS_BLOCK\n"
-            f"    while start < n:\n"
-            f"        stop = start + PASS_BLOCK if n - start > PASS_BLOCK else n\n"
-            f"        sub = start\n"
-            f"        while sub < stop:\n"
-            f"            sub_stop = sub + chunk if stop - sub > chunk else stop\n"
-            f"{prefetch}"
-            f"            for i in range(sub, sub_stop):\n"
-            f"                {first}\n"
-            f"            sub = sub_stop\n"
-            f"        for i in range(start, stop):\n"
-            f"            {out}[i] = {second}\n"
-            f"        start = stop\n")
+            f"        chunk = PASS_BLOCK\n")
+    loop = (f"    while start < n:\n"
+            f"        stop = start + PASS_BLOCK if n - start > PASS_BLOCK else n\n")
+    if not checked:
+        return head + loop + passes("", " " * 8) + "        start = stop\n"
+    forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
+             for form in ("", "_normal")}
+    return (head
+            + f"{_other_fp_mode(s, out, forms)}"
+            f"    for i in range(PASS_BLOCK if n > PASS_BLOCK else n):\n"
+            f"        marks = {marks}\n"
+            + loop
+            + f"        if marked_{d.suffix}(marks):\n"
+            f"            marks = {no_marks}\n"
+            + passes("", " " * 12)
+            + "        else:\n"
+            + passes("_normal", " " * 12)
+            + "        start = stop\n")
+
+
+def _marks(d, checked):
+    """The statement's right side that folds the subnormal keys of the
+    `checked` inputs at element i into `marks` (_marked_split_loop)."""
+    keys = [f"subnormal_key_{d.suffix}({a}[i])" for a in checked]
+    while len(keys) > 1:
+        keys = [f"fold_marks_{d.suffix}({keys[0]}, {keys[1]})"] + keys[2:]
+    return f"fold_marks_{d.suffix}(marks, {keys[0]})" if keys else ""
 
 
 def _split_loop(s, d, params, out, args, checked):
@@ -339,10 +382,7 @@ def _marked_split_loop(s, d, params, out, args, checked):
     mark_type = {"f32": "int32_t", "f64": "int64_t"}[d.suffix]
     # each input's key, the keys folded together, then into the record: one
     # fold carried from element to element
-    keys = [f"subnormal_key_{d.suffix}({a}[i])" for a in checked]
-    while len(keys) > 1:
-        keys = [f"fold_marks_{d.suffix}({keys[0]}, {keys[1]})"] + keys[2:]
-    marks = f"fold_marks_{d.suffix}(marks, {keys[0]})"
+    marks = _marks(d, checked)
     forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
              for form in ("", "_normal")}
     choose = f"marked_{d.suffix}(marks)"

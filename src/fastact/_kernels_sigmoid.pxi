@@ -88,17 +88,26 @@ cdef inline real sigmoid_from_parts(real x, real t, real t_lo) noexcept nogil:
 
 
 cdef inline real sigmoid_grad_1(real x) noexcept nogil:
-    # sigmoid'(x) = s (1 - s) with s = sigmoid(-|x|) <= 1/2, even in x. s is
-    # taken as a double word s + s_lo: as in sigmoid_1 plus the division's
-    # own rounding (the remainder num - s d, exact by two_prod), with the
-    # exact 1/d = 1 - s. Then 1 - s = c + c_lo (Fast2Sum) and
-    # (s + s_lo)(c + c_lo) ~ s c + (s c_lo + s_lo (1 - 2s)), s c exact by
-    # two_prod: one rounding. Accurate in the tails (e^-|x| to first order).
+    # sigmoid'(x) = s (1 - s) with s = sigmoid(-|x|) <= 1/2, even in x. In
+    # two parts (Spec.parts), the first sigmoid's.
+    cdef real t, t_lo
+    sigmoid_grad_parts(x, &t, &t_lo)
+    return sigmoid_grad_from_parts(x, t, t_lo)
+
+
+cdef inline void sigmoid_grad_parts(real x, real *t, real *t_lo) noexcept nogil:
+    sigmoid_parts(x, t, t_lo)
+
+
+cdef inline real sigmoid_grad_from_parts(real x, real t, real t_lo) noexcept nogil:
+    # From sigmoid_parts' t + t_lo = e^-|x|: s is taken as a double word
+    # s + s_lo: as in sigmoid_from_parts plus the division's own rounding
+    # (the remainder num - s d, exact by two_prod), with the exact 1/d =
+    # 1 - s. Then 1 - s = c + c_lo (Fast2Sum) and (s + s_lo)(c + c_lo) ~
+    # s c + (s c_lo + s_lo (1 - 2s)), s c exact by two_prod: one rounding.
+    # Accurate in the tails (e^-|x| to first order).
     cdef real one = 1, two = 2
-    cdef real small, s, t, t_lo, d, dl, q, q_lo, c, c_lo, p, p_lo
-    s = exp_scaled(neg_abs_clamped(x), &small)
-    t = s + s * small
-    t_lo = (s - t) + s * small
+    cdef real d, dl, q, q_lo, c, c_lo, p, p_lo
     d = one + t
     dl = (t - (d - one)) + t_lo
     q = t / d
@@ -185,11 +194,21 @@ cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
 
 
 cdef inline real log_sigmoid_1(real x) noexcept nogil:
+    # in two parts (Spec.parts): e^-|x| as hi + lo, then the log1p
+    cdef real t, t_lo
+    log_sigmoid_parts(x, &t, &t_lo)
+    return log_sigmoid_from_parts(x, t, t_lo)
+
+
+cdef inline void log_sigmoid_parts(real x, real *t, real *t_lo) noexcept nogil:
+    cdef real zero = 0
+    t[0] = exp_neg_abs(zero if is_nan(x) else x, t_lo)
+
+
+cdef inline real log_sigmoid_from_parts(real x, real t, real t_lo) noexcept nogil:
     cdef real zero = 0
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
-    cdef real t_lo
-    cdef real t = exp_neg_abs(xs, &t_lo)
     cdef real r = (xs if xs < zero else zero) - log1p_unit(t, t_lo)
     return x if nan else r
 
@@ -314,31 +333,50 @@ cdef inline real silu_normal_1(real x) noexcept nogil:
 cdef inline real silu_grad_1(real x) noexcept nogil:
     # s (1 + x (1 - s)) with t = e^-|x| (lean) and d = 1 + t is
     # 1 + t (x - d) / d^2 for x >= 0 and t (d + x) / d^2 below: one
-    # division. a = -|x| on the bits (neg_abs_within): raised to the tiny
-    # bound, where t = 1 and d + a = 2 all the same ("Tiny arguments" in
-    # _kernels_exp.pxi), so a subnormal x reaches no arithmetic and the
-    # loops need no mark for it; clamped at the exp's lowest, where t rounds
-    # to 0 (x t and t x are then -lowest * 0, never inf * 0), NaN too (its
-    # result is x, picked at the end). Near the zero crossing (x = -1.28)
-    # d + x cancels among terms of size 1. At the baseline tier, which has no
-    # 64-bit integer compare, float64's clamp is a float one: NaN is made 0
-    # before it, and a subnormal x is slow there (right all the same).
+    # division. In two parts (Spec.parts): t, then the rest.
+    cdef real t
+    silu_grad_parts(x, &t)
+    return silu_grad_from_parts(x, t)
+
+
+cdef inline real silu_grad_a(real x) noexcept nogil:
+    """-|x| on the bits (neg_abs_within): raised to the tiny bound, where t =
+    1 and d + a = 2 all the same ("Tiny arguments" in _kernels_exp.pxi), so
+    a subnormal x reaches no arithmetic and the loops need no mark for it;
+    clamped at the exp's lowest, where t rounds to 0 (x t and t x are then
+    -lowest * 0, never inf * 0), NaN too (its result is x, picked at the
+    end). At the baseline tier, which has no 64-bit integer compare,
+    float64's clamp is a float one: NaN is made 0 before it, and a subnormal
+    x is slow there (right all the same)."""
+    cdef double lowest_f64 = -746
+    cdef real zero = 0
+    if real is float:
+        return neg_abs_within_f32(x, 0x42d00000)      # -104
+    elif FA_I64_CMP:
+        return neg_abs_within_f64(x, lowest_f64)
+    else:
+        return neg_abs_within_f64(zero if is_nan(x) else x, lowest_f64)
+
+
+cdef inline void silu_grad_parts(real x, real *t) noexcept nogil:
+    """silu_grad_1's first part: t = e^-|x|, the lean exp."""
     cdef float two_m24 = 5.9604644775390625e-8
     cdef double two_m60 = 8.673617379884035472e-19
-    cdef double lowest_f64 = -746
+    if real is float:
+        t[0] = exp_lean_scaled_f32(silu_grad_a(x)) * two_m24
+    else:
+        t[0] = exp_lean_scaled_f64(silu_grad_a(x)) * two_m60
+
+
+cdef inline real silu_grad_from_parts(real x, real t) noexcept nogil:
+    # Near the zero crossing (x = -1.28) d + x cancels among terms of size 1.
     cdef real zero = 0, one = 1
-    cdef real xs = x
-    cdef real a, t, neg_inf
+    cdef real neg_inf
     if real is float:
         neg_inf = -bits_f32(0x7f800000)
-        a = neg_abs_within_f32(x, 0x42d00000)      # -104
-        t = exp_lean_scaled_f32(a) * two_m24
     else:
         neg_inf = -bits_f64(0x7ff0000000000000)
-        if not FA_I64_CMP:
-            xs = zero if is_nan(x) else x
-        a = neg_abs_within_f64(xs, lowest_f64)
-        t = exp_lean_scaled_f64(a) * two_m60
+    cdef real a = silu_grad_a(x)
     cdef real d = one + t
     # x >= 0 as 1 - t (d + a) / d^2 (a = -x there): the rounded part is
     # below 0.1 where the result is above 1. Both sides share t (d + a).
@@ -372,3 +410,23 @@ cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:
 
 cdef inline real silu_backward_normal_1(real grad_out, real x) noexcept nogil:
     return grad_out * silu_grad_1(x)     # "Normal forms", _kernels_exp.pxi
+
+
+# silu_backward's forms in two parts (Spec.parts), silu_grad's first part
+# and the product after its second
+
+
+cdef inline void silu_backward_parts(real grad_out, real x, real *t) noexcept nogil:
+    silu_grad_parts(x, t)
+
+
+cdef inline real silu_backward_from_parts(real grad_out, real x, real t) noexcept nogil:
+    return mul_subnormal_derivative(grad_out, silu_grad_from_parts(x, t))
+
+
+cdef inline void silu_backward_normal_parts(real grad_out, real x, real *t) noexcept nogil:
+    silu_grad_parts(x, t)
+
+
+cdef inline real silu_backward_normal_from_parts(real grad_out, real x, real t) noexcept nogil:
+    return grad_out * silu_grad_from_parts(x, t)

@@ -280,14 +280,32 @@ cdef inline real softsign_backward_1(real grad_out, real x) noexcept nogil:
 
 
 cdef inline real softplus_1(real x, real beta, real threshold) noexcept nogil:
+    # in two parts (Spec.parts): e^-|beta x| as hi + lo, then the log1p
+    cdef real t, t_lo
+    softplus_parts(x, beta, threshold, &t, &t_lo)
+    return softplus_from_parts(x, beta, threshold, t, t_lo)
+
+
+cdef inline real softplus_z(real x, real beta) noexcept nogil:
+    """beta x, with NaN x made 0. beta = 1 (the default) skips the product,
+    slow on a subnormal: gcc takes the loop-invariant test out of the
+    loop."""
     cdef real zero = 0, one = 1
+    cdef real xs = zero if is_nan(x) else x
+    return xs if beta == one else beta * xs
+
+
+cdef inline void softplus_parts(real x, real beta, real threshold, real *t,
+                                real *t_lo) noexcept nogil:
+    t[0] = exp_neg_abs(softplus_z(x, beta), t_lo)
+
+
+cdef inline real softplus_from_parts(real x, real beta, real threshold, real t,
+                                     real t_lo) noexcept nogil:
+    cdef real zero = 0
     cdef bint nan = is_nan(x)
     cdef real xs = zero if nan else x
-    # beta = 1 (the default) skips the product, slow on a subnormal: gcc
-    # takes the loop-invariant test out of the loop
-    cdef real z = xs if beta == one else beta * xs
-    cdef real t_lo
-    cdef real t = exp_neg_abs(z, &t_lo)
+    cdef real z = softplus_z(x, beta)
     cdef real sp = ((z if z > zero else zero) + log1p_unit(t, t_lo)) / beta
     cdef real r = xs if z > threshold else sp
     return x if nan else r
