@@ -49,32 +49,38 @@ cdef inline real sigmoid_1(real x) noexcept nogil:
     # below, so nothing overflows and the lower tail keeps its precision.
     # In two parts (the catalogue's Spec.parts): its loop runs them as two
     # passes over a block.
-    cdef real t, t_lo
-    sigmoid_parts(x, &t, &t_lo)
-    return sigmoid_from_parts(x, t, t_lo)
+    cdef real s, small
+    sigmoid_parts(x, &s, &small)
+    return sigmoid_from_parts(x, s, small)
 
 
-cdef inline void sigmoid_parts(real x, real *t_out, real *t_lo_out) noexcept nogil:
-    """sigmoid_1's first part: t + t_lo = e^-|x| exactly as a double word,
-    t = S (1 + small) (Fast2Sum of S and S*small, which is exact as S is a
-    power of 2)."""
-    cdef real small, s, t
-    s = exp_scaled(neg_abs_clamped(x), &small)
-    t = s + s * small
-    t_out[0] = t
-    t_lo_out[0] = (s - t) + s * small
+cdef inline void sigmoid_parts(real x, real *s, real *small) noexcept nogil:
+    """sigmoid_1's first part: e^-|x| = S (1 + small), exp_scaled's S and
+    small. (Handing over t + t_lo, below, instead ran 0.90x: the passes'
+    chains were less even.)"""
+    s[0] = exp_scaled(neg_abs_clamped(x), small)
 
 
-cdef inline real sigmoid_from_parts(real x, real t, real t_lo) noexcept nogil:
-    """sigmoid_1's second part, from sigmoid_parts' t + t_lo: d + dl = 1 + t +
-    t_lo (Fast2Sum). The quotient num/d is corrected to first order for what
-    num and d leave out: q + (num_lo - q dl)/d, with 1/d from a line (6% off:
-    the correction is at most ~1.5 ulp, so that costs < 0.1 ulp)."""
+cdef inline real exp_double_word(real s, real small, real *t_lo) noexcept nogil:
+    """S (1 + small) = t + *t_lo exactly: Fast2Sum of S and S*small, which is
+    exact as S is a power of 2."""
+    cdef real t = s + s * small
+    t_lo[0] = (s - t) + s * small
+    return t
+
+
+cdef inline real sigmoid_from_parts(real x, real s, real small) noexcept nogil:
+    """sigmoid_1's second part, from sigmoid_parts' e^-|x| = t + t_lo: d + dl
+    = 1 + t + t_lo (Fast2Sum). The quotient num/d is corrected to first
+    order for what num and d leave out: q + (num_lo - q dl)/d, with 1/d from
+    a line (6% off: the correction is at most ~1.5 ulp, so that costs < 0.1
+    ulp)."""
     cdef real zero = 0, one = 1
     cdef real inv_c0 = 1.4117647058823529   # 24/17
     cdef real inv_c1 = 0.47058823529411765  # 8/17
-    cdef real d, dl, num, num_lo, q
+    cdef real t, t_lo, d, dl, num, num_lo, q
     cdef bint upper = sign_clear(x)
+    t = exp_double_word(s, small, &t_lo)
     d = one + t
     dl = (t - (d - one)) + t_lo
     if real is float:
@@ -90,24 +96,25 @@ cdef inline real sigmoid_from_parts(real x, real t, real t_lo) noexcept nogil:
 cdef inline real sigmoid_grad_1(real x) noexcept nogil:
     # sigmoid'(x) = s (1 - s) with s = sigmoid(-|x|) <= 1/2, even in x. In
     # two parts (Spec.parts), the first sigmoid's.
-    cdef real t, t_lo
-    sigmoid_grad_parts(x, &t, &t_lo)
-    return sigmoid_grad_from_parts(x, t, t_lo)
+    cdef real s, small
+    sigmoid_grad_parts(x, &s, &small)
+    return sigmoid_grad_from_parts(x, s, small)
 
 
-cdef inline void sigmoid_grad_parts(real x, real *t, real *t_lo) noexcept nogil:
-    sigmoid_parts(x, t, t_lo)
+cdef inline void sigmoid_grad_parts(real x, real *s, real *small) noexcept nogil:
+    sigmoid_parts(x, s, small)
 
 
-cdef inline real sigmoid_grad_from_parts(real x, real t, real t_lo) noexcept nogil:
-    # From sigmoid_parts' t + t_lo = e^-|x|: s is taken as a double word
-    # s + s_lo: as in sigmoid_from_parts plus the division's own rounding
-    # (the remainder num - s d, exact by two_prod), with the exact 1/d =
-    # 1 - s. Then 1 - s = c + c_lo (Fast2Sum) and (s + s_lo)(c + c_lo) ~
-    # s c + (s c_lo + s_lo (1 - 2s)), s c exact by two_prod: one rounding.
+cdef inline real sigmoid_grad_from_parts(real x, real s, real small) noexcept nogil:
+    # From sigmoid_parts' e^-|x| = t + t_lo: the sigmoid is taken as a double
+    # word q + q_lo: as in sigmoid_from_parts plus the division's own
+    # rounding (the remainder num - q d, exact by two_prod), with the exact
+    # 1/d = 1 - q. Then 1 - q = c + c_lo (Fast2Sum) and (q + q_lo)(c + c_lo)
+    # ~ q c + (q c_lo + q_lo (1 - 2q)), q c exact by two_prod: one rounding.
     # Accurate in the tails (e^-|x| to first order).
     cdef real one = 1, two = 2
-    cdef real d, dl, q, q_lo, c, c_lo, p, p_lo
+    cdef real t, t_lo, d, dl, q, q_lo, c, c_lo, p, p_lo
+    t = exp_double_word(s, small, &t_lo)
     d = one + t
     dl = (t - (d - one)) + t_lo
     q = t / d
