@@ -11,6 +11,14 @@ FLOAT_DTYPES = (np.float32, np.float64)
 # `exp_neg_abs`); values around them are breakpoints of its math.
 EXP_CLAMP = {np.dtype(np.float32): -104.0, np.dtype(np.float64): -746.0}
 
+# The generated loops prefetch in chunks on an input above this many bytes
+# (kernel source, PREFETCH_FROM_BYTES and PREFETCH_CHEAP_FROM_BYTES in
+# _kernels_bits.pxi): the cheap grain's bound is for its inputs together.
+def prefetch_from_bytes(spec):
+    if spec.grain == "cheap":
+        return (12 << 20) // len(spec.inputs)
+    return 1 << 20
+
 
 def special_values(dtype):
     """The values every argument of every function must handle."""

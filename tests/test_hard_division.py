@@ -10,8 +10,11 @@ import contextlib
 import numpy as np
 import pytest
 
+import _inputs
+
 import fastact
 from fastact import kernels
+from fastact._catalog import BY_NAME
 
 DTYPES = [np.float32, np.float64]
 
@@ -125,13 +128,15 @@ def odd_grads(dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_hard_sigmoid_backward_one_odd_grad_out_in_a_block(dtype, tier, fastact_threads):
     # One odd grad_out among normal ones, first, inside and last in a block
-    # of 2048 (SUBNORMAL_BLOCK) or a prefetch chunk (arrays above 1 MiB),
+    # of 2048 (SUBNORMAL_BLOCK) or a prefetch chunk (inputs above 12 MiB),
     # out of place and in place: the quotient of every element, exactly.
     fastact_threads(1)
     odd, edges, uint = odd_grads(dtype)
     rng = np.random.default_rng(3)
     with tier_in_use(tier):
-        for n in (2 * 2048 + 100, (1 << 20) // np.dtype(dtype).itemsize + 5000):
+        for n in (2 * 2048 + 100,
+                  _inputs.prefetch_from_bytes(BY_NAME["hard_sigmoid_backward"])
+                  // np.dtype(dtype).itemsize + 5000):
             base = (rng.standard_normal(n) * 100).astype(dtype)
             base[7::1000] = np.resize(edges, base[7::1000].size)
             x = rng.uniform(-3.5, 3.5, n).astype(dtype)

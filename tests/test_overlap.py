@@ -205,14 +205,14 @@ def with_subnormal_stretches(a, seed):
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.kind == "elementwise"],
                          ids=lambda s: s.name)
 def test_a_large_array_gives_the_result_of_small_pieces(spec, dtype):
-    # Above 1 MiB the kernels (all but the relu families') run in short
-    # chunks, each asking for the cache lines ahead of it (_generate.py,
-    # _prefetching_loop), and their marked loops switch form on those
-    # chunks: the result is the one
+    # Above 1 MiB (the cheap grain: inputs together above 12 MiB) the
+    # kernels (all but the relu families') run in short chunks, each asking
+    # for the cache lines ahead of it (_generate.py, _prefetching_loop), and
+    # their marked loops switch form on those chunks: the result is the one
     # computed in pieces below that size, out of place and exactly in place
     # through every input position, on one thread so that a single kernel
     # call runs all the chunks.
-    n = (1 << 20) // np.dtype(dtype).itemsize + 4_099
+    n = _inputs.prefetch_from_bytes(spec) // np.dtype(dtype).itemsize + 4_099
     piece = 10_007
     f, params = ufunc_and_params(spec)
     before = fastact.get_num_threads()

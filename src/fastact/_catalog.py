@@ -79,7 +79,9 @@ class Spec:
     abs_eps: float = 0.0
     # "cheap" (memory-bound: threads pay only on long runs) or "exp".
     grain: str = "exp"
-    # Whether its generated loop, on an array above PREFETCH_FROM_BYTES, asks
+    # Whether its generated loop, on an array above PREFETCH_FROM_BYTES (the
+    # cheap grain: inputs together above PREFETCH_CHEAP_FROM_BYTES,
+    # _kernels_bits.pxi), asks
     # for its inputs' cache lines ahead (_generate.py, _prefetching_loop):
     # every one but the loops of a compare and a select per element (the
     # relu, leaky_relu and relu6 families), which the hardware prefetcher

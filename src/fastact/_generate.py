@@ -219,7 +219,10 @@ def _prefetch_lines(s, indent, at="start"):
     prefetches, else 0: prefetch_chunk in _kernels_bits.pxi) and `ahead`
     (whether it does), and the statement that asks for the inputs of the
     chunk at index `at` (see _prefetching_loop)."""
-    declare = (f"    cdef Py_ssize_t chunk = prefetch_chunk({s.inputs[0]}, n)\n"
+    # the cheap loops: where their inputs together exceed the bound
+    from_bytes = {"exp": "PREFETCH_FROM_BYTES",
+                  "cheap": f"PREFETCH_CHEAP_FROM_BYTES // {len(s.inputs)}"}[s.grain]
+    declare = (f"    cdef Py_ssize_t chunk = prefetch_chunk({s.inputs[0]}, n, {from_bytes})\n"
                f"    cdef bint ahead = chunk != 0\n")
     pad = " " * indent
     prefetch = (f"{pad}if ahead:\n"
@@ -229,7 +232,8 @@ def _prefetch_lines(s, indent, at="start"):
 
 def _prefetching_loop(s, d, params, out, value):
     """The loop of a function without a normal form that prefetches
-    (Spec.prefetch). On an array larger than PREFETCH_FROM_BYTES it runs in
+    (Spec.prefetch). On an array larger than PREFETCH_FROM_BYTES (the cheap
+    grain: inputs together above PREFETCH_CHEAP_FROM_BYTES) it runs in
     chunks of PREFETCH_CHUNK_BYTES, each first asking for its inputs' cache
     lines ahead (prefetch_ahead); smaller arrays run in one chunk with no
     prefetch."""

@@ -324,11 +324,23 @@ cdef enum:
 # behind the cheap ones with more than a compare and a select per element at
 # 1e7 (float32 1.08-1.30x with them). A chunk asks for 8 lines per input,
 # within the L1's fill buffers: chunks of 2 KiB, or 512 elements asked for
-# into L2, ran 1.2-1.4x slower than these.
+# into L2, ran 1.2-1.4x slower than these. The cheap loops (the catalogue's
+# "cheap" grain, k_leaky_relu_backward) prefetch only where their inputs
+# together exceed PREFETCH_CHEAP_FROM_BYTES: at 1e6 elements, in place on an
+# AMD Zen 5 (L3 32 MiB), their chunks' set-up and ends (a marked loop's
+# fold of the marks each time) cost more than the prefetches gave where the
+# inputs came to 8 MB (same-run A/B without them: float32 tanh_backward
+# 1.30x, sigmoid_backward 1.40x, hard_sigmoid_backward 1.21x; float64
+# hard_swish 1.16x, hard_sigmoid 1.32x, softsign 1.10x), not where they came
+# to 16 MB (float64 sigmoid_backward 0.89x, tanh_backward 0.96x,
+# hard_sigmoid_backward 0.95x), and at 1e7 the one-input ones still need
+# them (hard_sigmoid 0.90x / 0.91x without, hard_swish 0.94x / 0.88x,
+# softsign float32 0.86x).
 cdef enum:
     PREFETCH_CHUNK_BYTES = 512
     PREFETCH_DISTANCE_BYTES = 4096
     PREFETCH_FROM_BYTES = 1048576
+    PREFETCH_CHEAP_FROM_BYTES = 12582912
 
 
 cdef extern from *:
@@ -340,11 +352,13 @@ cdef extern from *:
     void prefetch_bytes "fa_prefetch_bytes"(const char *p, Py_ssize_t bytes) noexcept nogil
 
 
-cdef inline Py_ssize_t prefetch_chunk(const real *a, Py_ssize_t n) noexcept nogil:
+cdef inline Py_ssize_t prefetch_chunk(const real *a, Py_ssize_t n,
+                                      Py_ssize_t from_bytes) noexcept nogil:
     """The chunk length of a loop over a[0..n) that prefetches:
-    PREFETCH_CHUNK_BYTES of elements on an array above PREFETCH_FROM_BYTES,
-    else 0 (no prefetch)."""
-    if n > <Py_ssize_t>(PREFETCH_FROM_BYTES // sizeof(real)):
+    PREFETCH_CHUNK_BYTES of elements on an array above from_bytes
+    (PREFETCH_FROM_BYTES; the cheap loops' PREFETCH_CHEAP_FROM_BYTES over
+    their number of inputs), else 0 (no prefetch)."""
+    if n > from_bytes // <Py_ssize_t>sizeof(real):
         return <Py_ssize_t>(PREFETCH_CHUNK_BYTES // sizeof(real))
     return 0
 

@@ -160,10 +160,10 @@ cdef inline void k_leaky_relu(const real *x, real *y, Py_ssize_t n, real alpha) 
 cdef inline void k_leaky_relu_backward(const real *g, const real *x, real *out, Py_ssize_t n,
                                 real alpha) noexcept nogil:
     # on large arrays in blocks that prefetch, as the generated marked loops
-    # (_generate.py, _prefetching_loop)
+    # of the cheap functions (_generate.py, _prefetching_loop)
     cdef Py_ssize_t i, start = 0, stop
     cdef bint guarded
-    cdef Py_ssize_t block = prefetch_chunk(g, n)
+    cdef Py_ssize_t block = prefetch_chunk(g, n, PREFETCH_CHEAP_FROM_BYTES // 2)
     cdef bint ahead = block != 0
     if not ahead:
         block = SUBNORMAL_BLOCK

@@ -170,7 +170,7 @@ cdef inline void k_tanh(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     # the generated loops' prefetches on large arrays (_generate.py,
     # _prefetching_loop)
     cdef Py_ssize_t i, start = 0, stop
-    cdef Py_ssize_t chunk = prefetch_chunk(x, n)
+    cdef Py_ssize_t chunk = prefetch_chunk(x, n, PREFETCH_FROM_BYTES)
     cdef bint ahead = chunk != 0
     if not ahead:
         chunk = n
