@@ -342,6 +342,7 @@ SPECS = [
         "gelu_tanh", 4, 4, abs_eps_derivative=4,
         normal_forms=({"f64": ("x",)}, None, CHECK_GRAD_OUT_AND_X),
         normal_forms_everywhere=("f32", "f64"),
+        parts=(4, 2, 2),
         docs=("The tanh approximation of GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),\n"
               "as torch.nn.functional.gelu(x, approximate='tanh'); accurate in the lower tail.",
               "Derivative of gelu_tanh.",
@@ -368,7 +369,7 @@ SPECS = [
         "mish", 4, 4, abs_eps_derivative=4,
         normal_forms=(CHECK_X, CHECK_X, CHECK_GRAD_OUT_AND_X),
         # mish_normal_1 rounds x w twice where the result is subnormal: checked
-        normal_forms_everywhere=((), ("f32", "f64"), ("f32", "f64")),
+        normal_forms_everywhere=((), ("f32", "f64"), ("f32", "f64")), parts=(0, 1, 1),
         docs=("x * tanh(softplus(x)), elementwise.",
               "Derivative of mish.",
               "Backward pass of mish: grad_out * mish_grad(x)."),

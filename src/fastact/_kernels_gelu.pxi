@@ -535,11 +535,28 @@ cdef inline real gelu_tanh_1(real x) noexcept nogil:
     # time on AMD Zen 5). The same bits as gelu_tanh_normal_1, so the loop
     # runs this form on the blocks after one that held a subnormal x
     # (normal_form_everywhere). float32 takes tiny x on the bits itself.
+    # Both forms in two parts (Spec.parts): up to e^-|v|, then the rest.
+    cdef real t, t_lo, unscale, v
+    gelu_tanh_parts(x, &t, &t_lo, &unscale, &v)
+    return gelu_tanh_from_parts(x, t, t_lo, unscale, v)
+
+
+cdef inline void gelu_tanh_parts(real x, real *t, real *t_lo, real *unscale,
+                                 real *v) noexcept nogil:
     if real is float:
-        return gelu_tanh_normal_1(x)
+        gelu_tanh_normal_parts(x, t, t_lo, unscale, v)
+    else:
+        gelu_tanh_normal_parts(raise_tiny(x), t, t_lo, unscale, v)
+
+
+cdef inline real gelu_tanh_from_parts(real x, real t, real t_lo, real unscale,
+                                      real v) noexcept nogil:
+    if real is float:
+        return gelu_tanh_normal_from_parts(x, t, t_lo, unscale, v)
     else:
         return bits_f64(sel_i64(is_tiny(x), f64_bits(half_finite_f64(x)),
-                                f64_bits(gelu_tanh_normal_1(raise_tiny(x)))))
+                                f64_bits(gelu_tanh_normal_from_parts(raise_tiny(x), t, t_lo,
+                                                                     unscale, v))))
 
 
 cdef inline real gelu_tanh_normal_1(real x) noexcept nogil:
@@ -557,29 +574,48 @@ cdef inline real gelu_tanh_normal_1(real x) noexcept nogil:
     #   pattern halved and truncated (within half the smallest subnormal).
     # All integer: with a float select or clamp gcc formed x * s as well,
     # the assist included.
+    cdef real t, t_lo, unscale, v
+    gelu_tanh_normal_parts(x, &t, &t_lo, &unscale, &v)
+    return gelu_tanh_normal_from_parts(x, t, t_lo, unscale, v)
+
+
+cdef inline void gelu_tanh_normal_parts(real x, real *t, real *t_lo, real *unscale,
+                                        real *v) noexcept nogil:
+    """gelu_tanh_normal_1's first part: v + v_lo (gelu_tanh_v) and e^-|v + v_lo|
+    as t + t_lo (to first order), scaled by 1 / *unscale (exp_lean_neg_abs_scaled)."""
     cdef real zero = 0, far = 30      # sigmoid(v(-30)) is 0, sigmoid(v(30)) is 1
+    cdef int32_t m32
+    cdef real xs, v_lo
+    if real is float:
+        m32 = f32_bits(x) & 0x7fffffff
+        xs = bits_f32(min_i32(max_i32(m32, 0x2b800000), 0x41f00000) | (f32_bits(x) ^ m32))
+    else:
+        # float64 as before (slow on tiny x): the same on 64-bit integers
+        # left the loop scalar at avx2/avx512 (check_vectorization)
+        xs = clamp_abs(zero if is_nan(x) else x, far)
+    v[0] = gelu_tanh_v(xs, &v_lo)
+    t[0] = exp_lean_neg_abs_scaled(v[0], unscale)
+    t_lo[0] = t[0] * (v_lo if v[0] < zero else -v_lo)  # e^-|v + v_lo|, first order
+
+
+cdef inline real gelu_tanh_normal_from_parts(real x, real t, real t_lo, real unscale,
+                                             real v) noexcept nogil:
+    cdef real zero = 0, far = 30
     cdef bint nan = is_nan(x)
     cdef bint tiny, keep_x
     cdef int32_t b32, m32, sg32
-    cdef real xs, f
+    cdef real xs, f, mult
     if real is float:
         b32 = f32_bits(x)
         m32 = b32 & 0x7fffffff
         sg32 = b32 ^ m32
-        xs = bits_f32(min_i32(max_i32(m32, 0x2b800000), 0x41f00000) | sg32)
         f = bits_f32(min_i32(max_i32(m32, 0x01000000), 0x7f7fffff) | sg32)
         tiny = m32 < 0x01000000
         keep_x = not lt_quiet_f32(x, bits_f32(0x7f800000))      # +inf, NaN
     else:
-        # float64 as before (slow on tiny x): the same on 64-bit integers
-        # left the loop scalar at avx2/avx512 (check_vectorization)
         xs = clamp_abs(zero if nan else x, far)
         f = x if xs > zero else xs
         keep_x = nan
-    cdef real v_lo, unscale, mult
-    cdef real v = gelu_tanh_v(xs, &v_lo)
-    cdef real t = exp_lean_neg_abs_scaled(v, &unscale)
-    cdef real t_lo = t * (v_lo if v < zero else -v_lo)  # e^-|v + v_lo|, first order
     cdef real s = sigmoid_of_t_scaled(t, t_lo, unscale, v >= zero, &mult)
     cdef real r = (f * s) * mult
     if real is float:
@@ -589,8 +625,45 @@ cdef inline real gelu_tanh_normal_1(real x) noexcept nogil:
 
 
 cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
-    # s + x s (1 - s) v'(x), v' = c1 + 3 c2 x^2, s = sigmoid(v)
-    cdef real zero = 0, one = 1, far = 30
+    # s + x s (1 - s) v'(x), v' = c1 + 3 c2 x^2, s = sigmoid(v). In two parts
+    # (Spec.parts): v and the lean e^-|v|, then the rest.
+    cdef real t, v
+    gelu_tanh_grad_parts(x, &t, &v)
+    return gelu_tanh_grad_from_parts(x, t, v)
+
+
+cdef inline real gelu_tanh_grad_xs(real x) noexcept nogil:
+    """x clamped and raised (clamp_raised): at the raised x the result is 1/2
+    exactly, as it is for every |x| below. The baseline tier's float64 keeps
+    the float clamp: without 64-bit integer compares (SSE2) the raised form
+    left its loops scalar, 0.7x their earlier speed."""
+    cdef real zero = 0, far = 30
+    if real is float or FA_I64_CMP:
+        return clamp_raised(x)
+    return clamp_abs(zero if is_nan(x) else x, far)
+
+
+cdef inline void gelu_tanh_grad_parts(real x, real *t, real *v) noexcept nogil:
+    """gelu_tanh_grad_1's first part: v in working precision (where |g| >= 1,
+    x > 0.8, s is near 1 and v's error hardly matters; below, the bound is
+    absolute) and t = e^-|v| (sigmoid_pair_lean's)."""
+    cdef float c1_f32 = 1.5957691669464111
+    cdef double c1_f64 = 1.5957691216057308
+    cdef float c2_f32 = 0.07135481387376785
+    cdef double c2_f64 = 0.07135481627260025
+    cdef real c1, c2
+    if real is float:
+        c1 = c1_f32
+        c2 = c2_f32
+    else:
+        c1 = c1_f64
+        c2 = c2_f64
+    cdef real xs = gelu_tanh_grad_xs(x)
+    v[0] = xs * (c1 + c2 * (xs * xs))
+    t[0] = exp_lean_neg_abs(v[0])
+
+
+cdef inline real gelu_tanh_grad_from_parts(real x, real t, real v) noexcept nogil:
     cdef float c1_f32 = 1.5957691669464111
     cdef float c3_f32 = 0.21406444907188416
     cdef double c1_f64 = 1.5957691216057308
@@ -602,32 +675,12 @@ cdef inline real gelu_tanh_grad_1(real x) noexcept nogil:
     else:
         c1 = c1_f64
         c3 = c3_f64
-    cdef float c2_f32 = 0.07135481387376785
-    cdef double c2_f64 = 0.07135481627260025
-    cdef real c2
-    if real is float:
-        c2 = c2_f32
-    else:
-        c2 = c2_f64
-    cdef bint nan = is_nan(x)
-    # clamped and raised (clamp_raised): at the raised x the result is 1/2
-    # exactly, as it is for every |x| below. The baseline tier's float64
-    # keeps the float clamp: without 64-bit integer compares (SSE2) the
-    # raised form left its loops scalar, 0.7x their earlier speed.
-    cdef real xs
-    if real is float or FA_I64_CMP:
-        xs = clamp_raised(x)
-    else:
-        xs = clamp_abs(zero if nan else x, far)
+    cdef real xs = gelu_tanh_grad_xs(x)
     cdef real s, s_neg
-    # v in working precision: where |g| >= 1 (x > 0.8) s is near 1 and v's
-    # error hardly matters; below, the bound is absolute
-    cdef real x2 = xs * xs
-    cdef real v = xs * (c1 + c2 * x2)
-    sigmoid_pair_lean(v, &s, &s_neg)
-    cdef real dv = c1 + c3 * x2
+    sigmoid_pair_from_t(v, t, &s, &s_neg)
+    cdef real dv = c1 + c3 * (xs * xs)
     cdef real g = s + (xs * s) * (s_neg * dv)
-    return x if nan else g
+    return x if is_nan(x) else g
 
 
 cdef inline real gelu_tanh_backward_of(real grad_out, real d) noexcept nogil:
@@ -645,3 +698,25 @@ cdef inline real gelu_tanh_backward_1(real grad_out, real x) noexcept nogil:
     # bit, as at x; a subnormal grad_out's product on the bits,
     # mul_subnormal_derivative), so the loop marks (Spec.normal_form_everywhere)
     return mul_subnormal_derivative(grad_out, gelu_tanh_grad_1(raise_tiny(x)))
+
+
+# gelu_tanh_backward's forms in two parts (Spec.parts): gelu_tanh_grad's
+# first part, then its second and the product
+
+
+cdef inline void gelu_tanh_backward_parts(real grad_out, real x, real *t, real *v) noexcept nogil:
+    gelu_tanh_grad_parts(raise_tiny(x), t, v)
+
+
+cdef inline real gelu_tanh_backward_from_parts(real grad_out, real x, real t, real v) noexcept nogil:
+    return mul_subnormal_derivative(grad_out, gelu_tanh_grad_from_parts(raise_tiny(x), t, v))
+
+
+cdef inline void gelu_tanh_backward_normal_parts(real grad_out, real x, real *t,
+                                                 real *v) noexcept nogil:
+    gelu_tanh_grad_parts(x, t, v)
+
+
+cdef inline real gelu_tanh_backward_normal_from_parts(real grad_out, real x, real t,
+                                                      real v) noexcept nogil:
+    return gelu_tanh_backward_of(grad_out, gelu_tanh_grad_from_parts(x, t, v))

@@ -35,8 +35,12 @@ cdef inline real sigmoid_lean(real v) noexcept nogil:
 
 cdef inline void sigmoid_pair_lean(real v, real *s, real *s_neg) noexcept nogil:
     """*s = sigmoid(v), *s_neg = sigmoid(-v), each within 2.5 ulp."""
+    sigmoid_pair_from_t(v, exp_lean_neg_abs(v), s, s_neg)
+
+
+cdef inline void sigmoid_pair_from_t(real v, real t, real *s, real *s_neg) noexcept nogil:
+    """sigmoid_pair_lean from its t = e^-|v| (exp_lean_neg_abs)."""
     cdef real zero = 0, one = 1
-    cdef real t = exp_lean_neg_abs(v)
     cdef real big = one / (one + t)
     cdef real small = t * big
     cdef bint upper = v >= zero

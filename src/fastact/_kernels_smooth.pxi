@@ -527,15 +527,14 @@ cdef inline real selu_backward_1(real grad_out, real x) noexcept nogil:
 # denominator and e = t^2 (x > 0) or t (x <= 0).
 
 
-cdef inline void mish_parts(real xs, real *n, real *d, real *e, real *t) noexcept nogil:
+cdef inline void mish_terms(real xs, real tt, real *n, real *d, real *e) noexcept nogil:
+    """n, d and e at xs from tt = e^-|xs| (above)."""
     cdef real zero = 0, one = 1, two = 2
-    cdef real tt = exp_lean_neg_abs(xs)
     cdef real t2 = tt * tt
     cdef bint pos = xs > zero
     n[0] = (one + (tt + tt)) if pos else (t2 + (tt + tt))
     d[0] = n[0] + ((t2 + t2) if pos else two)
     e[0] = t2 if pos else tt
-    t[0] = tt
 
 
 cdef inline real mish_1(real x) noexcept nogil:
@@ -566,7 +565,7 @@ cdef inline real mish_1(real x) noexcept nogil:
 
 
 cdef inline real mish_normal_1(real x) noexcept nogil:
-    # x > 0: w = n/d as in mish_parts. x <= 0: w = t (1 - t (t + 1)/d), whose
+    # x > 0: w = n/d as in mish_terms. x <= 0: w = t (1 - t (t + 1)/d), whose
     # rounded part t (t + 1)/d is small where t is, with t = e^x taken as
     # hi + lo and scaled by 2^S so that the product near x = -90 (float) /
     # -710 (double) rounds once into the subnormals. One division for both.
@@ -614,11 +613,27 @@ cdef inline real mish_grad_1(real x) noexcept nogil:
 
 
 cdef inline real mish_grad_normal_1(real x) noexcept nogil:
+    # in two parts (Spec.parts): the lean e^-|x|, then the rest
+    cdef real t
+    mish_grad_normal_parts(x, &t)
+    return mish_grad_normal_from_parts(x, t)
+
+
+cdef inline real mish_grad_xs(real x) noexcept nogil:
+    """x clamped, NaN made 0 (the result picks x back)."""
+    cdef real zero = 0
+    return clamp_abs(zero if is_nan(x) else x, far_x(x))
+
+
+cdef inline void mish_grad_normal_parts(real x, real *t) noexcept nogil:
+    t[0] = exp_lean_neg_abs(mish_grad_xs(x))
+
+
+cdef inline real mish_grad_normal_from_parts(real x, real t) noexcept nogil:
     cdef real zero = 0, one = 1, four = 4
-    cdef bint nan = is_nan(x)
-    cdef real xs = clamp_abs(zero if nan else x, far_x(x))
-    cdef real n, d, e, t
-    mish_parts(xs, &n, &d, &e, &t)
+    cdef real xs = mish_grad_xs(x)
+    cdef real n, d, e
+    mish_terms(xs, t, &n, &d, &e)
     # x > 0: 1 + t^2 (4x (1 + t) - 2d) / d^2, the small part apart from the 1
     # (n/d = 1 - 2t^2/d). x <= 0: t (t^3 + 4t^2 + (6 + 4x) t + 4 (1 + x)) /
     # d^2, which near the zero crossing (x = -1.19) cancels among terms of
@@ -629,7 +644,15 @@ cdef inline real mish_grad_normal_1(real x) noexcept nogil:
     cdef real num_pos = e * (four_x * (one + t) - (d + d))
     cdef real num_neg = t * (((t + four) * t + (six + four_x)) * t + four * (one + xs))
     cdef real g = (one if pos else zero) + (num_pos if pos else num_neg) / (d * d)
-    return x if nan else g
+    return x if is_nan(x) else g
+
+
+cdef inline void mish_grad_parts(real x, real *t) noexcept nogil:
+    mish_grad_normal_parts(raise_tiny(x), t)
+
+
+cdef inline real mish_grad_from_parts(real x, real t) noexcept nogil:
+    return mish_grad_normal_from_parts(raise_tiny(x), t)
 
 
 cdef inline real mish_backward_of(real grad_out, real d) noexcept nogil:
@@ -648,3 +671,23 @@ cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
 
 cdef inline real mish_backward_normal_1(real grad_out, real x) noexcept nogil:
     return mish_backward_of(grad_out, mish_grad_normal_1(x))
+
+
+# mish_backward's forms in two parts (Spec.parts), mish_grad's and the
+# product
+
+
+cdef inline void mish_backward_parts(real grad_out, real x, real *t) noexcept nogil:
+    mish_grad_parts(x, t)
+
+
+cdef inline real mish_backward_from_parts(real grad_out, real x, real t) noexcept nogil:
+    return mul_subnormal_derivative(grad_out, mish_grad_from_parts(x, t))
+
+
+cdef inline void mish_backward_normal_parts(real grad_out, real x, real *t) noexcept nogil:
+    mish_grad_normal_parts(x, t)
+
+
+cdef inline real mish_backward_normal_from_parts(real grad_out, real x, real t) noexcept nogil:
+    return mish_backward_of(grad_out, mish_grad_normal_from_parts(x, t))
