@@ -446,15 +446,16 @@ def _narrow_loop(s, d):
     text += [f"    cdef float {b}[NARROW_BLOCK]\n" for b in blocks]
     split = (s.loop != "hand" and not s.narrow_derivative_table and "f32" in s.normal_form
              and ("f32" not in s.normal_form_everywhere or s.normal_form_check != "subnormal"))
-    if split:
+    if split or s.loop == "hand":
         text.append("    cdef bint default_mode = default_fp_mode()\n")
     text.append("    while i < n:\n")
     text += [f"        load_lanes(<const {d.storage} *>{a} + i, n - i, spare, {b})\n"
              for a, b in zip(arrays, blocks)]
     if s.loop == "hand":
-        # its float32 loop, in place on the block: the same bits by construction
-        args = blocks + ["b0", "NARROW_BLOCK"] + list(s.params)
-        text.append(f"        k_{s.name}[float]({', '.join(args)})\n")
+        # its float32 loop, in place on the block: the same bits by
+        # construction; the mode read once per call (k_leaky_relu_in_mode)
+        args = blocks + ["b0", "NARROW_BLOCK"] + list(s.params) + ["default_mode"]
+        text.append(f"        k_{s.name}_in_mode[float]({', '.join(args)})\n")
     elif s.narrow_derivative_table:
         # <name>_1 written out as its derivative and backward_of, with x's
         # NaN picked where the derivative is NaN (nan_or): as the table loop

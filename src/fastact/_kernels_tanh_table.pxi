@@ -166,6 +166,13 @@ cdef extern from *:
     void tanh_table_f32 "fa_tanh_table_f32"(const float *x, float *y, Py_ssize_t n) noexcept nogil
 
 
+cdef inline void k_tanh_in_mode(const real *x, real *y, Py_ssize_t n,
+                                bint default_mode) noexcept nogil:
+    # the narrow loops' entry (see k_leaky_relu_in_mode): tanh computes in
+    # whatever mode it runs in, the same way in each
+    k_tanh(x, y, n)
+
+
 cdef inline void k_tanh(const real *x, real *y, Py_ssize_t n) noexcept nogil:
     # the generated loops' prefetches on large arrays (_generate.py,
     # _prefetching_loop)
