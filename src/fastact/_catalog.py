@@ -81,8 +81,8 @@ class Spec:
     grain: str = "exp"
     # Whether its generated loop, on an array above PREFETCH_FROM_BYTES (the
     # cheap grain: inputs together above PREFETCH_CHEAP_FROM_BYTES,
-    # _kernels_bits.pxi), asks
-    # for its inputs' cache lines ahead (_generate.py, _prefetching_loop):
+    # _kernels_bits.pxi), asks for its inputs' cache lines ahead
+    # (_generate.py, _prefetching_loop):
     # every one but the loops of a compare and a select per element (the
     # relu, leaky_relu and relu6 families), which the hardware prefetcher
     # keeps at the bandwidth bound (relu_backward ran 0.90x at 1e7 with the
@@ -119,11 +119,13 @@ class Spec:
     # (0: one pass). The math file then defines <name>_parts(inputs...,
     # params..., real *p0, ...), which computes them, <name>_from_parts(
     # inputs..., params..., p0, ...), which finishes, and <name>_1 as the
-    # two in a row. The loop runs the first part over a block of PASS_BLOCK
-    # elements into buffers on the stack, then the second over the block
-    # (_generate.py, _two_pass_loop): each pass's chain from load to store
-    # is half the one-pass loop's, so the out-of-order core overlaps more
-    # vectors (_kernels_bits.pxi, PASS_BLOCK).
+    # two in a row; with a normal form (right everywhere: marked) also
+    # <name>_normal_parts and <name>_normal_from_parts. The loop runs the
+    # first part over a block of PASS_BLOCK elements into buffers on the
+    # stack, then the second over the block (_generate.py, _two_pass_loop):
+    # each pass's chain from load to store is about half the one-pass
+    # loop's, so the out-of-order core overlaps more vectors
+    # (_kernels_bits.pxi, PASS_BLOCK).
     parts: int = 0
     # "elementwise" (a ufunc, kernel over n elements) or "rows" (the
     # softmax trio: kernel over a C-ordered (rows, cols) block).
