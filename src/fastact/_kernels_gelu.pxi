@@ -640,7 +640,8 @@ cdef inline real gelu_tanh_grad_xs(real x) noexcept nogil:
     cdef real zero = 0, far = 30
     if real is float or FA_I64_CMP:
         return clamp_raised(x)
-    return clamp_abs(zero if is_nan(x) else x, far)
+    else:
+        return clamp_abs(zero if is_nan(x) else x, far)
 
 
 cdef inline void gelu_tanh_grad_parts(real x, real *t, real *v) noexcept nogil:
