@@ -512,7 +512,7 @@ def _narrow_table_loop(s, d, params, compute):
     use_table = " and ".join(f"{p} == {float(v)!r}" for p, v in s.params.items()) or "True"
     if s.narrow_table:
         slot = f"lut_{s.name}_{d.suffix}"
-        entries = "LUT_ENTRIES + 1"           # one of padding for the 32-bit gather
+        entries = "LUT_ENTRIES + 1"           # one of padding (read by an earlier gather)
         element = "uint16_t"
         fill = [f"    lut_fill_results(<uint16_t *>table, {compute}_defaults)\n"
                 if s.params else f"    lut_fill_results(<uint16_t *>table, {compute})\n"]
