@@ -331,11 +331,11 @@ cdef enum:
 # fold of the marks each time) cost more than the prefetches gave where the
 # inputs came to 8 MB (same-run A/B without them: float32 tanh_backward
 # 1.30x, sigmoid_backward 1.40x, hard_sigmoid_backward 1.21x; float64
-# hard_swish 1.16x, hard_sigmoid 1.32x, softsign 1.10x), not where they came
-# to 16 MB (float64 sigmoid_backward 0.89x, tanh_backward 0.96x,
+# hard_swish 1.16x, hard_sigmoid 1.32x, x / (1 + |x|) 1.10x), not where
+# they came to 16 MB (float64 sigmoid_backward 0.89x, tanh_backward 0.96x,
 # hard_sigmoid_backward 0.95x), and at 1e7 the one-input ones still need
 # them (hard_sigmoid 0.90x / 0.91x without, hard_swish 0.94x / 0.88x,
-# softsign float32 0.86x).
+# x / (1 + |x|) float32 0.86x).
 cdef enum:
     PREFETCH_CHUNK_BYTES = 512
     PREFETCH_DISTANCE_BYTES = 4096
