@@ -51,6 +51,16 @@ def fastact_threads():
     fastact.set_num_threads(before)
 
 
+@pytest.fixture
+def subnormal_guards():
+    """kernels._set_subnormal_guards for one test: call it with True or
+    False; the setting found before the test (the CPU's) is restored after."""
+    from fastact import kernels
+    before = kernels.subnormal_guards()
+    yield kernels._set_subnormal_guards
+    kernels._set_subnormal_guards(before)
+
+
 _MAX_ULP = {}
 
 

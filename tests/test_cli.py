@@ -5,7 +5,7 @@ import math
 import pytest
 
 import fastact
-from fastact import _check
+from fastact import _check, kernels
 from fastact.__main__ import main
 from fastact._catalog import BY_NAME, SPECS
 
@@ -28,6 +28,8 @@ def test_info_prints_version_and_settings():
         assert tier in out
     assert "tier in use          baseline" in out     # the environment is honoured
     assert "FASTACT_ISA          baseline" in out
+    guards = "yes" if kernels.subnormal_guards() else "no "     # the CPU's setting
+    assert f"subnormal guards     {guards}" in out
 
 
 def test_version_option_prints_the_version():

@@ -260,13 +260,16 @@ MARKED = [(s.name, np.dtype(d.numpy).type, s.normal_form[d.suffix])
 
 
 @pytest.mark.parametrize("name, dtype, checked", MARKED)
-def test_marked_loop_normal_form_is_right_on_subnormals(name, dtype, checked, fastact_threads):
+def test_marked_loop_normal_form_is_right_on_subnormals(name, dtype, checked, fastact_threads,
+                                                         subnormal_guards):
     # A marked loop runs <name>_normal_1 on a block that follows one free of
     # subnormals, whatever the block holds (Spec.normal_form_everywhere):
     # blocks of subnormals placed after normal ones must get the bits they
-    # get in a call where every block holds subnormals (<name>_1 throughout).
-    # One thread: the whole array is one run of blocks from index 0.
+    # get in a call where every block holds subnormals (<name>_1 throughout,
+    # with the guards on whatever the CPU). One thread: the whole array is
+    # one run of blocks from index 0.
     fastact_threads(1)
+    subnormal_guards(True)
     spec = catalog.BY_NAME[name]
     block = BLOCK
     fi = np.finfo(dtype)
@@ -289,6 +292,46 @@ def test_marked_loop_normal_form_is_right_on_subnormals(name, dtype, checked, fa
             got = f(*mixed).reshape(-1, 2, block)[:, 1]
             want = f(*alone).reshape(-1, block)
         np.testing.assert_array_equal(got.view(uint), want.view(uint), err_msg=spec.inputs[which])
+
+
+# (name, dtype, the inputs its marks watch) of the marked loops that run
+# their normal form on every block where the CPU multiplies subnormals
+# without an assist (Spec.normal_form_without_assists)
+WITHOUT_ASSISTS = [(s.name, np.dtype(d.numpy).type, s.normal_form[d.suffix])
+                   for s in catalog.KERNEL_SPECS for d in catalog.DTYPES
+                   if d.suffix in s.normal_form_without_assists]
+
+
+def test_some_loops_can_drop_their_guards():
+    assert {name for name, _, _ in WITHOUT_ASSISTS} >= {"sigmoid_backward", "hard_swish"}
+
+
+@pytest.mark.parametrize("name, dtype, checked", WITHOUT_ASSISTS)
+def test_loops_without_guards_give_the_guarded_bits(name, dtype, checked, subnormal_guards):
+    # Without the guards (kernels.subnormal_guards() False: a CPU whose
+    # products take subnormals without an assist) these loops run
+    # <name>_normal_1 on blocks of subnormals too: the bits must be those
+    # of <name>_1, which runs there with the guards on. Subnormals in each
+    # checked input beside normal partners, and in every input at once.
+    spec = catalog.BY_NAME[name]
+    sub = every_subnormal(dtype)
+    if dtype == np.float32:
+        sub = sub[::5]          # a fifth of the patterns: the test stays quick
+    rng = np.random.default_rng(3)
+    partner = (rng.standard_normal(sub.size) * 3).astype(dtype)
+    cases = [[sub] * len(spec.inputs)]
+    for which in [spec.inputs.index(a) for a in checked]:
+        cases.append([partner] * len(spec.inputs))
+        cases[-1][which] = sub
+    f = getattr(fastact, name)
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+    for inputs in cases:
+        results = {}
+        for guards in (True, False):
+            subnormal_guards(guards)
+            with np.errstate(all="ignore"):
+                results[guards] = f(*inputs)
+        np.testing.assert_array_equal(results[False].view(uint), results[True].view(uint))
 
 
 def every_subnormal(dtype):

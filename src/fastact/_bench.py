@@ -525,7 +525,8 @@ def run(args):
 
     report = {
         "fastact": fastact.__version__,
-        "config": {**fastact.config(), "isa": tiers[0]},
+        "config": {**fastact.config(), "isa": tiers[0],
+                   "subnormal_guards": kernels.subnormal_guards()},
         "tiers_timed": tiers,
         "threads": args.threads,
         "quick": bool(args.quick),
@@ -658,7 +659,9 @@ def print_report(rep, peer_list):
     print("numpy = fastact.reference (in place: result copied back); np-ufunc = hand-written "
           "ufunc chain with out=")
     print("subnormal, torch subn = ns/element on subnormal inputs (/K = K times the "
-          "normal-input figure)")
+          "normal-input figure); subnormal guards "
+          + ("on" if cfg.get("subnormal_guards", True) else "off (this CPU's products "
+             "take subnormals without an assist)"))
     labels = [_fastact_label(t, tiers) for t in tiers[1:]] + [p.name for p in peer_list]
     installed = {p.name: p.installed for p in peer_list}
     widths = {lab: max(15, len(lab) + 2) for lab in labels}

@@ -114,6 +114,20 @@ class Spec:
     # loop then checks each block ahead at that tier, and runs <name>_1 in
     # the other floating-point modes (_generate.py, _marked_split_loop).
     normal_form_check: str = "subnormal"
+    # The dtype suffixes (of normal_form_everywhere) whose marked loop runs
+    # <name>_normal_1 on every block, subnormals or not, on a CPU whose
+    # products take subnormal factors without a microcode assist
+    # (kernels.pyx, cpu_products_without_assists: AMD Zen 5), where the
+    # guards of <name>_1 cost more than they save. Measured there on
+    # subnormal x and grad_out (uniform below the smallest normal, as the
+    # bench's), 1e5 elements, the same bits: the forms listed ran 2.1-2.4x
+    # (hard_swish_grad 1.5-1.6x) as fast as <name>_1 at AVX-512, 1.4-5x at
+    # AVX2, in every run. Of the other marked loops, some ran below 0.9x
+    # at one tier or both (softplus_backward and log_sigmoid_backward about
+    # 0.5x; selu, gelu_backward and hard_sigmoid_backward at AVX2), and the
+    # float64 backward passes of silu, gelu_tanh, mish and hard_swish read
+    # 1.35-2.4x in one run and 0.78-1.1x in another minutes later.
+    normal_form_without_assists: tuple = ()
     # The number of values its per-element function hands from its first
     # part to its second, for the generated loops that run it in two passes
     # (0: one pass). The math file then defines <name>_parts(inputs...,
@@ -207,7 +221,7 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
             np_ufunc=(None, None, None), numexpr=(None, None, None), scipy=(None, None, None),
             loops=("generated", "generated", "generated"), normal_forms=(None, None, None),
             normal_forms_everywhere=(), normal_form_check="subnormal", exhaustive=False,
-            aliases=None, prefetch=True, parts=(0, 0, 0)):
+            aliases=None, prefetch=True, parts=(0, 0, 0), without_assists=((), (), ())):
     """The forward, grad and backward entries of one activation. A backward
     pass that takes the forward output y is a product: memory-bound, cheap."""
     params = dict(params or {})
@@ -230,19 +244,20 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
         Spec(activation, activation, "forward", ("x",), params, ulp_forward,
              grain=grain, loop=loops[0], prefetch=prefetch, normal_form=forms[0],
              normal_form_everywhere=everywhere[0], normal_form_check=normal_form_check,
-             parts=parts[0], doc=docs[0], peers=peers(0), exhaustive=exhaustive,
-             aliases=aliases),
+             parts=parts[0], normal_form_without_assists=without_assists[0], doc=docs[0],
+             peers=peers(0), exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative,
              abs_eps_derivative, grain=grain, loop=loops[1], prefetch=prefetch,
              normal_form=forms[1], normal_form_everywhere=everywhere[1],
-             normal_form_check=normal_form_check, parts=parts[1], doc=docs[1],
-             peers=peers(1), exhaustive=exhaustive, aliases=aliases),
+             normal_form_check=normal_form_check, parts=parts[1],
+             normal_form_without_assists=without_assists[1], doc=docs[1], peers=peers(1),
+             exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_backward", activation, "backward",
              ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative,
              grain=backward_grain, loop=loops[2], prefetch=prefetch, normal_form=forms[2],
              normal_form_everywhere=everywhere[2], normal_form_check=normal_form_check,
-             parts=parts[2], doc=docs[2], peers=peers(2), exhaustive=exhaustive,
-             aliases=aliases),
+             parts=parts[2], normal_form_without_assists=without_assists[2], doc=docs[2],
+             peers=peers(2), exhaustive=exhaustive, aliases=aliases),
     ]
 
 
@@ -254,6 +269,7 @@ SPECS = [
         "sigmoid", 2, 2, backward_input="y", exhaustive=True, parts=(2, 2, 0),
         normal_forms=(None, None, {"f32": ("grad_out", "y"), "f64": ("grad_out", "y")}),
         normal_forms_everywhere=("f32", "f64"),
+        without_assists=((), (), ("f32", "f64")),
         docs=("Logistic sigmoid 1 / (1 + exp(-x)), elementwise; stable for all x.",
               "Derivative of the sigmoid, s(x) (1 - s(x)), accurate in the tails\n"
               "(sigmoid_grad(40.0) is 4.25e-18, not 0).",
@@ -411,6 +427,7 @@ SPECS = [
         "hard_swish", 0, 4, abs_eps_derivative=4, grain="cheap",
         normal_forms=(CHECK_X, CHECK_X, CHECK_GRAD_OUT_AND_X),
         normal_forms_everywhere=("f32", "f64"),
+        without_assists=(("f32", "f64"), ("f32", "f64"), ()),
         docs=("x * relu6(x + 3) / 6 elementwise (F.hardswish): exactly x for x >= 3,\n"
               "-0.0 for x <= -3 (also at -inf, where torch gives NaN).",
               "Derivative of hard_swish: 0 for x <= -3, (2x + 3)/6 for -3 < x < 3,\n"

@@ -305,12 +305,24 @@ def _two_pass_loop(s, d, params, out, args, checked=()):
             f"    for i in range(PASS_BLOCK if n > PASS_BLOCK else n):\n"
             f"        marks = {marks}\n"
             + loop
-            + f"        if marked_{d.suffix}(marks):\n"
+            + f"        if {_guarded_after_marks(s, d)}:\n"
             f"            marks = {no_marks}\n"
             + passes("", " " * 12)
             + "        else:\n"
             + passes("_normal", " " * 12)
             + "        start = stop\n")
+
+
+def _guarded_after_marks(s, d):
+    """The condition on which a marked loop runs <name>_1 on a block: the
+    block before it held a subnormal, and (for Spec.normal_form_without_assists)
+    the CPU's products take assists on subnormal factors (subnormal_guards,
+    set by kernels.pyx); else <name>_normal_1, the same bits."""
+    assert set(s.normal_form_without_assists) <= set(s.normal_form_everywhere), s.name
+    marked = f"marked_{d.suffix}(marks)"
+    if d.suffix in s.normal_form_without_assists:
+        return f"{marked} and subnormal_guards"
+    return marked
 
 
 def _marks(d, checked):
@@ -389,7 +401,7 @@ def _marked_split_loop(s, d, params, out, args, checked):
     marks = _marks(d, checked)
     forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
              for form in ("", "_normal")}
-    choose = f"marked_{d.suffix}(marks)"
+    choose = _guarded_after_marks(s, d)
     if s.normal_form_check == "outside_div6":
         ahead = " or ".join(f"any_outside_div6({a} + start, stop - start)" for a in checked)
         choose = f"({ahead}) if DIV6_BY_PRODUCTS else {choose}"
@@ -693,6 +705,7 @@ from typing import Any
 table: Any
 
 def _narrow_cast(narrow_type: str, src: Any, dst: Any) -> None: ...
+def _set_subnormal_guards(on: bool) -> None: ...
 
 __test__: dict[str, str]   # Cython's doctest table, empty
 """)

@@ -54,6 +54,7 @@ def gather():
             "isa": cfg["isa"],
             "isas_supported": cfg["isas"],
             "num_threads": cfg["num_threads"],
+            "subnormal_guards": kernels.subnormal_guards(),
             "env": {k: os.environ.get(k) for k in ENV_VARS},
             "cpu_count": os.cpu_count(),
         },
@@ -89,6 +90,8 @@ def run(args=None):
     print(f"  tier in use          {r['isa']}")
     print(f"  tiers supported      {', '.join(r['isas_supported'])}  (this CPU and this build)")
     print(f"  threads              {r['num_threads']}  (of {r['cpu_count']} CPUs)")
+    print(f"  subnormal guards     "
+          f"{'yes' if r['subnormal_guards'] else 'no  (this CPU multiplies subnormals without an assist)'}")
     for k, v in r["env"].items():
         print(f"  {k:20s} {v if v is not None else '(not set)'}")
     print()

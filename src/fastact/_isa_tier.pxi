@@ -12,6 +12,14 @@ fill_table(&TABLE)
 table = PyCapsule_New(&TABLE, "fastact.fa_table", NULL)
 
 
+def _set_subnormal_guards(bint on):
+    """Whether this tier's marked loops of Spec.normal_form_without_assists
+    guard the blocks after subnormals (kernels.pyx sets it from the CPU;
+    tests set both). Not thread-safe against calls running at the time."""
+    global subnormal_guards
+    subnormal_guards = on
+
+
 def _narrow_cast(str narrow_type, src, dst):
     """For the tests: this tier's conversions, float16 or bfloat16 bits
     (uint16) <-> float32, from the contiguous array src into dst."""

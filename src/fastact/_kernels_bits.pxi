@@ -66,6 +66,13 @@ cdef extern from *:
        check of each block's range they need, ran 0.86x (float32) / 0.64x
        (float64) as fast as the divide. */
     #define FA_DIV6_BY_PRODUCTS FA_AVX512
+    /* Whether the marked loops of Spec.normal_form_without_assists run
+       their guarded form on the blocks after one that held a subnormal (1),
+       or their normal form on every block (0), on a CPU whose products take
+       subnormal factors without a microcode assist: set per process by
+       kernels.pyx from the CPU (_set_subnormal_guards of each tier
+       module). Either gives the same bits. */
+    static int fa_subnormal_guards = 1;
     /* Quiet compares: false where an operand is NaN, with no "invalid"
        flag (an ordered < on NaN raises it); they vectorize at every tier. */
     static inline int fa_lt_quiet(double a, double b) { return __builtin_isless(a, b); }
@@ -205,6 +212,7 @@ cdef extern from *:
     const bint FA_FMA
     const bint FA_AVX512
     const bint DIV6_BY_PRODUCTS "FA_DIV6_BY_PRODUCTS"
+    bint subnormal_guards "fa_subnormal_guards"
     bint lt_quiet "fa_lt_quiet"(double a, double b) noexcept nogil
     bint le_quiet "fa_le_quiet"(double a, double b) noexcept nogil
     bint ge_quiet "fa_ge_quiet"(double a, double b) noexcept nogil
