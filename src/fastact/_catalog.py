@@ -377,7 +377,7 @@ SPECS = [
                "aten.elu_backward.grad_input(grad_out, alpha, 1, 1, False, x, grad_input=out)")),
     *_family(
         "selu", 2, 4, abs_eps_derivative=4, normal_forms=(CHECK_X, None, CHECK_GRAD_OUT_AND_X),
-        normal_forms_everywhere=("f32", "f64"),
+        normal_forms_everywhere=("f32", "f64"), without_assists=((), (), ("f32", "f64")),
         docs=("scale * (x where x > 0, else alpha (exp(x) - 1)) with PyTorch's\n"
               "scale = 1.0507009873554805 and alpha = 1.6732632423543772.",
               "Derivative of selu: scale where x > 0, else scale alpha exp(x).",
@@ -427,7 +427,7 @@ SPECS = [
         "hard_swish", 0, 4, abs_eps_derivative=4, grain="cheap",
         normal_forms=(CHECK_X, CHECK_X, CHECK_GRAD_OUT_AND_X),
         normal_forms_everywhere=("f32", "f64"),
-        without_assists=(("f32", "f64"), ("f32", "f64"), ()),
+        without_assists=(("f32", "f64"), ("f32", "f64"), ("f32", "f64")),
         docs=("x * relu6(x + 3) / 6 elementwise (F.hardswish): exactly x for x >= 3,\n"
               "-0.0 for x <= -3 (also at -inf, where torch gives NaN).",
               "Derivative of hard_swish: 0 for x <= -3, (2x + 3)/6 for -3 < x < 3,\n"
