@@ -119,14 +119,16 @@ class Spec:
     # products take subnormal factors without a microcode assist
     # (kernels.pyx, cpu_products_without_assists: AMD Zen 5), where the
     # guards of <name>_1 cost more than they save. Measured there on
-    # subnormal x and grad_out (uniform below the smallest normal, as the
-    # bench's), 1e5 elements, the same bits: the forms listed ran 2.1-2.4x
-    # (hard_swish_grad 1.5-1.6x) as fast as <name>_1 at AVX-512, 1.4-5x at
-    # AVX2, in every run. Of the other marked loops, some ran below 0.9x
-    # at one tier or both (softplus_backward and log_sigmoid_backward about
-    # 0.5x; selu, gelu_backward and hard_sigmoid_backward at AVX2), and the
-    # float64 backward passes of silu, gelu_tanh, mish and hard_swish read
-    # 1.35-2.4x in one run and 0.78-1.1x in another minutes later.
+    # subnormal x, grad_out or both (uniform below the smallest normal, as
+    # the bench's), 1e5 elements, the same bits: the normal forms listed,
+    # whose last product is one FMA (mul_fused, _kernels_bits.pxi), ran at
+    # 1.0-1.4x their normal time at AVX-512 where <name>_1 took 1.5-3.4x,
+    # and no slower than <name>_1 at AVX2. Left out: those that ran slower
+    # than <name>_1 at one tier (silu_backward and mish_backward, whose
+    # derivatives underflow on a subnormal x; the forwards of silu, gelu,
+    # gelu_tanh and selu; gelu_backward, hard_sigmoid_backward,
+    # tanh_backward in float64) and those whose <name>_1 runs at the normal
+    # time anyway.
     normal_form_without_assists: tuple = ()
     # The number of values its per-element function hands from its first
     # part to its second, for the generated loops that run it in two passes
@@ -314,7 +316,7 @@ SPECS = [
     *_family(
         "tanh", 2, 4, backward_input="y", abs_eps_derivative=4,
         normal_forms=(None, None, {"f32": ("grad_out",), "f64": ("grad_out",)}),
-        normal_forms_everywhere=((), (), ("f32", "f64")),
+        normal_forms_everywhere=((), (), ("f32", "f64")), without_assists=((), (), ("f32",)),
         docs=("Hyperbolic tangent, elementwise; within 2 ulp.",
               "Derivative of tanh, 1 - tanh(x)^2, accurate in the tails.",
               "Backward pass of tanh: grad_out * (1 - y^2), where y is the\n"
@@ -331,7 +333,7 @@ SPECS = [
     *_family(
         "softplus", 2, 4, {"beta": 1.0, "threshold": 20.0}, abs_eps_derivative=4,
         normal_forms=(None, None, CHECK_GRAD_OUT), normal_forms_everywhere=("f32", "f64"),
-        parts=(2, 0, 0),
+        parts=(2, 0, 0), without_assists=((), (), ("f32", "f64")),
         docs=("log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold\n"
               "(torch.nn.functional.softplus). beta and threshold broadcast against x.",
               "Derivative of softplus: sigmoid(beta * x), 1 where beta * x > threshold.",
@@ -341,7 +343,7 @@ SPECS = [
     *_family(
         "log_sigmoid", 2, 4, abs_eps_derivative=4,
         normal_forms=(None, None, CHECK_GRAD_OUT), normal_forms_everywhere=("f32", "f64"),
-        parts=(2, 0, 0),
+        parts=(2, 0, 0), without_assists=((), (), ("f32", "f64")),
         docs=("log(sigmoid(x)) = -softplus(-x), stable for all x (log_sigmoid(-800.0)\n"
               "is -800.0).",
               "Derivative of log_sigmoid: sigmoid(-x).",
@@ -360,7 +362,7 @@ SPECS = [
         "gelu_tanh", 4, 4, abs_eps_derivative=4,
         normal_forms=({"f64": ("x",)}, None, CHECK_GRAD_OUT_AND_X),
         normal_forms_everywhere=("f32", "f64"),
-        parts=(4, 2, 2),
+        parts=(4, 2, 2), without_assists=((), (), ("f32", "f64")),
         docs=("The tanh approximation of GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),\n"
               "as torch.nn.functional.gelu(x, approximate='tanh'); accurate in the lower tail.",
               "Derivative of gelu_tanh.",
@@ -370,6 +372,7 @@ SPECS = [
     *_family(
         "elu", 2, 4, {"alpha": 1.0}, abs_eps_derivative=4,
         normal_forms=(None, None, CHECK_GRAD_OUT), normal_forms_everywhere=("f32", "f64"),
+        without_assists=((), (), ("f32", "f64")),
         docs=("x where x > 0, else alpha * (exp(x) - 1) (torch.nn.functional.elu).",
               "Derivative of elu: 1 where x > 0, else alpha * exp(x).",
               "Backward pass of elu: grad_out where x > 0, else grad_out * alpha * exp(x)."),

@@ -686,7 +686,7 @@ cdef inline real gelu_tanh_grad_from_parts(real x, real t, real v) noexcept nogi
 
 cdef inline real gelu_tanh_backward_of(real grad_out, real d) noexcept nogil:
     # the plain product (as gelu_backward_of)
-    return grad_out * d
+    return mul_fused(grad_out, d)
 
 
 cdef inline real gelu_tanh_backward_normal_1(real grad_out, real x) noexcept nogil:

@@ -171,7 +171,7 @@ cdef inline real sigmoid_backward_normal_1(real grad_out, real y) noexcept nogil
     # whose NaN result is what the flag reports (the ufunc layer restores the
     # flags anyway). Right everywhere, only slower on subnormals
     # (sigmoid_backward_1 gives its bits without the assists).
-    return grad_out * sigmoid_derivative_of_output(y)
+    return mul_fused(grad_out, sigmoid_derivative_of_output(y))
 
 
 cdef inline real sigmoid_backward_1(real grad_out, real y) noexcept nogil:
@@ -235,7 +235,7 @@ cdef inline real log_sigmoid_backward_of(real grad_out, real d) noexcept nogil:
     """The backward pass from the derivative d = log_sigmoid_grad_1(x) (the
     narrow loops take d from a table: _kernels_narrow.pxi): the plain
     product."""
-    return grad_out * d
+    return mul_fused(grad_out, d)
 
 
 cdef inline real log_sigmoid_backward_1(real grad_out, real x) noexcept nogil:
@@ -405,7 +405,7 @@ cdef inline real silu_backward_of(real grad_out, real d) noexcept nogil:
     # the plain product: a subnormal grad_out is silu_backward_1's (the
     # split loop's), so the float16/bfloat16 loops, which finish with this,
     # give the float32 kernel's product rounded once
-    return grad_out * d
+    return mul_fused(grad_out, d)
 
 
 cdef inline real silu_backward_1(real grad_out, real x) noexcept nogil:

@@ -170,7 +170,7 @@ cdef inline real tanh_backward_normal_1(real grad_out, real y) noexcept nogil:
     # A plain product: right everywhere, only slower on a subnormal grad_out
     # (tanh_backward_1 gives its bits without the assist). The loop checks
     # grad_out only (see tanh_derivative_of_output for y).
-    return grad_out * tanh_derivative_of_output(y)
+    return mul_fused(grad_out, tanh_derivative_of_output(y))
 
 
 cdef inline real tanh_backward_1(real grad_out, real y) noexcept nogil:
@@ -326,7 +326,7 @@ cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nog
 
 cdef inline real softplus_backward_of(real grad_out, real d) noexcept nogil:
     # the plain product (the float16/bfloat16 loops finish with it)
-    return grad_out * d
+    return mul_fused(grad_out, d)
 
 
 cdef inline real softplus_backward_1(real grad_out, real x, real beta,
@@ -396,7 +396,7 @@ cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
 
 cdef inline real elu_backward_of(real grad_out, real d) noexcept nogil:
     # the plain product (the float16/bfloat16 loops finish with it)
-    return grad_out * d
+    return mul_fused(grad_out, d)
 
 
 cdef inline real elu_backward_1(real grad_out, real x, real alpha) noexcept nogil:
@@ -659,7 +659,7 @@ cdef inline real mish_grad_from_parts(real x, real t) noexcept nogil:
 
 cdef inline real mish_backward_of(real grad_out, real d) noexcept nogil:
     # the plain product (the float16/bfloat16 loops finish with it)
-    return grad_out * d
+    return mul_fused(grad_out, d)
 
 
 cdef inline real mish_backward_1(real grad_out, real x) noexcept nogil:
