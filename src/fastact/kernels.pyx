@@ -35,12 +35,15 @@ cdef extern from *:
     static int fa_cpu_has_avx2(void) { return 0; }
     static int fa_cpu_has_avx512(void) { return 0; }
     #endif
-    /* Whether the CPU multiplies subnormal factors without a microcode
-       assist, as measured on AMD Zen 5 (family 1Ah): a product of a
-       subnormal and a normal number, subnormal itself, ran as fast as a
-       normal one (only a product of normal factors that underflows was
-       slower, 2.4x, and an FMA not at all). Intel's cores take an assist
-       there (the guards of the marked loops were made for them); other AMD
+    /* Whether the CPU takes subnormal factors in products without a
+       microcode assist, as measured on AMD Zen 5 (family 1Ah): there a
+       fused multiply-add with a subnormal factor ran at full speed in the
+       loops (the backward passes' last product, mul_fused), and so did the
+       plain forms of the loops that Spec.normal_form_without_assists lists
+       (a plain multiply of a subnormal grad_out did not always: 2.8 times
+       the normal time in selu_backward's loop, though alone in a loop of
+       its own it ran at 1.15 times). Intel's cores take an assist there
+       (the guards of the marked loops were made for them); other AMD
        families were not measured, so they keep the guards. */
     #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
     #include <cpuid.h>
