@@ -690,7 +690,7 @@ cdef inline real gelu_tanh_grad_from_parts(real x, real t, real v) noexcept nogi
 
 
 cdef inline real gelu_tanh_backward_of(real grad_out, real d) noexcept nogil:
-    # the plain product (as gelu_backward_of)
+    # the product rounded once (mul_fused, as gelu_backward_of)
     return mul_fused(grad_out, d)
 
 

@@ -624,9 +624,9 @@ cdef inline real hard_swish_backward_1(real grad_out, real x) noexcept nogil:
 
 cdef inline real mul_by_finite_quiet(real a, real s) noexcept nogil:
     """a * s for a finite s: mul_quiet's result (NaN for inf * 0, without
-    "invalid"), the product fused (mul_fused: hard_swish_backward's normal
-    form runs on subnormals too on AMD Zen 5). With s never inf the case is |a| = inf and s = +-0, one
-    integer compare of (|a|'s bits ^ inf's) | |s|'s bits with 0: fewer
+    "invalid"), the product as one FMA (mul_fused: hard_swish_backward's
+    normal form runs on subnormals too on AMD Zen 5). With s never inf the
+    case is |a| = inf and s = +-0, one integer compare of (|a|'s bits ^ inf's) | |s|'s bits with 0: fewer
     instructions than mul_quiet's integer min and max, which float64 builds
     from 64-bit compares and blends (1.1x float32, 1.2x float64 over
     hard_swish_backward's loop). Without 64-bit integer compares, mul_quiet."""

@@ -166,11 +166,12 @@ cdef inline real sigmoid_derivative_of_output(real y) noexcept nogil:
 
 cdef inline real sigmoid_backward_normal_1(real grad_out, real y) noexcept nogil:
     # y (1 - y) rounded once (above), then once more for grad_out: about 1
-    # ulp in all (three plain roundings reach 2.5 ulp). A plain product:
-    # every lane is kept, and grad_out * w raises "invalid" only for inf * 0,
-    # whose NaN result is what the flag reports (the ufunc layer restores the
-    # flags anyway). Right everywhere, only slower on subnormals
-    # (sigmoid_backward_1 gives its bits without the assists).
+    # ulp in all (three plain roundings reach 2.5 ulp). The product rounded
+    # once (mul_fused), not mul_quiet: every lane is kept, and grad_out * w
+    # raises "invalid" only for inf * 0, whose NaN result is what the flag
+    # reports (the ufunc layer restores the flags anyway). Right everywhere,
+    # only slower on subnormals where the guards are on (sigmoid_backward_1
+    # gives its bits without the assists).
     return mul_fused(grad_out, sigmoid_derivative_of_output(y))
 
 
@@ -233,8 +234,8 @@ cdef inline real log_sigmoid_grad_1(real x) noexcept nogil:
 
 cdef inline real log_sigmoid_backward_of(real grad_out, real d) noexcept nogil:
     """The backward pass from the derivative d = log_sigmoid_grad_1(x) (the
-    narrow loops take d from a table: _kernels_narrow.pxi): the plain
-    product."""
+    narrow loops take d from a table: _kernels_narrow.pxi): the product
+    rounded once (mul_fused)."""
     return mul_fused(grad_out, d)
 
 
@@ -402,9 +403,9 @@ cdef inline real silu_grad_from_parts(real x, real t) noexcept nogil:
 
 
 cdef inline real silu_backward_of(real grad_out, real d) noexcept nogil:
-    # the plain product: a subnormal grad_out is silu_backward_1's (the
-    # split loop's), so the float16/bfloat16 loops, which finish with this,
-    # give the float32 kernel's product rounded once
+    # the product rounded once (mul_fused): a subnormal grad_out is
+    # silu_backward_1's (the split loop's), so the float16/bfloat16 loops,
+    # which finish with this, give the float32 kernel's product rounded once
     return mul_fused(grad_out, d)
 
 

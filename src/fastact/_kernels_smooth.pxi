@@ -167,8 +167,9 @@ cdef inline real tanh_derivative_of_output(real y) noexcept nogil:
 
 
 cdef inline real tanh_backward_normal_1(real grad_out, real y) noexcept nogil:
-    # A plain product: right everywhere, only slower on a subnormal grad_out
-    # (tanh_backward_1 gives its bits without the assist). The loop checks
+    # The product rounded once (mul_fused): right everywhere, only slower on
+    # a subnormal grad_out where the guards are on (tanh_backward_1 gives
+    # its bits without the assist). The loop checks
     # grad_out only (see tanh_derivative_of_output for y).
     return mul_fused(grad_out, tanh_derivative_of_output(y))
 
@@ -322,7 +323,8 @@ cdef inline real softplus_grad_1(real x, real beta, real threshold) noexcept nog
 
 
 cdef inline real softplus_backward_of(real grad_out, real d) noexcept nogil:
-    # the plain product (the float16/bfloat16 loops finish with it)
+    # the product rounded once, mul_fused (the float16/bfloat16 loops finish
+    # with it)
     return mul_fused(grad_out, d)
 
 
@@ -392,7 +394,8 @@ cdef inline real elu_grad_1(real x, real alpha) noexcept nogil:
 
 
 cdef inline real elu_backward_of(real grad_out, real d) noexcept nogil:
-    # the plain product (the float16/bfloat16 loops finish with it)
+    # the product rounded once, mul_fused (the float16/bfloat16 loops finish
+    # with it)
     return mul_fused(grad_out, d)
 
 
@@ -655,7 +658,8 @@ cdef inline real mish_grad_from_parts(real x, real t) noexcept nogil:
 
 
 cdef inline real mish_backward_of(real grad_out, real d) noexcept nogil:
-    # the plain product (the float16/bfloat16 loops finish with it)
+    # the product rounded once, mul_fused (the float16/bfloat16 loops finish
+    # with it)
     return mul_fused(grad_out, d)
 
 
