@@ -546,9 +546,10 @@ cdef inline real mul_fused(real a, real b) noexcept nogil:
     to nearest (r + -0 is r, zeros included; toward zero and upward too).
     On AMD Zen 5 a multiply of a subnormal factor in a loop ran slow (the
     normal form of selu_backward on a subnormal grad_out took 2.8 times its
-    normal time), an FMA not (1.0 times), so the backward passes take their
-    last product, grad_out times the derivative, so: their normal forms run
-    on subnormals there (Spec.normal_form_without_assists). In
+    normal time), an FMA not (1.0 times), so the backward passes of the
+    exp-based functions and hard_swish take their last product, grad_out
+    times the derivative, so: their normal forms run on subnormals there
+    (Spec.normal_form_without_assists). In
     round-downward mode an exact +0 product comes out -0."""
     cdef real negative_zero = -0.0
     if FA_FMA:
