@@ -649,38 +649,39 @@ cdef inline real gelu_tanh_grad_xs(real x) noexcept nogil:
         return clamp_abs(zero if is_nan(x) else x, far)
 
 
+cdef inline void gelu_tanh_grad_coefficients(real *c1, real *c2, real *c3) noexcept nogil:
+    """v = x (c1 + c2 x^2) in working precision and v' = c1 + c3 x^2 (c3 =
+    3 c2), rounded to the type: for both parts of gelu_tanh_grad_1."""
+    cdef float c1_f32 = 1.5957691669464111
+    cdef float c2_f32 = 0.07135481387376785
+    cdef float c3_f32 = 0.21406444907188416
+    cdef double c1_f64 = 1.5957691216057308
+    cdef double c2_f64 = 0.07135481627260025
+    cdef double c3_f64 = 0.21406444881780073
+    if real is float:
+        c1[0] = c1_f32
+        c2[0] = c2_f32
+        c3[0] = c3_f32
+    else:
+        c1[0] = c1_f64
+        c2[0] = c2_f64
+        c3[0] = c3_f64
+
+
 cdef inline void gelu_tanh_grad_parts(real x, real *t, real *v) noexcept nogil:
     """gelu_tanh_grad_1's first part: v in working precision (where |g| >= 1,
     x > 0.8, s is near 1 and v's error hardly matters; below, the bound is
     absolute) and t = e^-|v| (sigmoid_pair_lean's)."""
-    cdef float c1_f32 = 1.5957691669464111
-    cdef double c1_f64 = 1.5957691216057308
-    cdef float c2_f32 = 0.07135481387376785
-    cdef double c2_f64 = 0.07135481627260025
-    cdef real c1, c2
-    if real is float:
-        c1 = c1_f32
-        c2 = c2_f32
-    else:
-        c1 = c1_f64
-        c2 = c2_f64
+    cdef real c1, c2, c3
+    gelu_tanh_grad_coefficients(&c1, &c2, &c3)
     cdef real xs = gelu_tanh_grad_xs(x)
     v[0] = xs * (c1 + c2 * (xs * xs))
     t[0] = exp_lean_neg_abs(v[0])
 
 
 cdef inline real gelu_tanh_grad_from_parts(real x, real t, real v) noexcept nogil:
-    cdef float c1_f32 = 1.5957691669464111
-    cdef float c3_f32 = 0.21406444907188416
-    cdef double c1_f64 = 1.5957691216057308
-    cdef double c3_f64 = 0.21406444881780073
-    cdef real c1, c3
-    if real is float:
-        c1 = c1_f32
-        c3 = c3_f32
-    else:
-        c1 = c1_f64
-        c3 = c3_f64
+    cdef real c1, c2, c3
+    gelu_tanh_grad_coefficients(&c1, &c2, &c3)
     cdef real xs = gelu_tanh_grad_xs(x)
     cdef real s, s_neg
     sigmoid_pair_from_t(v, t, &s, &s_neg)
