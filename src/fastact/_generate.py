@@ -29,6 +29,7 @@ returns the text of one file. This module and the two it loads by path
 (_catalog.py, _capi.py) import nothing from the built package.
 """
 import os
+import textwrap
 from importlib.util import module_from_spec, spec_from_file_location
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -267,13 +268,14 @@ def _two_pass_loop(s, d, params, out, args, checked=()):
     marks = _marks(d, checked)
     no_marks = f"NO_MARKS_{d.suffix.upper()}"
 
-    def passes(form, pad):
+    def passes(form, pad, marking=bool(checked)):
         """The block's two passes with the per-element forms <name><form>_parts
-        and <name><form>_from_parts, indented by `pad`."""
+        and <name><form>_from_parts, indented by `pad`; the first marks the
+        block's subnormals if `marking`."""
         first = f"{s.name}{form}_parts({', '.join(args + [f'&{b}[i - start]' for b in buffers])})"
         second = d.store.format(f"{s.name}{form}_from_parts("
                                 f"{', '.join(args + [f'{b}[i - start]' for b in buffers])})")
-        mark = f"{pad}        marks = {marks}\n" if checked else ""
+        mark = f"{pad}        marks = {marks}\n" if marking else ""
         return (f"{pad}sub = start\n"
                 f"{pad}while sub < stop:\n"
                 f"{pad}    sub_stop = sub + chunk if stop - sub > chunk else stop\n"
@@ -300,14 +302,23 @@ def _two_pass_loop(s, d, params, out, args, checked=()):
         return head + loop + passes("", " " * 8) + "        start = stop\n"
     forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
              for form in ("", "_normal")}
+    if _guards_optional(s, d):
+        scan_ahead = (f"    if subnormal_guards:\n"
+                      f"        for i in range(PASS_BLOCK if n > PASS_BLOCK else n):\n"
+                      f"            marks = {marks}\n")
+        unmarked = "        elif not subnormal_guards:\n" + passes("_normal", " " * 12, False)
+    else:
+        scan_ahead = (f"    for i in range(PASS_BLOCK if n > PASS_BLOCK else n):\n"
+                      f"        marks = {marks}\n")
+        unmarked = ""
     return (head
             + f"{_other_fp_mode(s, out, forms)}"
-            f"    for i in range(PASS_BLOCK if n > PASS_BLOCK else n):\n"
-            f"        marks = {marks}\n"
+            + scan_ahead
             + loop
             + f"        if {_guarded_after_marks(s, d)}:\n"
             f"            marks = {no_marks}\n"
             + passes("", " " * 12)
+            + unmarked
             + "        else:\n"
             + passes("_normal", " " * 12)
             + "        start = stop\n")
@@ -318,11 +329,20 @@ def _guarded_after_marks(s, d):
     block before it held a subnormal, and (for Spec.normal_form_without_assists)
     the CPU's products take assists on subnormal factors (subnormal_guards,
     set by kernels.pyx); else <name>_normal_1, the same bits."""
-    assert set(s.normal_form_without_assists) <= set(s.normal_form_everywhere), s.name
     marked = f"marked_{d.suffix}(marks)"
-    if d.suffix in s.normal_form_without_assists:
+    if _guards_optional(s, d):
         return f"{marked} and subnormal_guards"
     return marked
+
+
+def _guards_optional(s, d):
+    """Whether the marked loop of `s` for dtype `d` runs its normal form on
+    every block where the CPU takes subnormal factors without assists
+    (Spec.normal_form_without_assists). Its blocks then skip the marks too:
+    nothing reads them (2-3 integer operations a vector, a fifth of
+    hard_swish's)."""
+    assert set(s.normal_form_without_assists) <= set(s.normal_form_everywhere), s.name
+    return d.suffix in s.normal_form_without_assists
 
 
 def _marks(d, checked):
@@ -411,6 +431,17 @@ def _marked_split_loop(s, d, params, out, args, checked):
                     f"                marks = {marks}\n"
                     f"                {out}[i] = {value}\n")
              for form, value in forms.items()}
+    scan_ahead = (f"    for i in range(block if n > block else n):\n"
+                  f"        marks = {marks}\n")
+    if _guards_optional(s, d):
+        # without guards the marks go unread: the blocks skip them
+        loops["_normal"] = (f"        elif not subnormal_guards:\n"
+                            f"            for i in range(start, stop):\n"
+                            f"                {out}[i] = {forms['_normal']}\n"
+                            f"        else:\n" + loops["_normal"])
+        scan_ahead = "    if subnormal_guards:\n" + textwrap.indent(scan_ahead, "    ")
+    else:
+        loops["_normal"] = "        else:\n" + loops["_normal"]
     # on large arrays they prefetch (Spec.prefetch), as _prefetching_loop:
     # their blocks are then the prefetch's chunks
     if s.prefetch:
@@ -423,15 +454,13 @@ def _marked_split_loop(s, d, params, out, args, checked):
             f"    cdef {mark_type} marks = NO_MARKS_{d.suffix.upper()}     # the last block's subnormals\n"
             f"{declare}"
             f"{_other_fp_mode(s, out, forms)}"
-            f"    for i in range(block if n > block else n):\n"
-            f"        marks = {marks}\n"
+            f"{scan_ahead}"
             f"    while start < n:\n"
             f"        stop = start + block if n - start > block else n\n"
             f"{prefetch}"
             f"        if {choose}:\n"
             f"            marks = NO_MARKS_{d.suffix.upper()}\n"
             f"{loops['']}"
-            f"        else:\n"
             f"{loops['_normal']}"
             f"        start = stop\n")
 
