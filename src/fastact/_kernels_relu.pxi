@@ -521,40 +521,51 @@ cdef inline bint at_least_3(real x) noexcept nogil:
         return nan_to_one(x) >= three
 
 
+cdef inline bint below_div6_bound_or_nan(real x) noexcept nogil:
+    """|x| <= floor(2^24 / 3) * 2^-149 (floor(2^53 / 3) * 2^-1074), below
+    div6's bound once multiplied by x + 3 (hard_swish_normal_1), or x is
+    NaN: one signed compare of |x|'s bits plus an offset that takes NaN's,
+    the patterns above inf's, past the largest integer to the negatives.
+    (Without 64-bit integer compares: the bound alone, False for NaN.)"""
+    cdef uint32_t m32
+    cdef uint64_t m64
+    if real is float:
+        m32 = <uint32_t>f32_bits(x) & 0x7fffffffU
+        return <int32_t>(m32 + 0x7fffffU) <= 0x555555 + 0x7fffff
+    elif FA_I64_CMP:
+        m64 = <uint64_t>f64_bits(x) & 0x7fffffffffffffffULL
+        return <int64_t>(m64 + 0xfffffffffffffULL) <= 0xAAAAAAAAAAAAALL + 0xfffffffffffffLL
+    else:
+        return fabs_real(nan_to_one(x)) <= bits_f64(0xAAAAAAAAAAAAALL)
+
+
 cdef inline real hard_swish_normal_1(real x) noexcept nogil:
     cdef real three = 3, half = 0.5
     # x * 0 below -3 is -0.0 from xc = -3, without ever being -inf * 0
     cdef real xc, p, mid
-    cdef bint tiny
     # fl(p / 6): div6 where it is exact. Below its bound p is subnormal,
     # and for |x| < 2^-125 / 3 (2^-1021 / 3) exactly 3x: x + 3 rounds to 3
     # and 3x is on x's grid. So there p / 6 is x / 2, which the product
     # x * 0.5 rounds correctly. (Above, up to p = 2^-125, p = fl(3x) is a
-    # multiple of 2^-148 and p / 6 never a tie.) The bounds as bit
-    # patterns: floor(2^24 / 3), floor(2^53 / 3).
+    # multiple of 2^-148 and p / 6 never a tie.) NaN takes x * 0.5 too, a
+    # NaN (-NaN's xc is -3, whose p would give -0), so that the last pick
+    # needs no NaN test of its own: one integer compare for the two tests
+    # (below_div6_bound_or_nan), where a NaN test and a mask OR were two
+    # more of hard_swish's 13 vector operations.
     if real is float:
         xc = clamp_abs_3_by_mins(x)
-        p = xc * (xc + three)               # xc + 3 is in [0, 6]
-        # tested on xc, which is never NaN (an ordered compare raises
-        # nothing) and equals x wherever |x| < 3: one vcmpleps after the
-        # sign mask, where gcc makes an integer test of x's magnitude an
-        # unsigned compare, which AVX2 builds from two instructions
-        tiny = fabs_real(xc) <= bits_f32(0x555555)
-        mid = pick(tiny, x * half, div6(p))
     else:
         # (float64 keeps div6 and the 64-bit clamp. A divide measured 1.1x
         # faster on Zen 4 for normal x, but a divide whose quotient is
         # subnormal takes a microcode assist, 1.3-1.6x slower on subnormal
         # x, where the products and FMAs of div6 cost nothing extra.)
         xc = clamp_abs_3(x)
-        p = xc * (xc + three)
-        if FA_I64_CMP:
-            tiny = (f64_bits(x) & 0x7fffffffffffffffLL) <= 0xAAAAAAAAAAAAALL
-        else:
-            tiny = fabs_real(nan_to_one(x)) <= bits_f64(0xAAAAAAAAAAAAALL)
-        mid = pick(tiny, x * half, div6(p))
-    # x >= 3: x itself (torch's x * 6 / 6 could round or overflow); NaN: x
-    return pick(at_least_3(x) | (x != x), x, mid)
+    p = xc * (xc + three)                   # xc + 3 is in [0, 6]
+    mid = pick(below_div6_bound_or_nan(x), x * half, div6(p))
+    # x >= 3 and +NaN: x itself (torch's x * 6 / 6 could round or overflow)
+    if real is double and not FA_I64_CMP:
+        return pick(at_least_3(x) | (x != x), x, mid)
+    return pick(at_least_3(x), x, mid)
 
 
 cdef inline real hard_swish_1(real x) noexcept nogil:
