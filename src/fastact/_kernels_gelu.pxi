@@ -299,7 +299,7 @@ cdef inline float twice_mills_ratio_f32(float a) noexcept nogil:
 
 
 cdef inline float gelu_f32_fused(float x) noexcept nogil:
-    cdef float magic = 12583038.0       # 1.5 * 2^23 + 126: rounds to an integer, k + 126 in the low bits
+    cdef float magic = 12582911.0       # 1.5 * 2^23 - 1: rounds to an integer, k - 1 in the low bits
     cdef float log2e = 1.44269504088896341
     cdef float ln2_hi = 0.693145751953125
     cdef float ln2_lo = 1.42860682030941723212e-6
@@ -321,7 +321,7 @@ cdef inline float gelu_f32_fused(float x) noexcept nogil:
     cdef float s = a * h
     cdef float e = fmaf(a, h, -s)
     cdef float kf = fmaf(-s, log2e, magic)
-    cdef float scale = bits_f32(<int32_t>(<uint32_t>f32_bits(kf) << 23))   # 2^(k-1)
+    cdef int32_t k_field = <int32_t>(<uint32_t>f32_bits(kf) << 23)      # (k - 1) 2^23
     kf = kf - magic
     cdef float r_hi = fmaf(-kf, ln2_hi, -s)     # exact
     cdef float r_lo = fmaf(-kf, ln2_lo, -e)
@@ -329,7 +329,10 @@ cdef inline float gelu_f32_fused(float x) noexcept nogil:
     cdef float q = fmaf(fmaf(fmaf(fmaf(q4, r, q3), r, q2), r, q1), r, half)
     cdef float small = r_hi + fmaf(r * r, q, r_lo)          # e^r - 1
     cdef float rm = twice_mills_ratio_f32(a)
-    cdef float am = bits_f32(m & keep_a) * scale            # |x| 2^(k-1), exact
+    # |x| 2^(k-1), normal where kept: k - 1 added to |x|'s exponent field, an
+    # integer operation where a product would take one of the FMA pipes, which
+    # bound this kernel (its 24 products and FMAs a vector)
+    cdef float am = bits_f32((m + k_field) & keep_a)
     return fmaf(-am, fmaf(rm, small, rm), x_add)            # x_add - |x| Q(|x|)
 
 
