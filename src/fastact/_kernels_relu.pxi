@@ -385,12 +385,10 @@ cdef inline real div6_any(real a) noexcept nogil:
     else:
         finite = (f64_bits(a) & 0x7fffffffffffffffLL) < 0x7ff0000000000000LL
         tiny = (f64_bits(a) & 0x7fffffffffffffffLL) < 0x0020000000000000LL
-        tiny_part = bits_f64(f64_bits(a) & -<int64_t>tiny)
-        # units() reads the low 52 bits (below 2^52 units): the smallest
-        # normals' bit 52 added back
-        tiny_units = units(tiny_part) + bits_f64(sel_i64(
-            (f64_bits(tiny_part) & 0x7fffffffffffffffLL) >= 0x0010000000000000LL,
-            0x4330000000000000LL, 0))
+        # |a| in units of the smallest subnormal: its magnitude's bits (below
+        # 2^53 here, the smallest normals too) converted, one instruction at
+        # AVX-512 (vcvtqq2pd), the only tier with div6's products
+        tiny_units = <double>(f64_bits(a) & 0x7fffffffffffffffLL & -<int64_t>tiny)
     tiny_quotient = div6_units(tiny_units, a)
     # div6 on a made +0 where outside its range, by an integer mask: a select
     # there, gcc moved after the products, which then met the subnormals
