@@ -261,7 +261,8 @@ def _two_pass_loop(s, d, params, out, args, checked=()):
     input, Spec.normal_form_everywhere) the first pass marks their
     subnormals, and a block runs <name>_parts and <name>_from_parts if the
     block before it held one (the first block is checked ahead), else
-    <name>_normal_parts and <name>_normal_from_parts, as _marked_split_loop."""
+    <name>_normal_parts and <name>_normal_from_parts, as _marked_split_loop
+    (and, where the guards are off, unmarked: _guards_optional)."""
     assert not d.storage and (not checked or s.normal_form_check == "subnormal"), s.name
     buffers = [f"part{k}" for k in range(s.parts)]
     declare, prefetch = _prefetch_lines(s, 12 + 4 * bool(checked), at="sub")
@@ -302,18 +303,12 @@ def _two_pass_loop(s, d, params, out, args, checked=()):
         return head + loop + passes("", " " * 8) + "        start = stop\n"
     forms = {form: d.store.format(f"{s.name}{form}_1({', '.join(args)})")
              for form in ("", "_normal")}
-    if _guards_optional(s, d):
-        scan_ahead = (f"    if subnormal_guards:\n"
-                      f"        for i in range(PASS_BLOCK if n > PASS_BLOCK else n):\n"
-                      f"            marks = {marks}\n")
-        unmarked = "        elif not subnormal_guards:\n" + passes("_normal", " " * 12, False)
-    else:
-        scan_ahead = (f"    for i in range(PASS_BLOCK if n > PASS_BLOCK else n):\n"
-                      f"        marks = {marks}\n")
-        unmarked = ""
+    # without guards (_guards_optional) the blocks skip the marks
+    unmarked = ("        elif not subnormal_guards:\n" + passes("_normal", " " * 12, False)
+                if _guards_optional(s, d) else "")
     return (head
             + f"{_other_fp_mode(s, out, forms)}"
-            + scan_ahead
+            + _scan_ahead(s, d, "PASS_BLOCK", marks)
             + loop
             + f"        if {_guarded_after_marks(s, d)}:\n"
             f"            marks = {no_marks}\n"
@@ -343,6 +338,18 @@ def _guards_optional(s, d):
     hard_swish's)."""
     assert set(s.normal_form_without_assists) <= set(s.normal_form_everywhere), s.name
     return d.suffix in s.normal_form_without_assists
+
+
+def _scan_ahead(s, d, block, marks):
+    """The marked loops' statement that marks the subnormals of the first
+    `block` elements before the loop, so that the first block's form is
+    chosen as the others' are; skipped where the guards are off and nothing
+    reads the marks (_guards_optional)."""
+    scan = (f"    for i in range({block} if n > {block} else n):\n"
+            f"        marks = {marks}\n")
+    if _guards_optional(s, d):
+        return "    if subnormal_guards:\n" + textwrap.indent(scan, "    ")
+    return scan
 
 
 def _marks(d, checked):
@@ -410,7 +417,9 @@ def _marked_split_loop(s, d, params, out, args, checked):
     the subnormals it reads (subnormal_key, fold_marks: integer operations,
     folded into one record), which costs the cheap functions less than a
     pass of its own; where subnormals begin after a block without, one block
-    pays the assists. With normal_form_check "outside_div6" the normal form
+    pays the assists. Where the guards are off for the loop
+    (_guards_optional) its blocks run the normal form and mark nothing.
+    With normal_form_check "outside_div6" the normal form
     is right for every input only where div6_fast is the divide: where it
     takes div6's products (DIV6_BY_PRODUCTS, _kernels_bits.pxi) each block
     is checked ahead instead (any_outside_div6, one pass over it, as
@@ -431,17 +440,11 @@ def _marked_split_loop(s, d, params, out, args, checked):
                     f"                marks = {marks}\n"
                     f"                {out}[i] = {value}\n")
              for form, value in forms.items()}
-    scan_ahead = (f"    for i in range(block if n > block else n):\n"
-                  f"        marks = {marks}\n")
-    if _guards_optional(s, d):
-        # without guards the marks go unread: the blocks skip them
-        loops["_normal"] = (f"        elif not subnormal_guards:\n"
-                            f"            for i in range(start, stop):\n"
-                            f"                {out}[i] = {forms['_normal']}\n"
-                            f"        else:\n" + loops["_normal"])
-        scan_ahead = "    if subnormal_guards:\n" + textwrap.indent(scan_ahead, "    ")
-    else:
-        loops["_normal"] = "        else:\n" + loops["_normal"]
+    # without guards (_guards_optional) the blocks skip the marks
+    unmarked = (f"        elif not subnormal_guards:\n"
+                f"            for i in range(start, stop):\n"
+                f"                {out}[i] = {forms['_normal']}\n"
+                if _guards_optional(s, d) else "")
     # on large arrays they prefetch (Spec.prefetch), as _prefetching_loop:
     # their blocks are then the prefetch's chunks
     if s.prefetch:
@@ -454,13 +457,15 @@ def _marked_split_loop(s, d, params, out, args, checked):
             f"    cdef {mark_type} marks = NO_MARKS_{d.suffix.upper()}     # the last block's subnormals\n"
             f"{declare}"
             f"{_other_fp_mode(s, out, forms)}"
-            f"{scan_ahead}"
+            f"{_scan_ahead(s, d, 'block', marks)}"
             f"    while start < n:\n"
             f"        stop = start + block if n - start > block else n\n"
             f"{prefetch}"
             f"        if {choose}:\n"
             f"            marks = NO_MARKS_{d.suffix.upper()}\n"
             f"{loops['']}"
+            f"{unmarked}"
+            f"        else:\n"
             f"{loops['_normal']}"
             f"        start = stop\n")
 
