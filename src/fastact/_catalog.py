@@ -115,8 +115,8 @@ class Spec:
     # the other floating-point modes (_generate.py, _marked_split_loop).
     normal_form_check: str = "subnormal"
     # The dtype suffixes (of normal_form_everywhere) whose marked loop runs
-    # <name>_normal_1 on every block, subnormals or not, on a CPU whose
-    # products take subnormal factors without a microcode assist
+    # <name>_normal_1 on every block, subnormals or not, and marks nothing,
+    # on a CPU whose products take subnormal factors without a microcode assist
     # (kernels.pyx, cpu_products_without_assists: AMD Zen 5), where the
     # guards of <name>_1 cost more than they save. Measured there on
     # subnormal x, grad_out or both (uniform below the smallest normal, as
