@@ -548,8 +548,8 @@ cdef inline real hard_swish_normal_1(real x) noexcept nogil:
     # multiple of 2^-148 and p / 6 never a tie.) NaN takes x * 0.5 too, a
     # NaN (-NaN's xc is -3, whose p would give -0), so that the last pick
     # needs no NaN test of its own: one integer compare for the two tests
-    # (below_div6_bound_or_nan), where a NaN test and a mask OR were two
-    # more of hard_swish's 13 vector operations.
+    # (below_div6_bound_or_nan), where two float compares into mask
+    # registers and their OR were 1.14-1.25x slower on an AMD Zen 5.
     if real is float:
         xc = clamp_abs_3_by_mins(x)
     else:
