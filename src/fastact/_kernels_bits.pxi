@@ -549,8 +549,8 @@ cdef inline real mul_fused(real a, real b) noexcept nogil:
     normal time), an FMA not (1.0 times), so the backward passes of the
     exp-based functions and hard_swish take their last product, grad_out
     times the derivative, so: their normal forms run on subnormals there
-    (Spec.normal_form_without_assists). In
-    round-downward mode an exact +0 product comes out -0."""
+    (Spec.normal_form_without_assists). In round-downward mode an exact +0
+    product comes out -0."""
     cdef real negative_zero = -0.0
     if FA_FMA:
         if real is float:
