@@ -45,6 +45,15 @@ cdef inline real leaky_relu_backward_small_alpha_normal_1(real grad_out, real x,
     return x if is_nan(x) else g
 
 
+cdef inline real leaky_relu_backward_small_alpha_fused_1(real grad_out, real x,
+                                                         real alpha) noexcept nogil:
+    # leaky_relu_backward_small_alpha_normal_1 with its product fused
+    # (mul_fused): the same bits in round to nearest, and right on a
+    # subnormal grad_out too, which an FMA takes without an assist on the
+    # CPUs where kernels.pyx turns the guards off
+    return nan_or(x, pick(is_positive(x), grad_out, mul_fused(alpha, grad_out)))
+
+
 cdef inline real leaky_relu_backward_small_alpha_1(real grad_out, real x,
                                                    real alpha) noexcept nogil:
     # the normal form, and alpha * grad_out by the bits where grad_out is
@@ -183,7 +192,18 @@ cdef inline void k_leaky_relu_backward_in_mode(const real *g, const real *x, rea
     cdef bint ahead = block != 0
     if not ahead:
         block = SUBNORMAL_BLOCK
-    if is_small_alpha(alpha) and default_mode:
+    if is_small_alpha(alpha) and default_mode and FA_FMA and not subnormal_guards:
+        # a CPU whose FMA takes a subnormal grad_out without an assist
+        # (kernels.pyx): the fused form on every block, unmarked
+        while start < n:
+            stop = start + block if n - start > block else n
+            if ahead:
+                prefetch_ahead(g, start, n)
+                prefetch_ahead(x, start, n)
+            for i in range(start, stop):
+                out[i] = leaky_relu_backward_small_alpha_fused_1(g[i], x[i], alpha)
+            start = stop
+    elif is_small_alpha(alpha) and default_mode:
         guarded = any_subnormal(g, block if n > block else n)
         while start < n:
             stop = start + block if n - start > block else n
