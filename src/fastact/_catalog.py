@@ -125,13 +125,19 @@ class Spec:
     # 1.0-1.4x their normal time at AVX-512 where <name>_1 took 1.5-3.4x,
     # and no slower than <name>_1 at AVX2. Left out: those that ran slower
     # than <name>_1 at one tier (silu_backward and mish_backward, whose
-    # derivatives underflow on a subnormal x; the forwards of silu, gelu,
-    # gelu_tanh and selu; gelu_backward, hard_sigmoid_backward,
-    # tanh_backward in float64) and those whose <name>_1 runs at the normal
-    # time anyway. (leaky_relu_backward's hand loop, _kernels_relu.pxi, does
-    # the same with a fused form of its own. leaky_relu's forward loop keeps
-    # its guards: unmarked and fused it ran 0.83-0.92x as fast on normal x,
-    # though 3-4.6x faster on subnormal x, same-run A/B at 1e5 and 1e6.)
+    # derivatives underflow on a subnormal x; the forwards of silu, gelu and
+    # gelu_tanh, selu in float64, mish_grad, hard_sigmoid_backward) and
+    # those whose <name>_1 runs at the normal time anyway. Measured again
+    # once the unguarded blocks stopped marking (the same Zen 5, 1e5,
+    # subnormal x, grad_out or both): selu float32, tanh_backward float64
+    # and gelu_backward joined, up to 1.5-7x faster than <name>_1 on
+    # subnormal inputs and 1.00-1.08x on normal ones, at AVX-512 and AVX2;
+    # gelu_backward float64 on subnormal x at AVX-512 level with <name>_1
+    # (0.94-1.16x over three runs). (leaky_relu_backward's hand loop,
+    # _kernels_relu.pxi, does the same with a fused form of its own.
+    # leaky_relu's forward loop keeps its guards: unmarked and fused it ran
+    # 0.83-0.92x as fast on normal x, though 3-4.6x faster on subnormal x,
+    # same-run A/B at 1e5 and 1e6.)
     normal_form_without_assists: tuple = ()
     # The number of values its per-element function hands from its first
     # part to its second, for the generated loops that run it in two passes
@@ -319,7 +325,7 @@ SPECS = [
     *_family(
         "tanh", 2, 4, backward_input="y", abs_eps_derivative=4,
         normal_forms=(None, None, {"f32": ("grad_out",), "f64": ("grad_out",)}),
-        normal_forms_everywhere=((), (), ("f32", "f64")), without_assists=((), (), ("f32",)),
+        normal_forms_everywhere=((), (), ("f32", "f64")), without_assists=((), (), ("f32", "f64")),
         docs=("Hyperbolic tangent, elementwise; within 2 ulp.",
               "Derivative of tanh, 1 - tanh(x)^2, accurate in the tails.",
               "Backward pass of tanh: grad_out * (1 - y^2), where y is the\n"
@@ -383,7 +389,7 @@ SPECS = [
                "aten.elu_backward.grad_input(grad_out, alpha, 1, 1, False, x, grad_input=out)")),
     *_family(
         "selu", 2, 4, abs_eps_derivative=4, normal_forms=(CHECK_X, None, CHECK_GRAD_OUT_AND_X),
-        normal_forms_everywhere=("f32", "f64"), without_assists=((), (), ("f32", "f64")),
+        normal_forms_everywhere=("f32", "f64"), without_assists=(("f32",), (), ("f32", "f64")),
         docs=("scale * (x where x > 0, else alpha (exp(x) - 1)) with PyTorch's\n"
               "scale = 1.0507009873554805 and alpha = 1.6732632423543772.",
               "Derivative of selu: scale where x > 0, else scale alpha exp(x).",
@@ -405,7 +411,7 @@ SPECS = [
     *_family(
         "gelu", 4, 4, abs_eps_derivative=4,
         normal_forms=({"f64": ("x",)}, None, CHECK_GRAD_OUT_AND_X),
-        normal_forms_everywhere=("f32", "f64"),
+        normal_forms_everywhere=("f32", "f64"), without_assists=((), (), ("f32", "f64")),
         docs=("x * Phi(x) elementwise, Phi the standard normal CDF (exact F.gelu, the\n"
               "erf form); within 4 ulp, tails included.",
               "Derivative of gelu: Phi(x) + x phi(x); gelu_grad(-inf) = 0, gelu_grad(inf) = 1.",
