@@ -115,29 +115,30 @@ class Spec:
     # the other floating-point modes (_generate.py, _marked_split_loop).
     normal_form_check: str = "subnormal"
     # The dtype suffixes (of normal_form_everywhere) whose marked loop runs
-    # <name>_normal_1 on every block, subnormals or not, and marks nothing,
-    # on a CPU whose products take subnormal factors without a microcode assist
-    # (kernels.pyx, cpu_products_without_assists: AMD Zen 5), where the
-    # guards of <name>_1 cost more than they save. Measured there on
-    # subnormal x, grad_out or both (uniform below the smallest normal, as
-    # the bench's), 1e5 elements, the same bits: the normal forms listed,
-    # whose last product is one FMA (mul_fused, _kernels_bits.pxi), ran at
-    # 1.0-1.4x their normal time at AVX-512 where <name>_1 took 1.5-3.4x,
-    # and no slower than <name>_1 at AVX2. Left out: those that ran slower
-    # than <name>_1 at one tier (silu_backward and mish_backward, whose
-    # derivatives underflow on a subnormal x; the forwards of silu, gelu and
-    # gelu_tanh, selu in float64, mish_grad, hard_sigmoid_backward) and
-    # those whose <name>_1 runs at the normal time anyway. Measured again
-    # once the unguarded blocks stopped marking (the same Zen 5, 1e5,
-    # subnormal x, grad_out or both): selu float32, tanh_backward float64
-    # and gelu_backward joined, up to 1.5-7x faster than <name>_1 on
-    # subnormal inputs and 1.00-1.08x on normal ones, at AVX-512 and AVX2;
-    # gelu_backward float64 on subnormal x at AVX-512 level with <name>_1
-    # (0.94-1.16x over three runs). (leaky_relu_backward's hand loop,
-    # _kernels_relu.pxi, does the same with a fused form of its own.
-    # leaky_relu's forward loop keeps its guards: unmarked and fused it ran
-    # 0.83-0.92x as fast on normal x, though 3-4.6x faster on subnormal x,
-    # same-run A/B at 1e5 and 1e6.)
+    # <name>_normal_1 on every block, subnormals or not, and marks nothing, on
+    # a CPU whose products take subnormal factors without a microcode assist
+    # (kernels.pyx, cpu_products_without_assists: AMD Zen 5), where the guards
+    # of <name>_1 cost more than they save. Measured there on subnormal x,
+    # grad_out or both (uniform below the smallest normal, as the bench's),
+    # 1e5 elements, the same bits: the normal forms listed, whose last product
+    # is one FMA (mul_fused, _kernels_bits.pxi), ran at 1.0-1.4x their normal
+    # time at AVX-512 where <name>_1 took 1.5-3.4x, and no slower than
+    # <name>_1 at AVX2. Left out: those that ran slower than <name>_1 at one
+    # tier (silu_backward and mish_backward, whose derivatives underflow on a
+    # subnormal x; the forwards of silu, gelu, gelu_tanh and selu, mish_grad,
+    # hard_sigmoid_backward) and those whose <name>_1 runs at the normal time
+    # anyway. Measured again once the unguarded blocks stopped marking:
+    # tanh_backward float64 and gelu_backward joined, 2.0x (gelu_backward
+    # float32) faster than <name>_1 on subnormal inputs at AVX-512 or level
+    # (0.95-1.11x: float64 tanh_backward, float64 gelu_backward on subnormal
+    # x), 1.3-7x at AVX2, 1.00-1.08x on normal inputs. The VM showed two
+    # behaviours on subnormals from process to process (PyTorch's selu took
+    # 0.77 or 1.9 ns/element on subnormal float32 x): these figures held in
+    # both, but selu's float32 forward ran 1.5x faster unguarded in one and
+    # 0.6-0.73x as fast in the other, so it stays out. (leaky_relu_backward's
+    # hand loop, _kernels_relu.pxi, does the same with a fused form of its
+    # own. leaky_relu's forward loop keeps its guards: unmarked, fused or not,
+    # it ran 0.76-0.92x as fast on normal float32 x at AVX-512.)
     normal_form_without_assists: tuple = ()
     # The number of values its per-element function hands from its first
     # part to its second, for the generated loops that run it in two passes
@@ -389,7 +390,7 @@ SPECS = [
                "aten.elu_backward.grad_input(grad_out, alpha, 1, 1, False, x, grad_input=out)")),
     *_family(
         "selu", 2, 4, abs_eps_derivative=4, normal_forms=(CHECK_X, None, CHECK_GRAD_OUT_AND_X),
-        normal_forms_everywhere=("f32", "f64"), without_assists=(("f32",), (), ("f32", "f64")),
+        normal_forms_everywhere=("f32", "f64"), without_assists=((), (), ("f32", "f64")),
         docs=("scale * (x where x > 0, else alpha (exp(x) - 1)) with PyTorch's\n"
               "scale = 1.0507009873554805 and alpha = 1.6732632423543772.",
               "Derivative of selu: scale where x > 0, else scale alpha exp(x).",
