@@ -251,11 +251,6 @@ cdef extern from *:
     """
     static inline float fa_pick_f32(int c, float a, float b) { return c ? a : b; }
     static inline double fa_pick_f64(int c, double a, double b) { return c ? a : b; }
-    /* a where c, else +0, by an AND of a's bits: see keep_or_zero */
-    static inline float fa_keep_or_zero_f32(int c, float a) {
-        return fa_bits_f32(fa_f32_bits(a) & (c ? -1 : 0)); }
-    static inline double fa_keep_or_zero_f64(int c, double a) {
-        return fa_bits_f64(fa_f64_bits(a) & (c ? -1LL : 0LL)); }
     /* x, or +1 for NaN: x's bits masked with all ones where the quiet
        compare x == x holds, else with 1's exponent (NaN's all-ones exponent
        becomes 1's, its sign and mantissa go). For the float64 tests where
@@ -269,8 +264,6 @@ cdef extern from *:
     """
     float pick_f32 "fa_pick_f32"(bint c, float a, float b) noexcept nogil
     double pick_f64 "fa_pick_f64"(bint c, double a, double b) noexcept nogil
-    float keep_or_zero_f32 "fa_keep_or_zero_f32"(bint c, float a) noexcept nogil
-    double keep_or_zero_f64 "fa_keep_or_zero_f64"(bint c, double a) noexcept nogil
     float nan_to_one_f32 "fa_nan_to_one_f32"(float x) noexcept nogil
     double nan_to_one_f64 "fa_nan_to_one_f64"(double x) noexcept nogil
 
@@ -292,9 +285,9 @@ cdef inline real keep_or_zero(bint c, real a) noexcept nogil:
     the AND (a compare and a zero-masking move; the same bits)."""
     cdef real zero = 0
     if real is float:
-        return keep_or_zero_f32(c, a)
+        return bits_f32(f32_bits(a) & sel_i32(c, -1, 0))
     elif FA_I64_CMP:
-        return keep_or_zero_f64(c, a)
+        return bits_f64(f64_bits(a) & sel_i64(c, -1, 0))
     else:
         return pick(c, a, zero)
 
