@@ -206,7 +206,7 @@ def with_subnormal_stretches(a, seed):
                          ids=lambda s: s.name)
 def test_a_large_array_gives_the_result_of_small_pieces(spec, dtype):
     # Above 1 MiB (the cheap grain: inputs together above 12 MiB) the
-    # kernels (all but the relu families') run in short chunks, each asking
+    # kernels (those with Spec.prefetch) run in short chunks, each asking
     # for the cache lines ahead of it (_generate.py, _prefetching_loop), and
     # their marked loops switch form on those chunks: the result is the one
     # computed in pieces below that size, out of place and exactly in place

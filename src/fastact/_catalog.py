@@ -86,7 +86,10 @@ class Spec:
     # every one but the loops of a compare and a select per element (the
     # relu, leaky_relu and relu6 families), which the hardware prefetcher
     # keeps at the bandwidth bound (relu_backward ran 0.90x at 1e7 with the
-    # prefetches, relu6 float64 0.8x).
+    # prefetches, relu6 float64 0.8x), and the light two-input backward
+    # passes tanh_backward and softsign_backward, whose short chunks cost
+    # more than the prefetches gave (_kernels_bits.pxi). _family takes one
+    # flag for the three members or a tuple of three.
     prefetch: bool = True
     # "generated": the loop is `out[i] = <name>_1(inputs[i]..., params...)`
     # over the per-element function of the math files, written by
@@ -239,6 +242,8 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
     params = dict(params or {})
     aliases = dict(aliases or {})
     backward_grain = "cheap" if backward_input == "y" else grain
+    # prefetch: one flag for the three members, or a tuple of three
+    prefetches = tuple(prefetch) if isinstance(prefetch, tuple) else (prefetch,) * 3
     forms = [dict(f or {}) for f in normal_forms]
     # normal_forms_everywhere: dtype suffixes for the three members, or one
     # tuple of them per member (forward, grad, backward)
@@ -254,19 +259,19 @@ def _family(activation, ulp_forward, ulp_derivative, params=None, backward_input
 
     return [
         Spec(activation, activation, "forward", ("x",), params, ulp_forward,
-             grain=grain, loop=loops[0], prefetch=prefetch, normal_form=forms[0],
+             grain=grain, loop=loops[0], prefetch=prefetches[0], normal_form=forms[0],
              normal_form_everywhere=everywhere[0], normal_form_check=normal_form_check,
              parts=parts[0], normal_form_without_assists=without_assists[0], doc=docs[0],
              peers=peers(0), exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_grad", activation, "grad", ("x",), params, ulp_derivative,
-             abs_eps_derivative, grain=grain, loop=loops[1], prefetch=prefetch,
+             abs_eps_derivative, grain=grain, loop=loops[1], prefetch=prefetches[1],
              normal_form=forms[1], normal_form_everywhere=everywhere[1],
              normal_form_check=normal_form_check, parts=parts[1],
              normal_form_without_assists=without_assists[1], doc=docs[1], peers=peers(1),
              exhaustive=exhaustive, aliases=aliases),
         Spec(activation + "_backward", activation, "backward",
              ("grad_out", backward_input), params, ulp_derivative, abs_eps_derivative,
-             grain=backward_grain, loop=loops[2], prefetch=prefetch, normal_form=forms[2],
+             grain=backward_grain, loop=loops[2], prefetch=prefetches[2], normal_form=forms[2],
              normal_form_everywhere=everywhere[2], normal_form_check=normal_form_check,
              parts=parts[2], normal_form_without_assists=without_assists[2], doc=docs[2],
              peers=peers(2), exhaustive=exhaustive, aliases=aliases),
@@ -333,13 +338,14 @@ SPECS = [
               "forward output tanh(x)."),
         torch=("torch.tanh(x, out=out)", None,
                "aten.tanh_backward.grad_input(grad_out, y, grad_input=out)"),
-        loops=("hand", "generated", "generated")),
+        loops=("hand", "generated", "generated"), prefetch=(True, True, False)),
     *_family(
         "softsign", 2, 4, abs_eps_derivative=4, grain="cheap",
         normal_forms=({"f64": ("x",)}, None, None), normal_forms_everywhere=(("f64",), (), ()),
         docs=("x / (1 + |x|), elementwise.",
               "Derivative of softsign, 1 / (1 + |x|)^2.",
-              "Backward pass of softsign: grad_out / (1 + |x|)^2.")),
+              "Backward pass of softsign: grad_out / (1 + |x|)^2."),
+        prefetch=(True, True, False)),
     *_family(
         "softplus", 2, 4, {"beta": 1.0, "threshold": 20.0}, abs_eps_derivative=4,
         normal_forms=(None, None, CHECK_GRAD_OUT), normal_forms_everywhere=("f32", "f64"),

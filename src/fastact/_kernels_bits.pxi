@@ -323,7 +323,7 @@ cdef enum:
 
 
 # The generated loops (Spec.prefetch: _generate.py, _prefetching_loop and
-# the marked loops), k_tanh and k_leaky_relu_backward on an array above
+# the marked loops) and k_tanh on an array above
 # PREFETCH_FROM_BYTES: chunks of PREFETCH_CHUNK_BYTES, each first asking for
 # its inputs' cache lines PREFETCH_DISTANCE_BYTES ahead, into L1. The
 # hardware prefetcher falls behind loops whose vectors wait on a long chain
@@ -333,17 +333,25 @@ cdef enum:
 # 1e7 (float32 1.08-1.30x with them). A chunk asks for 8 lines per input,
 # within the L1's fill buffers: chunks of 2 KiB, or 512 elements asked for
 # into L2, ran 1.2-1.4x slower than these. The cheap loops (the catalogue's
-# "cheap" grain, k_leaky_relu_backward) prefetch only where their inputs
-# together exceed PREFETCH_CHEAP_FROM_BYTES: at 1e6 elements, in place on an
-# AMD Zen 5 (L3 32 MiB), their chunks' set-up and ends (a marked loop's
-# fold of the marks each time) cost more than the prefetches gave where the
-# inputs came to 8 MB (same-run A/B without them: float32 tanh_backward
-# 1.30x, sigmoid_backward 1.40x, hard_sigmoid_backward 1.21x; float64
-# hard_swish 1.16x, hard_sigmoid 1.32x, x / (1 + |x|) 1.10x), not where
-# they came to 16 MB (float64 sigmoid_backward 0.89x, tanh_backward 0.96x,
-# hard_sigmoid_backward 0.95x), and at 1e7 the one-input ones still need
-# them (hard_sigmoid 0.90x / 0.91x without, hard_swish 0.94x / 0.88x,
-# x / (1 + |x|) float32 0.86x).
+# "cheap" grain) prefetch only where their inputs together exceed
+# PREFETCH_CHEAP_FROM_BYTES: at 1e6 elements, in place on an AMD Zen 5 (L3
+# 32 MiB), their chunks' set-up and ends (a marked loop's fold of the marks
+# each time) cost more than the prefetches gave where the inputs came to
+# 8 MB (same-run A/B without them: float32 tanh_backward 1.30x,
+# sigmoid_backward 1.40x, hard_sigmoid_backward 1.21x; float64 hard_swish
+# 1.16x, hard_sigmoid 1.32x, x / (1 + |x|) 1.10x), and at 1e7 the one-input
+# ones still need them (hard_sigmoid 0.90x / 0.91x without, hard_swish
+# 0.94x / 0.88x, x / (1 + |x|) float32 0.86x). Of the two-input ones, the
+# chunks pay where the loop does more than a product per element
+# (sigmoid_backward and hard_sigmoid_backward: float64 0.85x and 0.67-0.73x
+# as fast without at 1e6, 0.69x and 0.61x at 2e6), not in the lightest, a
+# product or a select per element: tanh_backward, softsign_backward and
+# k_leaky_relu_backward (unmarked where the guards are off) ran 1.27-1.28x,
+# 1.16x and 1.20-1.22x as fast without at float64 1e6, 1.05-1.27x at 2e6 and
+# 1.03-1.08x at 1e7 (float32 and float64; the settings switched between
+# bursts in one process); with the guards on, tanh_backward 1.14x / 1.09x at
+# 1e6 / 1e7, k_leaky_relu_backward's marked loop 0.93x / 1.05x. They do not
+# prefetch (Spec.prefetch).
 cdef enum:
     PREFETCH_CHUNK_BYTES = 512
     PREFETCH_DISTANCE_BYTES = 4096

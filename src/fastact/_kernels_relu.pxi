@@ -184,32 +184,20 @@ cdef inline void k_leaky_relu_backward(const real *g, const real *x, real *out, 
 cdef inline void k_leaky_relu_backward_in_mode(const real *g, const real *x, real *out,
                                                Py_ssize_t n, real alpha,
                                                bint default_mode) noexcept nogil:
-    # on large arrays in blocks that prefetch, as the generated marked loops
-    # of the cheap functions (_generate.py, _prefetching_loop)
+    # without prefetches: as for the relu family's loops, the hardware
+    # prefetcher keeps up (in chunks that asked for their lines ahead, float64
+    # ran 1.2x slower at 1e6 and 1.06x at 1e7: _kernels_bits.pxi)
     cdef Py_ssize_t i, start = 0, stop
     cdef bint guarded
-    cdef Py_ssize_t block = prefetch_chunk(g, n, PREFETCH_CHEAP_FROM_BYTES // 2)
-    cdef bint ahead = block != 0
-    if not ahead:
-        block = SUBNORMAL_BLOCK
     if is_small_alpha(alpha) and default_mode and FA_FMA and not subnormal_guards:
         # a CPU whose FMA takes a subnormal grad_out without an assist
-        # (kernels.pyx): the fused form on every block, unmarked
-        while start < n:
-            stop = start + block if n - start > block else n
-            if ahead:
-                prefetch_ahead(g, start, n)
-                prefetch_ahead(x, start, n)
-            for i in range(start, stop):
-                out[i] = leaky_relu_backward_small_alpha_fused_1(g[i], x[i], alpha)
-            start = stop
+        # (kernels.pyx): the fused form on every element, unmarked
+        for i in range(n):
+            out[i] = leaky_relu_backward_small_alpha_fused_1(g[i], x[i], alpha)
     elif is_small_alpha(alpha) and default_mode:
-        guarded = any_subnormal(g, block if n > block else n)
+        guarded = any_subnormal(g, SUBNORMAL_BLOCK if n > SUBNORMAL_BLOCK else n)
         while start < n:
-            stop = start + block if n - start > block else n
-            if ahead:
-                prefetch_ahead(g, start, n)
-                prefetch_ahead(x, start, n)
+            stop = start + SUBNORMAL_BLOCK if n - start > SUBNORMAL_BLOCK else n
             guarded = leaky_relu_backward_block(g + start, x + start, out + start,
                                                 stop - start, alpha, guarded)
             start = stop
