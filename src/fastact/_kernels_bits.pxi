@@ -342,11 +342,10 @@ cdef enum:
 # 1.16x, hard_sigmoid 1.32x, x / (1 + |x|) 1.10x), and at 1e7 the one-input
 # ones still need them (hard_sigmoid 0.90x / 0.91x without, hard_swish
 # 0.94x / 0.88x, x / (1 + |x|) float32 0.86x). Of the two-input ones, the
-# chunks pay where the loop does more than a product per element
-# (sigmoid_backward and hard_sigmoid_backward: float64 0.85x and 0.67-0.73x
-# as fast without at 1e6, 0.69x and 0.61x at 2e6), not in the lightest, a
-# product or a select per element: tanh_backward, softsign_backward and
-# k_leaky_relu_backward (unmarked where the guards are off) ran 1.27-1.28x,
+# chunks pay in sigmoid_backward and hard_sigmoid_backward (float64 0.85x
+# and 0.67-0.73x as fast without at 1e6, 0.69x and 0.61x at 2e6), not in
+# the lightest: tanh_backward, softsign_backward and k_leaky_relu_backward
+# (the first and last unmarked where the guards are off) ran 1.27-1.28x,
 # 1.16x and 1.20-1.22x as fast without at float64 1e6, 1.05-1.27x at 2e6 and
 # 1.03-1.08x at 1e7 (float32 and float64; the settings switched between
 # bursts in one process); with the guards on, tanh_backward 1.14x / 1.09x at
