@@ -88,8 +88,11 @@ class Spec:
     # keeps at the bandwidth bound (relu_backward ran 0.90x at 1e7 with the
     # prefetches, relu6 float64 0.8x), and the light two-input backward
     # passes tanh_backward and softsign_backward, whose short chunks cost
-    # more than the prefetches gave (_kernels_bits.pxi). _family takes one
-    # flag for the three members or a tuple of three.
+    # more than the prefetches gave: 1.27-1.28x and 1.16x as fast without at
+    # float64 1e6, 1.05-1.27x at 2e6, 1.03-1.08x at 1e7 (float32 and
+    # float64, on an AMD Zen 5, the settings switched between bursts in one
+    # process); tanh_backward with the guards on 1.14x / 1.09x at 1e6 / 1e7.
+    # _family takes one flag for the three members or a tuple of three.
     prefetch: bool = True
     # "generated": the loop is `out[i] = <name>_1(inputs[i]..., params...)`
     # over the per-element function of the math files, written by

@@ -344,13 +344,8 @@ cdef enum:
 # 0.94x / 0.88x, x / (1 + |x|) float32 0.86x). Of the two-input ones, the
 # chunks pay in sigmoid_backward and hard_sigmoid_backward (float64 0.85x
 # and 0.67-0.73x as fast without at 1e6, 0.69x and 0.61x at 2e6), not in
-# the lightest: tanh_backward, softsign_backward and k_leaky_relu_backward
-# (the first and last unmarked where the guards are off) ran 1.27-1.28x,
-# 1.16x and 1.20-1.22x as fast without at float64 1e6, 1.05-1.27x at 2e6 and
-# 1.03-1.08x at 1e7 (float32 and float64; the settings switched between
-# bursts in one process); with the guards on, tanh_backward 1.14x / 1.09x at
-# 1e6 / 1e7, k_leaky_relu_backward's marked loop 0.93x / 1.05x. They do not
-# prefetch (Spec.prefetch).
+# the lightest, which do not prefetch: the catalogue's Spec.prefetch names
+# them, with their figures, and k_leaky_relu_backward's own comment.
 cdef enum:
     PREFETCH_CHUNK_BYTES = 512
     PREFETCH_DISTANCE_BYTES = 4096
